@@ -1,0 +1,122 @@
+// Command hwgraph prints the machine as a graph of components and links with
+// their health: `hwgraph` for this machine, `hwgraph --root DIR` for a
+// captured tree.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code, so tests can
+// drive the whole command.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hwgraph", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	root := fs.String("root", "/", "filesystem root to read (a captured tree holding sys/ and proc/)")
+	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
+	only := fs.String("collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Default.Names(), ",")+")")
+	timeout := fs.Duration("timeout", 10*time.Second, "deadline for the whole scan; a collector still running then is reported as timed out")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n\nPrints this machine's components, links and their health.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hwgraph: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintf(stdout, "hwgraph %s\n", version)
+		return 0
+	}
+	if !validFormat(*format) {
+		fmt.Fprintf(stderr, "hwgraph: unknown format %q (want one of %s)\n", *format, strings.Join(topology.Formats, ", "))
+		return 2
+	}
+	if *timeout <= 0 {
+		fmt.Fprintln(stderr, "hwgraph: --timeout must be positive")
+		return 2
+	}
+	if err := checkRoot(*root); err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 2
+	}
+	reg := collectors.Default
+	if *only != "" {
+		var err error
+		if reg, err = reg.Select(splitList(*only)); err != nil {
+			fmt.Fprintf(stderr, "hwgraph: --collectors: %v\n", err)
+			return 2
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	g := reg.Scan(ctx, collectors.Env{Root: *root}, nil)
+	if err := topology.Render(stdout, g, *format); err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func validFormat(f string) bool {
+	for _, v := range topology.Formats {
+		if f == v {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRoot refuses a root that is not a directory or holds neither sys/
+// nor proc/: reading it would print an empty machine, which looks like a
+// result but is a mistake.
+func checkRoot(root string) error {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return fmt.Errorf("--root: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("--root %s: not a directory", root)
+	}
+	for _, d := range []string{"sys", "proc"} {
+		if fi, err := os.Stat(filepath.Join(root, d)); err == nil && fi.IsDir() {
+			return nil
+		}
+	}
+	return fmt.Errorf("--root %s: holds neither sys/ nor proc/; point it at a filesystem root or a captured tree", root)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,45 @@
+// Package collectors holds one collector per source of hardware facts. Each
+// turns its source into a topology.Fragment; the Registry runs them
+// concurrently under a deadline and records how each fared, so one broken or
+// hung source costs its own part of the graph and nothing else.
+package collectors
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+// ErrAbsent is returned by a collector whose hardware is not there (no GPU,
+// no BMC, no NUMA information). It is not a failure.
+var ErrAbsent = errors.New("hardware absent")
+
+// Env is what every collector is given besides its context.
+type Env struct {
+	// Root is the filesystem root to read: "/" for this machine, or a
+	// captured tree holding sys/ and proc/.
+	Root string
+}
+
+// Path joins elements below the root.
+func (e Env) Path(elem ...string) string {
+	return filepath.Join(append([]string{e.root()}, elem...)...)
+}
+
+func (e Env) root() string {
+	if e.Root == "" {
+		return "/"
+	}
+	return e.Root
+}
+
+// Collector reads one source.
+type Collector interface {
+	// Name is the short, stable name used in flags and metric labels.
+	Name() string
+	// Collect reads the source. It returns ErrAbsent when the hardware is
+	// not there, and should return promptly once ctx is done.
+	Collect(ctx context.Context, env Env) (*topology.Fragment, error)
+}

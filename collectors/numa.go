@@ -1,0 +1,177 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/hwgraph/hwgraph/numa"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+func init() { Default.Register(NUMA{}) }
+
+// NUMA turns NUMA nodes into numa-node components joined by
+// numa-interconnect links that carry the firmware's distance, and CPU
+// packages into cpu-package components under the node that holds them.
+type NUMA struct{}
+
+// Name implements Collector.
+func (NUMA) Name() string { return "numa" }
+
+// Collect implements Collector.
+func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+	f := &topology.Fragment{}
+	nodes, nerr := numa.ReadNodes(env.Path("sys"))
+	if nerr != nil && !errors.Is(nerr, fs.ErrNotExist) {
+		return nil, nerr
+	}
+	cpus, cerr := numa.ReadCPUs(env.Root)
+	if cerr != nil && !errors.Is(cerr, fs.ErrNotExist) {
+		f.Problem(cerr.Error())
+	}
+	if len(nodes) == 0 && len(cpus.Packages) == 0 {
+		return nil, ErrAbsent
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	for _, n := range nodes {
+		f.Add(nodeComponent(n))
+		for _, e := range n.Problems {
+			f.Problem(e.Error())
+		}
+		if n.DistanceErr != nil {
+			f.Problem(n.DistanceErr.Error())
+		}
+	}
+	for i, a := range nodes {
+		for _, b := range nodes[i+1:] {
+			if l := interconnect(a, b); l != nil {
+				f.AddLink(l)
+			}
+		}
+	}
+	for _, p := range cpus.Packages {
+		f.Add(packageComponent(p, nodes))
+	}
+	for _, e := range cpus.Problems {
+		f.Problem(e.Error())
+	}
+	host := &topology.Component{ID: topology.HostID, Kind: topology.KindHost}
+	host.SetAttr("cpus", cpus.Online.String())
+	if len(cpus.Offline) > 0 {
+		host.SetAttr("cpus_offline", cpus.Offline.String())
+	}
+	host.SetAttr("numa_nodes", len(nodes))
+	f.Add(host)
+	return f, nil
+}
+
+func nodeComponent(n numa.Node) *topology.Component {
+	c := &topology.Component{
+		ID:     fmt.Sprintf("numa:%d", n.ID),
+		Kind:   topology.KindNUMANode,
+		Name:   fmt.Sprintf("NUMA node %d", n.ID),
+		Parent: topology.HostID,
+		Health: topology.Health{State: topology.StateOK},
+	}
+	c.SetAttr("numa_node", n.ID)
+	c.SetAttr("cpus", n.CPUs.String())
+	if n.MemoryBytes != nil {
+		c.SetAttr("memory_bytes", *n.MemoryBytes)
+	}
+	if len(n.CPUs) == 0 {
+		// GPU, CXL or pmem memory: a real node, just without CPUs.
+		c.SetAttr("cpuless", true)
+	}
+	for _, e := range n.Problems {
+		c.Health.Mark(topology.StateUnknown, e.Error())
+	}
+	return c
+}
+
+// interconnect links two nodes with the distance from a to b. Firmware
+// tables may be asymmetric; then the reverse distance is kept too.
+func interconnect(a, b numa.Node) *topology.Link {
+	ab, okab := a.Distances[b.ID]
+	ba, okba := b.Distances[a.ID]
+	if !okab && !okba {
+		return nil
+	}
+	from, to := fmt.Sprintf("numa:%d", a.ID), fmt.Sprintf("numa:%d", b.ID)
+	l := &topology.Link{ID: topology.LinkID(from, to, 0), Kind: topology.LinkNUMAInterconnect, From: from, To: to}
+	switch {
+	case okab:
+		l.SetAttr(topology.AttrDistance, ab)
+		if okba && ba != ab {
+			l.SetAttr("distance_reverse", ba)
+		}
+	default:
+		l.SetAttr(topology.AttrDistance, ba)
+	}
+	return l
+}
+
+// packageComponent places a package under the one node holding all its
+// CPUs; a package split across nodes (sub-NUMA clustering, multi-die AMD)
+// sits under the host and lists its nodes.
+func packageComponent(p numa.Package, nodes []numa.Node) *topology.Component {
+	c := &topology.Component{
+		ID:     fmt.Sprintf("package:%d", p.ID),
+		Kind:   topology.KindCPUPackage,
+		Name:   p.Model,
+		Model:  p.Model,
+		Parent: topology.HostID,
+		Health: topology.Health{State: topology.StateOK},
+	}
+	if c.Name == "" {
+		c.Name = fmt.Sprintf("CPU package %d", p.ID)
+	}
+	c.SetAttr("cpus", p.CPUs.String())
+	c.SetAttr("threads", len(p.CPUs))
+	if p.Cores > 0 {
+		c.SetAttr("cores", p.Cores)
+	}
+	var in []int
+	for _, n := range nodes {
+		if overlaps(p.CPUs, n.CPUs) {
+			in = append(in, n.ID)
+		}
+	}
+	node := -1
+	if len(in) == 1 && p.CPUs.SubsetOf(nodes[indexOf(nodes, in[0])].CPUs) {
+		node = in[0]
+		c.Parent = fmt.Sprintf("numa:%d", node)
+	}
+	if len(in) > 1 {
+		c.SetAttr("numa_nodes", numa.CPUSet(in).String())
+	}
+	c.SetAttr("numa_node", node)
+	return c
+}
+
+func overlaps(a, b numa.CPUSet) bool {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			return true
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return false
+}
+
+func indexOf(nodes []numa.Node, id int) int {
+	for i, n := range nodes {
+		if n.ID == id {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,365 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+
+	"github.com/hwgraph/hwgraph/numa"
+	"github.com/hwgraph/hwgraph/pcie"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+func init() { Default.Register(&PCIe{Names: pcie.DefaultNames}) }
+
+// PCIe turns the PCI bus into root-bus and function components joined by
+// pcie links, placed under their NUMA nodes.
+type PCIe struct {
+	// Names resolves vendor/device/class names; nil leaves them out.
+	Names *pcie.NameDB
+}
+
+// Name implements Collector.
+func (*PCIe) Name() string { return "pcie" }
+
+// Collect implements Collector.
+func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+	sysfs := env.Path("sys")
+	devs, err := pcie.ReadDevices(sysfs)
+	if devs == nil && err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrAbsent
+		}
+		return nil, err
+	}
+	f := &topology.Fragment{}
+	if err != nil {
+		// Functions that vanished or had bad names: the rest still count.
+		for _, e := range unjoin(err) {
+			f.Problem(e.Error())
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	loc := newLocality(sysfs)
+	slots, err := pcie.ReadSlots(sysfs)
+	if err != nil {
+		f.Problem(err.Error())
+	}
+	slotByAddr := map[string]pcie.Slot{}
+	for _, s := range slots {
+		slotByAddr[s.Address] = s
+	}
+	if p.Names != nil {
+		if err := p.Names.Err(); err != nil {
+			f.Problem(err.Error())
+		}
+	}
+
+	byName := make(map[string]*pcie.Device, len(devs))
+	for i := range devs {
+		byName[devs[i].Name] = &devs[i]
+	}
+	numaOf := make(map[string]int, len(devs))
+	for i := range devs {
+		d := &devs[i]
+		if d.Upstream != "" && byName[d.Upstream] == nil {
+			// The path names a bridge the bus listing lacks (a partial
+			// capture): hang the function on its root bus, not on a
+			// component that does not exist, and say so.
+			f.Problem(fmt.Sprintf("pci %s: upstream bridge %s is not in bus/pci/devices", d.Name, d.Upstream))
+			d.MissingUpstream, d.Upstream = d.Upstream, ""
+		}
+		node, src := loc.node(d)
+		numaOf[d.Name] = node
+		c := p.component(d, slotByAddr)
+		c.SetAttr("numa_node", node)
+		if src != "" {
+			c.SetAttr("numa_node_source", src)
+		}
+		f.Add(c)
+		f.AddLink(upstreamLink(d, byName))
+	}
+	for _, rb := range rootBuses(devs, numaOf) {
+		f.Add(rb)
+	}
+	return f, nil
+}
+
+// component builds the component for one function.
+func (p *PCIe) component(d *pcie.Device, slots map[string]pcie.Slot) *topology.Component {
+	c := &topology.Component{
+		ID:     "pci:" + d.Name,
+		Kind:   kindOf(d),
+		Parent: parentID(d),
+		Health: topology.Health{State: topology.StateOK},
+	}
+	var n pcie.Names
+	if p.Names != nil {
+		n = p.Names.Lookup(d)
+	}
+	c.Vendor, c.Model = n.Vendor, n.Device
+	c.Name = n.Device
+	if c.Name == "" {
+		c.Name = n.Class
+	}
+	if c.Name == "" {
+		c.Name = fmt.Sprintf("PCI device %04x:%04x", d.Vendor, d.DeviceID)
+	}
+	c.SetAttr("vendor_id", fmt.Sprintf("0x%04x", d.Vendor))
+	c.SetAttr("device_id", fmt.Sprintf("0x%04x", d.DeviceID))
+	c.SetAttr("subsystem_vendor_id", fmt.Sprintf("0x%04x", d.SubsystemVendor))
+	c.SetAttr("subsystem_device_id", fmt.Sprintf("0x%04x", d.SubsystemDevice))
+	c.SetAttr("class", fmt.Sprintf("0x%06x", d.Class))
+	if n.Class != "" {
+		c.SetAttr("class_name", n.Class)
+	}
+	if d.Revision != nil {
+		c.SetAttr("revision", fmt.Sprintf("0x%02x", *d.Revision))
+	}
+	setStr(c, "driver", d.Driver)
+	setStr(c, "label", d.Label)
+	setStr(c, "physfn", d.PhysFn)
+	setInt(c, "iommu_group", d.IOMMUGroup)
+	setInt(c, "sriov_totalvfs", d.SRIOVTotalVFs)
+	setInt(c, "sriov_numvfs", d.SRIOVNumVFs)
+	setInt(c, "link_width", d.CurrentLinkWidth)
+	setInt(c, "max_link_width", d.MaxLinkWidth)
+	setFloat(c, "link_speed_gts", d.CurrentLinkSpeed)
+	setFloat(c, "max_link_speed_gts", d.MaxLinkSpeed)
+	if !d.PathKnown {
+		c.SetAttr("placement", "from bus number: the tree holds no device path")
+	}
+	setStr(c, "unlisted_upstream", d.MissingUpstream)
+	if s, ok := slots[d.Address.SlotName()]; ok {
+		c.SetAttr("slot", s.Name)
+		c.SetAttr("slot_hotplug", s.Hotplug)
+	}
+	for sev, stats := range d.AER {
+		for k, v := range stats {
+			if c.Counters == nil {
+				c.Counters = map[string]uint64{}
+			}
+			c.Counters["aer_"+sev+"."+k] = v
+		}
+	}
+	for _, e := range d.Problems {
+		c.Health.Mark(topology.StateUnknown, e.Error())
+	}
+	return c
+}
+
+func parentID(d *pcie.Device) string {
+	if d.Upstream != "" {
+		return "pci:" + d.Upstream
+	}
+	return "pcibus:" + d.RootBus
+}
+
+// upstreamLink is the link from the function's parent to the function.
+// The function's own link status describes the link above it, except for
+// functions on a root bus (root ports, integrated endpoints), which sit on
+// the host bridge's internal fabric: their link carries no training attrs.
+// The maximum is the lower of both ends' capabilities, so a Gen4 device in
+// a Gen3 slot is not reported as degraded, but one trained below what both
+// ends can do is.
+func upstreamLink(d *pcie.Device, byName map[string]*pcie.Device) *topology.Link {
+	from := parentID(d)
+	l := &topology.Link{ID: topology.LinkID(from, "pci:"+d.Name, 0), Kind: topology.LinkPCIe, From: from, To: "pci:" + d.Name}
+	if d.Upstream != "" || d.MissingUpstream != "" {
+		var upSpeed *float64
+		var upWidth *int
+		if up, ok := byName[d.Upstream]; ok {
+			upSpeed, upWidth = up.MaxLinkSpeed, up.MaxLinkWidth
+		}
+		if d.CurrentLinkSpeed != nil {
+			l.SetAttr(topology.AttrSpeedGTs, *d.CurrentLinkSpeed)
+		}
+		if d.CurrentLinkWidth != nil {
+			l.SetAttr(topology.AttrWidth, *d.CurrentLinkWidth)
+		}
+		// Without the function's own capability the link's cannot be
+		// known: the port's alone would flag a slower device as degraded.
+		if d.MaxLinkSpeed != nil {
+			l.SetAttr(topology.AttrMaxSpeedGTs, minOf(*d.MaxLinkSpeed, upSpeed))
+		}
+		if d.MaxLinkWidth != nil {
+			l.SetAttr(topology.AttrMaxWidth, minOf(*d.MaxLinkWidth, upWidth))
+		}
+		if d.CurrentLinkSpeed != nil && d.CurrentLinkWidth != nil {
+			l.SetAttr("bandwidth_gbps", pcie.Bandwidth(*d.CurrentLinkSpeed, *d.CurrentLinkWidth))
+		}
+	}
+	for sev, stats := range d.AER {
+		if l.Counters == nil {
+			l.Counters = map[string]uint64{}
+		}
+		l.Counters["aer_"+sev] = stats.Total()
+	}
+	return l
+}
+
+// rootBuses makes one component per host bridge. A root bus sits under the
+// NUMA node all its functions agree on, else under the host; a VMD domain
+// sits under the function that provides it.
+func rootBuses(devs []pcie.Device, numaOf map[string]int) []*topology.Component {
+	type agg struct {
+		parent string
+		node   int
+		mixed  bool
+		seen   bool
+	}
+	buses := map[string]*agg{}
+	for i := range devs {
+		d := &devs[i]
+		a := buses[d.RootBus]
+		if a == nil {
+			a = &agg{}
+			buses[d.RootBus] = a
+		}
+		if d.RootBusParent != "" {
+			a.parent = "pci:" + d.RootBusParent
+		}
+		n := numaOf[d.Name]
+		switch {
+		case !a.seen:
+			a.node, a.seen = n, true
+		case a.node != n:
+			a.mixed = true
+		}
+	}
+	names := make([]string, 0, len(buses))
+	for n := range buses {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]*topology.Component, 0, len(names))
+	for _, name := range names {
+		a := buses[name]
+		node := -1
+		if !a.mixed {
+			node = a.node
+		}
+		parent := a.parent
+		if parent == "" && node >= 0 {
+			parent = fmt.Sprintf("numa:%d", node)
+		}
+		c := &topology.Component{
+			ID:     "pcibus:" + name,
+			Kind:   topology.KindPCIRoot,
+			Name:   "PCI root bus " + name,
+			Parent: parent,
+			Health: topology.Health{State: topology.StateOK},
+		}
+		c.SetAttr("numa_node", node)
+		out = append(out, c)
+	}
+	return out
+}
+
+// kindOf classifies a function by its class code (PCI Code and ID
+// Assignment spec) and, for display controllers, its vendor: NVIDIA and AMD
+// VGA functions are GPUs, a BMC's VGA (ASPEED, Matrox) is not.
+func kindOf(d *pcie.Device) string {
+	base, sub := d.Class>>16, (d.Class>>8)&0xff
+	switch {
+	case d.IsBridge():
+		return topology.KindPCIBridge
+	case base == 0x01 && sub == 0x08:
+		return topology.KindNVMe
+	case base == 0x01:
+		return topology.KindStorage
+	case base == 0x02, base == 0x0c && sub == 0x06: // network, InfiniBand
+		return topology.KindNIC
+	case base == 0x03 && sub == 0x02:
+		return topology.KindGPU
+	case base == 0x03 && (d.Vendor == 0x10de || d.Vendor == 0x1002):
+		return topology.KindGPU
+	case base == 0x03:
+		return "display"
+	case base == 0x12, base == 0x0b && sub == 0x40: // processing accelerator, co-processor
+		return topology.KindAccelerator
+	}
+	return topology.KindPCIFunction
+}
+
+// locality resolves a function's NUMA node: the kernel's numa_node when it
+// knows one, else the single node whose CPUs contain the function's local
+// CPUs (what hwloc does), else -1.
+type locality struct {
+	nodes []numa.Node
+}
+
+func newLocality(sysfs string) *locality {
+	nodes, _ := numa.ReadNodes(sysfs)
+	return &locality{nodes: nodes}
+}
+
+func (l *locality) node(d *pcie.Device) (int, string) {
+	if d.NUMANode != nil && *d.NUMANode >= 0 {
+		return *d.NUMANode, "numa_node"
+	}
+	var cpus numa.CPUSet
+	var err error
+	switch {
+	case d.LocalCPUList != "":
+		cpus, err = numa.ParseCPUList(d.LocalCPUList)
+	case d.LocalCPUMask != "":
+		cpus, err = numa.ParseCPUMask(d.LocalCPUMask)
+	default:
+		return -1, ""
+	}
+	if err != nil || len(cpus) == 0 {
+		return -1, ""
+	}
+	found := -1
+	for _, n := range l.nodes {
+		if len(n.CPUs) > 0 && cpus.SubsetOf(n.CPUs) {
+			if found >= 0 {
+				return -1, ""
+			}
+			found = n.ID
+		}
+	}
+	if found < 0 {
+		return -1, ""
+	}
+	return found, "local_cpus"
+}
+
+func setStr(c *topology.Component, k, v string) {
+	if v != "" {
+		c.SetAttr(k, v)
+	}
+}
+
+func setInt(c *topology.Component, k string, v *int) {
+	if v != nil {
+		c.SetAttr(k, *v)
+	}
+}
+
+func setFloat(c *topology.Component, k string, v *float64) {
+	if v != nil {
+		c.SetAttr(k, *v)
+	}
+}
+
+// minOf returns the lower of a and b, or a when b is unknown.
+func minOf[T int | float64](a T, b *T) T {
+	if b != nil && *b < a {
+		return *b
+	}
+	return a
+}
+
+// unjoin splits an errors.Join result back into its parts.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

@@ -1,0 +1,10 @@
+module github.com/hwgraph/hwgraph
+
+go 1.26.8
+
+require (
+	github.com/jaypipes/pcidb v1.1.1
+	github.com/prometheus/procfs v0.23.0
+)
+
+require golang.org/x/sys v0.49.0 // indirect

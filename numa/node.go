@@ -1,0 +1,153 @@
+package numa
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Node is one NUMA node.
+type Node struct {
+	ID   int
+	CPUs CPUSet
+	// MemoryBytes is MemTotal of the node's meminfo; nil when unreadable.
+	MemoryBytes *uint64
+	// Distances maps node ID to the firmware's relative distance (10 = local).
+	Distances map[int]int
+	// Problems are the node's CPU or memory attributes that could not be
+	// read or parsed: what we know of the node itself is incomplete.
+	Problems []error
+	// DistanceErr says why Distances is nil; the node itself is fine.
+	DistanceErr error
+}
+
+// ReadNodes reads every node under <sysfs>/devices/system/node, sorted by
+// ID. It returns an fs.ErrNotExist-wrapped error when the kernel exposes no
+// NUMA information at all.
+func ReadNodes(sysfs string) ([]Node, error) {
+	dir := filepath.Join(sysfs, "devices", "system", "node")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read numa nodes: %w", err)
+	}
+	var nodes []Node
+	for _, e := range ents {
+		id, ok := nodeID(e.Name())
+		if !ok {
+			continue
+		}
+		nodes = append(nodes, readNode(filepath.Join(dir, e.Name()), id))
+	}
+	if len(nodes) == 0 {
+		return nil, fmt.Errorf("read numa nodes: %w", os.ErrNotExist)
+	}
+	// The distance file lists one column per online node in ascending
+	// numeric order — node8 before node250, unlike a directory listing.
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].ID < nodes[j].ID })
+	order := make([]int, len(nodes))
+	for i, n := range nodes {
+		order[i] = n.ID
+	}
+	for i := range nodes {
+		nodes[i].readDistances(filepath.Join(dir, "node"+strconv.Itoa(nodes[i].ID)), order)
+	}
+	return nodes, nil
+}
+
+func nodeID(name string) (int, bool) {
+	s, ok := strings.CutPrefix(name, "node")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.Atoi(s)
+	return id, err == nil && id >= 0
+}
+
+func readNode(dir string, id int) Node {
+	n := Node{ID: id}
+	if s, err := readSmall(filepath.Join(dir, "cpulist")); err == nil {
+		if n.CPUs, err = ParseCPUList(s); err != nil {
+			n.Problems = append(n.Problems, fmt.Errorf("node%d cpulist: %w", id, err))
+		}
+	} else if s, err2 := readSmall(filepath.Join(dir, "cpumap")); err2 == nil {
+		if n.CPUs, err2 = ParseCPUMask(s); err2 != nil {
+			n.Problems = append(n.Problems, fmt.Errorf("node%d cpumap: %w", id, err2))
+		}
+	} else {
+		n.Problems = append(n.Problems, fmt.Errorf("node%d cpus: %w", id, err))
+	}
+	mem, err := readMemTotal(filepath.Join(dir, "meminfo"))
+	if err != nil {
+		n.Problems = append(n.Problems, fmt.Errorf("node%d meminfo: %w", id, err))
+	} else {
+		n.MemoryBytes = &mem
+	}
+	return n
+}
+
+func (n *Node) readDistances(dir string, order []int) {
+	s, err := readSmall(filepath.Join(dir, "distance"))
+	if err != nil {
+		n.DistanceErr = fmt.Errorf("node%d distance: %w", n.ID, err)
+		return
+	}
+	f := strings.Fields(s)
+	if len(f) != len(order) {
+		n.DistanceErr = fmt.Errorf("node%d distance: %d columns for %d nodes", n.ID, len(f), len(order))
+		return
+	}
+	n.Distances = make(map[int]int, len(f))
+	for i, v := range f {
+		d, err := strconv.Atoi(v)
+		if err != nil || d < 0 {
+			n.DistanceErr = fmt.Errorf("node%d distance: bad value %q", n.ID, trunc(v))
+			n.Distances = nil
+			return
+		}
+		n.Distances[order[i]] = d
+	}
+}
+
+// readMemTotal reads "Node N MemTotal: X kB" from a node's meminfo.
+func readMemTotal(path string) (uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, 64<<10))
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 4 && fields[2] == "MemTotal:" {
+			kb, err := strconv.ParseUint(fields[3], 10, 64)
+			if err != nil || kb > 1<<52 {
+				return 0, fmt.Errorf("bad MemTotal %q", trunc(fields[3]))
+			}
+			return kb * 1024, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, errors.New("no MemTotal line")
+}
+
+// readSmall reads a sysfs attribute, bounded to a page plus slack, trimmed.
+func readSmall(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 16<<10))
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}

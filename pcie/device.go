@@ -1,0 +1,265 @@
+package pcie
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Device is one PCI function as sysfs describes it. Pointer and empty
+// fields mean the attribute is absent (old kernels, captures, non-PCIe
+// functions), which is not the same as zero.
+type Device struct {
+	Name    string // sysfs name, e.g. "0000:3b:00.0"
+	Address Address
+
+	// Upstream is the sysfs name of the bridge above the function, "" when
+	// it sits directly on a root bus.
+	Upstream string
+	// RootBus is the "DDDD:BB" name of the host bridge the function's
+	// hierarchy hangs from.
+	RootBus string
+	// RootBusParent is the function a root bus itself sits under, as with
+	// Intel VMD, whose domain 10000+ hangs below a PCI function.
+	RootBusParent string
+	// MissingUpstream is set by callers that find Upstream absent from the
+	// bus listing; ReadDevice leaves it empty.
+	MissingUpstream string
+	// PathKnown is false when the capture holds the function as a plain
+	// directory with no device path; Upstream and RootBus are then derived
+	// from the address alone.
+	PathKnown bool
+
+	Class           uint32
+	Vendor          uint16
+	DeviceID        uint16
+	SubsystemVendor uint16
+	SubsystemDevice uint16
+	Revision        *uint8
+
+	Driver       string
+	NUMANode     *int
+	LocalCPUList string // "0-7,16-23", when the kernel provides it
+	LocalCPUMask string // hex mask, the older form
+	IOMMUGroup   *int
+	Label        string // firmware (ACPI/SMBIOS) label, e.g. "NIC1"
+
+	CurrentLinkSpeed *float64 // GT/s
+	MaxLinkSpeed     *float64
+	CurrentLinkWidth *int
+	MaxLinkWidth     *int
+
+	SRIOVTotalVFs *int
+	SRIOVNumVFs   *int
+	PhysFn        string // for a virtual function: its physical function
+
+	// AER holds the aer_dev_* attributes by severity (AERCorrectable, …);
+	// nil when the kernel exposes none.
+	AER map[string]AERStats
+
+	// Problems are attributes that exist but could not be read or parsed.
+	Problems []error
+}
+
+// IsBridge reports whether the function is a PCI-to-PCI bridge (a root or
+// switch port), which has functions below it.
+func (d *Device) IsBridge() bool {
+	return d.Class>>8 == 0x0604 || d.Class>>8 == 0x0609
+}
+
+// ReadDevices reads every function under <sysfs>/bus/pci/devices, sorted by
+// name. A function that cannot be read at all (its directory vanished
+// mid-walk, a bad name) is left out and reported in the joined error; the
+// others are returned. The error is fs.ErrNotExist-wrapped when the machine
+// has no PCI bus in sysfs.
+func ReadDevices(sysfs string) ([]Device, error) {
+	dir := filepath.Join(sysfs, "bus", "pci", "devices")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read pci devices: %w", err)
+	}
+	devs := make([]Device, 0, len(ents))
+	var errs []error
+	for _, e := range ents {
+		d, err := ReadDevice(sysfs, e.Name())
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		devs = append(devs, d)
+	}
+	sort.Slice(devs, func(i, j int) bool { return devs[i].Name < devs[j].Name })
+	return devs, errors.Join(errs...)
+}
+
+// ReadDevice reads one function by its sysfs name.
+func ReadDevice(sysfs, name string) (Device, error) {
+	addr, err := ParseAddress(name)
+	if err != nil {
+		return Device{}, err
+	}
+	d := Device{Name: name, Address: addr}
+	entry := filepath.Join(sysfs, "bus", "pci", "devices", name)
+	if target, err := os.Readlink(entry); err == nil {
+		d.placeFromPath(target)
+	} else if fi, serr := os.Stat(entry); serr != nil {
+		return Device{}, fmt.Errorf("pci device %s: %w", name, serr)
+	} else if !fi.IsDir() {
+		return Device{}, fmt.Errorf("pci device %s: neither a link nor a directory", name)
+	}
+	if !d.PathKnown {
+		d.RootBus = addr.BusName()
+	}
+	// Stat through the link: a device removed between ReadDir and here is
+	// gone, not broken.
+	if _, err := os.Stat(entry); err != nil {
+		return Device{}, fmt.Errorf("pci device %s: %w", name, err)
+	}
+	r := attrReader{dir: entry}
+	d.readIdentity(&r)
+	d.readPlacement(&r)
+	d.readLink(&r)
+	d.readSRIOV(&r)
+	d.readAER(&r)
+	d.Problems = r.problems
+	return d, nil
+}
+
+// placeFromPath finds the upstream bridge and root bus from the device's
+// real sysfs path, e.g. ../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0.
+func (d *Device) placeFromPath(target string) {
+	elems := strings.Split(filepath.ToSlash(filepath.Clean(target)), "/")
+	self := -1
+	for i := len(elems) - 1; i >= 0; i-- {
+		if elems[i] == d.Name {
+			self = i
+			break
+		}
+	}
+	if self <= 0 {
+		return
+	}
+	up := elems[self-1]
+	if bus, ok := parseRootBusDir(up); ok {
+		d.RootBus = bus
+		d.PathKnown = true
+		if self >= 2 {
+			if _, err := ParseAddress(elems[self-2]); err == nil {
+				d.RootBusParent = elems[self-2]
+			}
+		}
+		return
+	}
+	if _, err := ParseAddress(up); err != nil {
+		return
+	}
+	d.Upstream = up
+	d.PathKnown = true
+	for i := self - 1; i >= 0; i-- {
+		if bus, ok := parseRootBusDir(elems[i]); ok {
+			d.RootBus = bus
+			if i >= 1 {
+				if _, err := ParseAddress(elems[i-1]); err == nil {
+					d.RootBusParent = elems[i-1]
+				}
+			}
+			return
+		}
+	}
+}
+
+func (d *Device) readIdentity(r *attrReader) {
+	if v, ok := r.hex("class", 32); ok {
+		d.Class = uint32(v)
+	}
+	if v, ok := r.hex("vendor", 16); ok {
+		d.Vendor = uint16(v)
+	}
+	if v, ok := r.hex("device", 16); ok {
+		d.DeviceID = uint16(v)
+	}
+	if v, ok := r.hex("subsystem_vendor", 16); ok {
+		d.SubsystemVendor = uint16(v)
+	}
+	if v, ok := r.hex("subsystem_device", 16); ok {
+		d.SubsystemDevice = uint16(v)
+	}
+	if v, ok := r.hex("revision", 8); ok {
+		rev := uint8(v)
+		d.Revision = &rev
+	}
+	d.Driver = r.linkBase("driver")
+	d.Label = r.str("label")
+}
+
+func (d *Device) readPlacement(r *attrReader) {
+	if v, ok := r.int("numa_node"); ok {
+		d.NUMANode = &v
+	}
+	d.LocalCPUList = r.str("local_cpulist")
+	d.LocalCPUMask = r.str("local_cpus")
+	if g := r.linkBase("iommu_group"); g != "" {
+		var n int
+		if _, err := fmt.Sscanf(g, "%d", &n); err == nil {
+			d.IOMMUGroup = &n
+		}
+	}
+	d.PhysFn = r.linkBase("physfn")
+}
+
+func (d *Device) readLink(r *attrReader) {
+	for _, f := range []struct {
+		name string
+		dst  **float64
+	}{{"current_link_speed", &d.CurrentLinkSpeed}, {"max_link_speed", &d.MaxLinkSpeed}} {
+		s := r.str(f.name)
+		v, ok, err := ParseLinkSpeed(s)
+		if err != nil {
+			r.problems = append(r.problems, fmt.Errorf("%s/%s: %w", r.dir, f.name, err))
+		}
+		if ok {
+			*f.dst = &v
+		}
+	}
+	if v, ok := r.int("current_link_width"); ok {
+		d.CurrentLinkWidth = &v
+	}
+	if v, ok := r.int("max_link_width"); ok {
+		d.MaxLinkWidth = &v
+	}
+}
+
+func (d *Device) readSRIOV(r *attrReader) {
+	if v, ok := r.int("sriov_totalvfs"); ok {
+		d.SRIOVTotalVFs = &v
+	}
+	if v, ok := r.int("sriov_numvfs"); ok {
+		d.SRIOVNumVFs = &v
+	}
+}
+
+func (d *Device) readAER(r *attrReader) {
+	for _, sev := range []string{AERCorrectable, AERNonFatal, AERFatal} {
+		p := filepath.Join(r.dir, "aer_dev_"+sev)
+		f, err := os.Open(p)
+		if err != nil {
+			if !errors.Is(err, os.ErrNotExist) {
+				r.problems = append(r.problems, err)
+			}
+			continue
+		}
+		stats, err := ParseAER(f)
+		f.Close()
+		if err != nil {
+			r.problems = append(r.problems, fmt.Errorf("%s: %w", p, err))
+			continue
+		}
+		if d.AER == nil {
+			d.AER = map[string]AERStats{}
+		}
+		d.AER[sev] = stats
+	}
+}

@@ -1,0 +1,45 @@
+package pcie
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Slot is a physical slot from /sys/bus/pci/slots: its name (as the firmware
+// or hotplug driver numbers it) and the device address it holds.
+type Slot struct {
+	Name    string
+	Address string // "DDDD:BB:DD", no function
+	// Hotplug is true when a hotplug driver owns the slot (it then exposes
+	// a power attribute).
+	Hotplug bool
+}
+
+// ReadSlots reads every slot under <sysfs>/bus/pci/slots. A machine with no
+// slot directory has no slots; a slot that cannot be read is reported in the
+// returned error and the rest are still returned.
+func ReadSlots(sysfs string) ([]Slot, error) {
+	dir := filepath.Join(sysfs, "bus", "pci", "slots")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read slots: %w", err)
+	}
+	var slots []Slot
+	var errs []error
+	for _, e := range ents {
+		r := attrReader{dir: filepath.Join(dir, e.Name())}
+		addr := r.str("address")
+		errs = append(errs, r.problems...)
+		if addr == "" {
+			continue // an empty slot
+		}
+		_, err := os.Stat(filepath.Join(r.dir, "power"))
+		slots = append(slots, Slot{Name: e.Name(), Address: addr, Hotplug: err == nil})
+	}
+	return slots, errors.Join(errs...)
+}

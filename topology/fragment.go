@@ -1,0 +1,30 @@
+package topology
+
+// Fragment is what one collector saw: part of the graph, to be merged with
+// the fragments of the others.
+type Fragment struct {
+	Components []*Component
+	Links      []*Link
+	Events     []Event
+	// Problems are the things the collector could not read, each already
+	// reflected in the health of the component it concerns. They do not
+	// make the collector fail.
+	Problems []string
+}
+
+// Add appends a component and returns it, so a collector can keep filling it.
+func (f *Fragment) Add(c *Component) *Component {
+	f.Components = append(f.Components, c)
+	return c
+}
+
+// AddLink appends a link and returns it.
+func (f *Fragment) AddLink(l *Link) *Link {
+	f.Links = append(f.Links, l)
+	return l
+}
+
+// Problem records a non-fatal read problem.
+func (f *Fragment) Problem(msg string) {
+	f.Problems = append(f.Problems, msg)
+}

@@ -1,0 +1,64 @@
+package topology
+
+// Well-known link kinds.
+const (
+	LinkPCIe             = "pcie"
+	LinkNVLink           = "nvlink"
+	LinkMemoryChannel    = "memory-channel"
+	LinkI2C              = "i2c"
+	LinkSMBus            = "smbus"
+	LinkKCS              = "kcs"
+	LinkNUMAInterconnect = "numa-interconnect"
+)
+
+// Well-known link attributes, used by the health rules and the exporter.
+const (
+	AttrSpeedGTs    = "speed_gts"
+	AttrMaxSpeedGTs = "max_speed_gts"
+	AttrWidth       = "width"
+	AttrMaxWidth    = "max_width"
+	AttrDistance    = "distance"
+)
+
+// Link is one edge of the machine graph: a bus between two components.
+type Link struct {
+	ID       string            `json:"id"`
+	Kind     string            `json:"kind"`
+	From     string            `json:"from"`
+	To       string            `json:"to"`
+	Attrs    map[string]any    `json:"attrs,omitempty"`
+	Counters map[string]uint64 `json:"counters,omitempty"`
+	Health   Health            `json:"health"`
+}
+
+// LinkID is the ID of the link from one component to another; n > 0 tells
+// parallel links (NVLinks) apart.
+func LinkID(from, to string, n int) string {
+	id := from + "~" + to
+	if n > 0 {
+		id += "#" + itoa(n)
+	}
+	return id
+}
+
+// SetAttr records an attribute, creating the map on first use.
+func (l *Link) SetAttr(key string, value any) {
+	if l.Attrs == nil {
+		l.Attrs = make(map[string]any)
+	}
+	l.Attrs[key] = value
+}
+
+func (l *Link) merge(other *Link) {
+	fill(&l.Kind, other.Kind)
+	for k, v := range other.Attrs {
+		l.SetAttr(k, v)
+	}
+	for k, v := range other.Counters {
+		if l.Counters == nil {
+			l.Counters = make(map[string]uint64)
+		}
+		l.Counters[k] = v
+	}
+	l.Health.merge(other.Health)
+}

@@ -1,0 +1,201 @@
+package topology
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// stateMark is the glyph in front of every tree line.
+var stateMark = map[State]string{
+	StateOK:       "✓",
+	StateUnknown:  "?",
+	StateDegraded: "!",
+	StateMissing:  "-",
+	StateFailed:   "✗",
+}
+
+// WriteTree writes the containment tree, lstopo-style: NUMA nodes, their
+// packages and PCI hierarchies, each PCI function with the training of the
+// link above it, every line marked with its health. Links that are not tree
+// edges follow: NUMA distances as a matrix, others one a line.
+func WriteTree(w io.Writer, g *Graph) error {
+	bw := bufio.NewWriter(w)
+	kids := g.childIndex()
+	edges := g.treeLinks()
+	h := g.Host
+	fmt.Fprintf(bw, "%s %s%s\n", stateMark[h.Health.State], hostTitle(h), details(h, nil))
+	fmt.Fprintf(bw, "  health: %s\n", g.healthSummary())
+	var walk func(id, prefix string, depth int)
+	walk = func(id, prefix string, depth int) {
+		children := kids[id]
+		for i, c := range children {
+			last := i == len(children)-1
+			branch, next := "├─ ", "│  "
+			if last {
+				branch, next = "└─ ", "   "
+			}
+			st := c.Health.State
+			l := edges[c.ID]
+			if l != nil && l.Health.State.Severity() > st.Severity() {
+				st = l.Health.State
+			}
+			fmt.Fprintf(bw, "%s %s%s%s %s%s\n", stateMark[st], prefix, branch, c.ID, c.Name, details(c, l))
+			if depth < 64 {
+				walk(c.ID, prefix+next, depth+1)
+			}
+		}
+	}
+	walk(HostID, "", 0)
+	writeDistances(bw, g)
+	writeOtherLinks(bw, g, edges)
+	writeCollectors(bw, g)
+	return bw.Flush()
+}
+
+func hostTitle(h *Component) string {
+	t := "host"
+	if h.Name != "" {
+		t += " " + h.Name
+	}
+	if h.Model != "" && h.Model != h.Name {
+		t += " (" + strings.TrimSpace(h.Vendor+" "+h.Model) + ")"
+	}
+	return t
+}
+
+// details is the bracketed tail of a tree line: key attrs, the link above,
+// non-zero counters and, when not ok, the health reasons.
+func details(c *Component, l *Link) string {
+	var parts []string
+	if d := topString(c.Attrs, "driver"); d != "" {
+		parts = append(parts, "["+d+"]")
+	}
+	if m, ok := Number(c.Attrs, "memory_bytes"); ok {
+		parts = append(parts, humanBytes(m))
+	}
+	if cpus := topString(c.Attrs, "cpus"); cpus != "" {
+		parts = append(parts, "cpus "+cpus)
+	}
+	if s := topString(c.Attrs, "slot"); s != "" {
+		parts = append(parts, "slot "+s)
+	}
+	if c.Firmware != "" && c.Kind != KindHost {
+		parts = append(parts, "fw "+c.Firmware)
+	}
+	if l != nil {
+		if s := linkSummary(l); s != "" {
+			parts = append(parts, "link "+s)
+		}
+		if s := counterSummary(l.Counters); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	var reasons []string
+	reasons = append(reasons, c.Health.Reasons...)
+	if l != nil {
+		reasons = append(reasons, l.Health.Reasons...)
+	}
+	if len(reasons) > 0 {
+		parts = append(parts, "("+strings.Join(reasons, "; ")+")")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "  " + strings.Join(parts, "  ")
+}
+
+func topString(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+// writeDistances prints the NUMA distance matrix the way `numactl -H` does.
+func writeDistances(w io.Writer, g *Graph) {
+	dist := map[[2]string]string{}
+	nodes := map[string]bool{}
+	for _, l := range g.Links {
+		if l.Kind != LinkNUMAInterconnect {
+			continue
+		}
+		d, ok := Number(l.Attrs, AttrDistance)
+		if !ok {
+			continue
+		}
+		r := d
+		if rv, ok := Number(l.Attrs, "distance_reverse"); ok {
+			r = rv
+		}
+		dist[[2]string{l.From, l.To}] = fmtNum(d)
+		dist[[2]string{l.To, l.From}] = fmtNum(r)
+		nodes[l.From], nodes[l.To] = true, true
+	}
+	if len(nodes) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(nodes))
+	for id := range nodes {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return idLess(ids[i], ids[j]) })
+	fmt.Fprintf(w, "\nNUMA distances:\n%8s", "")
+	for _, id := range ids {
+		fmt.Fprintf(w, " %5s", strings.TrimPrefix(id, "numa:"))
+	}
+	fmt.Fprintln(w)
+	for _, a := range ids {
+		fmt.Fprintf(w, "%8s", strings.TrimPrefix(a, "numa:"))
+		for _, b := range ids {
+			v := dist[[2]string{a, b}]
+			if a == b {
+				v = "-"
+			}
+			fmt.Fprintf(w, " %5s", v)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func writeOtherLinks(w io.Writer, g *Graph, edges map[string]*Link) {
+	header := false
+	for _, l := range g.Links {
+		if l.Kind == LinkNUMAInterconnect || edges[l.To] == l {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "\nLinks:")
+			header = true
+		}
+		fmt.Fprintf(w, "%s %s %s", stateMark[l.Health.State], l.Kind, l.ID)
+		if s := linkSummary(l); s != "" {
+			fmt.Fprintf(w, "  %s", s)
+		}
+		if s := counterSummary(l.Counters); s != "" {
+			fmt.Fprintf(w, "  %s", s)
+		}
+		if len(l.Health.Reasons) > 0 {
+			fmt.Fprintf(w, "  (%s)", strings.Join(l.Health.Reasons, "; "))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func writeCollectors(w io.Writer, g *Graph) {
+	if len(g.Collectors) == 0 {
+		return
+	}
+	var parts []string
+	for _, c := range g.Collectors {
+		s := fmt.Sprintf("%s %s %.0fms", c.Name, c.State, c.DurationSeconds*1000)
+		if c.Error != "" {
+			s += " (" + c.Error + ")"
+		}
+		if n := len(c.Problems); n > 0 {
+			s += fmt.Sprintf(" [%d problems]", n)
+		}
+		parts = append(parts, s)
+	}
+	fmt.Fprintf(w, "\nCollectors: %s\n", strings.Join(parts, ", "))
+}
