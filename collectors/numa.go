@@ -37,8 +37,12 @@ func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	shared := sharedCPUs(nodes)
 	for _, n := range nodes {
-		f.Add(nodeComponent(n))
+		c := f.Add(nodeComponent(n))
+		for _, o := range shared[n.ID] {
+			c.Health.Mark(topology.StateUnknown, fmt.Sprintf("CPUs also claimed by numa:%d: inconsistent firmware NUMA data", o))
+		}
 		for _, e := range n.Problems {
 			f.Problem(e.Error())
 		}
@@ -67,6 +71,22 @@ func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	host.SetAttr("numa_nodes", len(nodes))
 	f.Add(host)
 	return f, nil
+}
+
+// sharedCPUs finds nodes that claim the same CPUs, which real hardware never
+// does: a BIOS that lists every CPU in every node (seen on real machines)
+// makes the node layout meaningless, and we say so instead of guessing.
+func sharedCPUs(nodes []numa.Node) map[int][]int {
+	out := map[int][]int{}
+	for i, a := range nodes {
+		for _, b := range nodes[i+1:] {
+			if overlaps(a.CPUs, b.CPUs) {
+				out[a.ID] = append(out[a.ID], b.ID)
+				out[b.ID] = append(out[b.ID], a.ID)
+			}
+		}
+	}
+	return out
 }
 
 func nodeComponent(n numa.Node) *topology.Component {
@@ -110,6 +130,11 @@ func interconnect(a, b numa.Node) *topology.Link {
 		}
 	default:
 		l.SetAttr(topology.AttrDistance, ba)
+	}
+	// ACPI SLIT defines 10 as local; two distinct nodes at 10 or less is
+	// a firmware table bug, and any placement based on it is wrong.
+	if d, _ := topology.Number(l.Attrs, topology.AttrDistance); d <= 10 {
+		l.Health.Mark(topology.StateUnknown, fmt.Sprintf("distance %v between distinct nodes: inconsistent firmware (SLIT) data", d))
 	}
 	return l
 }
