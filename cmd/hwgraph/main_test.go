@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+func hwgraph(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func schema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(topology.JSONSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("graph.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("graph.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestJSONValidatesAgainstSchema: the JSON of every capture with a PCI bus,
+// and of this machine, validates against the schema kept in the repo.
+func TestJSONValidatesAgainstSchema(t *testing.T) {
+	s := schema(t)
+	roots := map[string]string{"this machine": "/"}
+	for _, f := range []string{
+		"hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2",
+		"hwloc/8em64t-2s2ca2c-buggynuma.tar.bz2",
+		"hwloc/nvidiagpunumanodes.tar.bz2",
+		"node_exporter/sys.tar.gz",
+		"procfs/fixtures.tar.gz",
+	} {
+		roots[f] = fixture.Root(t, f)
+	}
+	for name, root := range roots {
+		t.Run(name, func(t *testing.T) {
+			code, out, errs := hwgraph(t, "--root", root, "--format", "json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			inst, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Validate(inst); err != nil {
+				t.Fatalf("schema: %v", err)
+			}
+			var doc struct {
+				Schema     int                        `json:"schema"`
+				Components []topology.Component       `json:"components"`
+				Collectors []topology.CollectorStatus `json:"collectors"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Schema != 1 || len(doc.Components) == 0 || len(doc.Collectors) == 0 {
+				t.Errorf("schema %d, %d components, %d collectors", doc.Schema, len(doc.Components), len(doc.Collectors))
+			}
+		})
+	}
+}
+
+// TestDOTRendersWithGraphviz feeds --format dot to Graphviz's dot.
+func TestDOTRendersWithGraphviz(t *testing.T) {
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Graphviz dot not installed; .ci/run installs graphviz")
+		}
+		t.Skip("Graphviz not installed")
+	}
+	root := fixture.Root(t, "hwloc/40intel64-2g2n4c+pcilocality.tar.bz2")
+	code, out, errs := hwgraph(t, "--root", root, "--format", "dot")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	cmd := exec.Command(dot, "-Tsvg")
+	cmd.Stdin = strings.NewReader(out)
+	var svg, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &svg, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("dot: %v: %s", err, stderr.String())
+	}
+	for _, want := range []string{"<svg", "pci:0000:43:00.0", "IBA7322 QDR InfiniBand HCA", "numa:3"} {
+		if !strings.Contains(svg.String(), want) {
+			t.Errorf("svg lacks %q", want)
+		}
+	}
+}
+
+// TestTree checks the default output of a real capture: lstopo-like
+// nesting with drivers and link training on the lines.
+func TestTree(t *testing.T) {
+	root := fixture.Root(t, "hwloc/40intel64-2g2n4c+pcilocality.tar.bz2")
+	code, out, errs := hwgraph(t, "--root", root)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"✓ host PowerEdge R910",
+		"├─ numa:0 NUMA node 0  128.0 GiB",
+		"└─ pci:0000:43:00.0 IBA7322 QDR InfiniBand HCA  [ib_qib]  link x4 8 GT/s",
+		"NUMA distances:",
+		"Collectors: ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tree lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"this machine", nil, 0, ""},
+		{"text format", []string{"--format", "text", "--collectors", "numa"}, 0, ""},
+		{"bad flag", []string{"--frobnicate"}, 2, "flag provided but not defined"},
+		{"bad format", []string{"--format", "xml"}, 2, `unknown format "xml"`},
+		{"missing root", []string{"--root", "/nonexistent/root"}, 2, "no such file or directory"},
+		{"root is a file", []string{"--root", file}, 2, "not a directory"},
+		{"empty root", []string{"--root", t.TempDir()}, 2, "holds neither sys/ nor proc/"},
+		{"unknown collector", []string{"--collectors", "pcie,warp"}, 2, `unknown collector "warp"`},
+		{"stray argument", []string{"serve-me"}, 2, "unexpected argument"},
+		{"bad timeout", []string{"--timeout", "0s"}, 2, "--timeout must be positive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := hwgraph(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tc.code, errs)
+			}
+			if tc.msg != "" && !strings.Contains(errs, tc.msg) {
+				t.Errorf("stderr %q lacks %q", errs, tc.msg)
+			}
+			if tc.code == 0 && out == "" {
+				t.Error("no output")
+			}
+		})
+	}
+}

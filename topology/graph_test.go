@@ -1,0 +1,161 @@
+package topology
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestBuildMergesByID(t *testing.T) {
+	// The PCI collector sees a function; a GPU collector later names it.
+	pci := &Fragment{Components: []*Component{{
+		ID: "pci:0000:3b:00.0", Kind: KindPCIFunction, Parent: "pcibus:0000:3a", Name: "3D controller",
+		Attrs: map[string]any{"driver": "nvidia", "numa_node": 0},
+	}, {ID: "pcibus:0000:3a", Kind: KindPCIRoot}}}
+	gpu := &Fragment{Components: []*Component{{
+		ID: "pci:0000:3b:00.0", Kind: KindGPU, Name: "NVIDIA H100", Serial: "1650",
+		Firmware: "96.00.5E", Attrs: map[string]any{"uuid": "GPU-1"},
+		Health: Health{State: StateDegraded, Reasons: []string{"3 retired pages"}},
+	}}}
+	g := Build(pci, gpu)
+	if len(g.Components) != 2 {
+		t.Fatalf("%d components, want 2 (no twins)", len(g.Components))
+	}
+	c, _ := g.Component("pci:0000:3b:00.0")
+	if c.Kind != KindGPU {
+		t.Errorf("kind %s, want the refined gpu", c.Kind)
+	}
+	if c.Name != "3D controller" || c.Serial != "1650" || c.Firmware != "96.00.5E" {
+		t.Errorf("fields not filled: %+v", c)
+	}
+	if c.Attrs["driver"] != "nvidia" || c.Attrs["uuid"] != "GPU-1" {
+		t.Errorf("attrs not united: %v", c.Attrs)
+	}
+	if c.Health.State != StateDegraded || len(c.Health.Reasons) != 1 {
+		t.Errorf("health %+v, want the worse (degraded)", c.Health)
+	}
+	// The same in the other order gives the same component.
+	g2 := Build(gpu, pci)
+	c2, _ := g2.Component("pci:0000:3b:00.0")
+	if c2.Kind != KindGPU || c2.Parent != "pcibus:0000:3a" {
+		t.Errorf("order-dependent merge: %+v", c2)
+	}
+}
+
+func TestBuildReparentsDanglingAndCycles(t *testing.T) {
+	// A fault: a parent that no collector produced, and a parent cycle.
+	f := &Fragment{Components: []*Component{
+		{ID: "a", Kind: "x", Parent: "nowhere"},
+		{ID: "b", Kind: "x", Parent: "c"},
+		{ID: "c", Kind: "x", Parent: "b"},
+	}}
+	g := Build(f)
+	a, _ := g.Component("a")
+	if a.Parent != HostID || a.Attrs["unresolved_parent"] != "nowhere" {
+		t.Errorf("dangling parent: %+v", a)
+	}
+	b, _ := g.Component("b")
+	c, _ := g.Component("c")
+	if b.Parent != HostID && c.Parent != HostID {
+		t.Errorf("cycle b<->c not broken: b→%s c→%s", b.Parent, c.Parent)
+	}
+	var buf bytes.Buffer
+	if err := WriteTree(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{" a ", " b ", " c "} {
+		if !strings.Contains(buf.String(), id) {
+			t.Errorf("tree lacks %q:\n%s", id, buf.String())
+		}
+	}
+}
+
+func TestIDOrder(t *testing.T) {
+	f := &Fragment{}
+	for _, id := range []string{"numa:10", "numa:2", "pci:0000:0a:00.0", "pci:0000:09:00.0", "numa:0"} {
+		f.Add(&Component{ID: id, Kind: "x"})
+	}
+	g := Build(f)
+	var ids []string
+	for _, c := range g.Components {
+		ids = append(ids, c.ID)
+	}
+	if got := strings.Join(ids, " "); got != "numa:0 numa:2 numa:10 pci:0000:09:00.0 pci:0000:0a:00.0" {
+		t.Errorf("order %s", got)
+	}
+}
+
+func TestJudge(t *testing.T) {
+	link := func(attrs map[string]any, counters map[string]uint64) *Link {
+		return &Link{ID: "a~b", Kind: LinkPCIe, From: "a", To: "b", Attrs: attrs, Counters: counters}
+	}
+	for _, tc := range []struct {
+		name   string
+		cur    *Link
+		prev   *Link
+		state  State
+		reason string
+	}{
+		{"trained at max", link(map[string]any{"speed_gts": 16.0, "max_speed_gts": 16.0, "width": 16, "max_width": 16}, nil), nil, StateOK, ""},
+		{"narrow", link(map[string]any{"width": 8, "max_width": 16}, nil), nil, StateDegraded, "x8 of x16"},
+		{"slow", link(map[string]any{"speed_gts": 8.0, "max_speed_gts": 16.0}, nil), nil, StateDegraded, "8 GT/s of 16 GT/s"},
+		{"down", link(map[string]any{"width": 0, "max_width": 4}, nil), nil, StateFailed, "link down (width x0)"},
+		{"no max known", link(map[string]any{"speed_gts": 2.5}, nil), nil, StateOK, ""},
+		{"correctable since boot only", link(nil, map[string]uint64{"aer_correctable": 7}), nil, StateOK, ""},
+		{"correctable grew", link(nil, map[string]uint64{"aer_correctable": 9}), link(nil, map[string]uint64{"aer_correctable": 7}), StateDegraded, "2 new aer_correctable errors"},
+		{"correctable steady", link(nil, map[string]uint64{"aer_correctable": 7}), link(nil, map[string]uint64{"aer_correctable": 7}), StateOK, ""},
+		{"fatal", link(nil, map[string]uint64{"aer_fatal": 1}), nil, StateDegraded, "1 aer_fatal errors since boot"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := Build(&Fragment{Links: []*Link{tc.cur}})
+			var prev *Graph
+			if tc.prev != nil {
+				prev = Build(&Fragment{Links: []*Link{tc.prev}})
+			}
+			Judge(g, prev)
+			l, _ := g.Link("a~b")
+			if l.Health.State != tc.state {
+				t.Errorf("state %s %v, want %s", l.Health.State, l.Health.Reasons, tc.state)
+			}
+			if tc.reason != "" && (len(l.Health.Reasons) == 0 || l.Health.Reasons[0] != tc.reason) {
+				t.Errorf("reasons %v, want %q", l.Health.Reasons, tc.reason)
+			}
+		})
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	g := Build(&Fragment{
+		Components: []*Component{{ID: "numa:0", Kind: KindNUMANode, Attrs: map[string]any{"memory_bytes": uint64(1 << 30)}}},
+		Links:      []*Link{{ID: "numa:0~numa:1", Kind: LinkNUMAInterconnect, From: "numa:0", To: "numa:1", Attrs: map[string]any{"distance": 21}}},
+	})
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := back.Component("numa:0")
+	if !ok {
+		t.Fatal("numa:0 lost")
+	}
+	if m, _ := Number(c.Attrs, "memory_bytes"); m != 1<<30 {
+		t.Errorf("memory_bytes %v", m)
+	}
+	if _, err := ReadJSON(strings.NewReader(`{"schema": 2}`)); err == nil {
+		t.Error("schema 2 accepted")
+	}
+}
+
+func TestDOTQuoting(t *testing.T) {
+	g := Build(&Fragment{Components: []*Component{{ID: `odd"id`, Kind: "x", Name: "a\\b\nc"}}})
+	var buf bytes.Buffer
+	if err := WriteDOT(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"odd\"id" [label="odd\"id\na\\b\nc"`) {
+		t.Errorf("bad quoting:\n%s", buf.String())
+	}
+}
