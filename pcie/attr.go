@@ -18,13 +18,19 @@ const maxAttrSize = 4096
 // readAttr reads a sysfs attribute, trimmed. A missing file is reported as
 // an error wrapping fs.ErrNotExist, so callers can tell absent from broken.
 func readAttr(dir, name string) (string, error) {
-	p := filepath.Join(dir, name)
+	var buf [maxAttrSize + 1]byte
+	return readAttrInto(buf[:], dir, name)
+}
+
+// readAttrInto is readAttr with a caller's buffer of maxAttrSize+1 bytes,
+// so a scan does not allocate a page per attribute.
+func readAttrInto(buf []byte, dir, name string) (string, error) {
+	p := dir + "/" + name
 	f, err := os.Open(p)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	buf := make([]byte, maxAttrSize+1)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("read %s: %w", p, err)
@@ -40,11 +46,43 @@ func readAttr(dir, name string) (string, error) {
 type attrReader struct {
 	dir      string
 	problems []error
+	// names, when set, lists the directory: an attribute not in it is
+	// absent without a failed open. A device directory holds 30–60
+	// entries of which we want about 25, and old kernels lack half of
+	// those; listing once halves the syscalls of a scan.
+	names map[string]bool
+	buf   [maxAttrSize + 1]byte
+}
+
+// listDir fills names from one read of the directory.
+func (r *attrReader) listDir() error {
+	f, err := os.Open(r.dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	list, err := f.Readdirnames(-1)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", r.dir, err)
+	}
+	r.names = make(map[string]bool, len(list))
+	for _, n := range list {
+		r.names[n] = true
+	}
+	return nil
+}
+
+// has reports whether the attribute may exist.
+func (r *attrReader) has(name string) bool {
+	return r.names == nil || r.names[name]
 }
 
 // str returns the attribute, or "" when it is absent or unreadable.
 func (r *attrReader) str(name string) string {
-	s, err := readAttr(r.dir, name)
+	if !r.has(name) {
+		return ""
+	}
+	s, err := readAttrInto(r.buf[:], r.dir, name)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			r.problems = append(r.problems, err)
@@ -54,10 +92,21 @@ func (r *attrReader) str(name string) string {
 	return s
 }
 
-// hex parses a 0x-prefixed attribute such as vendor or class.
+// hex parses a 0x-prefixed attribute such as vendor or class. An empty
+// file is a problem: the kernel always prints a value.
 func (r *attrReader) hex(name string, bits int) (uint64, bool) {
-	s := r.str(name)
+	if !r.has(name) {
+		return 0, false
+	}
+	s, err := readAttrInto(r.buf[:], r.dir, name)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			r.problems = append(r.problems, err)
+		}
+		return 0, false
+	}
 	if s == "" {
+		r.problems = append(r.problems, fmt.Errorf("%s/%s: empty", r.dir, name))
 		return 0, false
 	}
 	v, err := strconv.ParseUint(strings.TrimPrefix(s, "0x"), 16, bits)
@@ -84,6 +133,9 @@ func (r *attrReader) int(name string) (int, bool) {
 
 // linkBase returns the last element of a symlink's target, "" if absent.
 func (r *attrReader) linkBase(name string) string {
+	if !r.has(name) {
+		return ""
+	}
 	t, err := os.Readlink(filepath.Join(r.dir, name))
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {

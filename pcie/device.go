@@ -103,8 +103,14 @@ func ReadDevice(sysfs, name string) (Device, error) {
 	}
 	d := Device{Name: name, Address: addr}
 	entry := filepath.Join(sysfs, "bus", "pci", "devices", name)
+	dir := entry
 	if target, err := os.Readlink(entry); err == nil {
 		d.placeFromPath(target)
+		if !filepath.IsAbs(target) {
+			// Read through the real directory: resolving the link once
+			// beats resolving it again for every attribute.
+			dir = filepath.Join(filepath.Dir(entry), target)
+		}
 	} else if fi, serr := os.Stat(entry); serr != nil {
 		return Device{}, fmt.Errorf("pci device %s: %w", name, serr)
 	} else if !fi.IsDir() {
@@ -113,12 +119,12 @@ func ReadDevice(sysfs, name string) (Device, error) {
 	if !d.PathKnown {
 		d.RootBus = addr.BusName()
 	}
-	// Stat through the link: a device removed between ReadDir and here is
-	// gone, not broken.
-	if _, err := os.Stat(entry); err != nil {
+	// A device removed between the bus listing and here is gone, not
+	// broken: listing its directory fails.
+	r := attrReader{dir: dir}
+	if err := r.listDir(); err != nil {
 		return Device{}, fmt.Errorf("pci device %s: %w", name, err)
 	}
-	r := attrReader{dir: entry}
 	d.readIdentity(&r)
 	d.readPlacement(&r)
 	d.readLink(&r)
@@ -171,7 +177,16 @@ func (d *Device) placeFromPath(target string) {
 	}
 }
 
+// requiredAttrs exist for every PCI function on every kernel; a tree
+// without them is damaged, not merely old.
+var requiredAttrs = []string{"class", "vendor", "device"}
+
 func (d *Device) readIdentity(r *attrReader) {
+	for _, name := range requiredAttrs {
+		if !r.has(name) {
+			r.problems = append(r.problems, fmt.Errorf("%s/%s: missing", r.dir, name))
+		}
+	}
 	if v, ok := r.hex("class", 32); ok {
 		d.Class = uint32(v)
 	}
@@ -243,6 +258,9 @@ func (d *Device) readSRIOV(r *attrReader) {
 
 func (d *Device) readAER(r *attrReader) {
 	for _, sev := range []string{AERCorrectable, AERNonFatal, AERFatal} {
+		if !r.has("aer_dev_" + sev) {
+			continue
+		}
 		p := filepath.Join(r.dir, "aer_dev_"+sev)
 		f, err := os.Open(p)
 		if err != nil {
