@@ -156,7 +156,7 @@ func TestPCIeMatchesHwloc(t *testing.T) {
 				if math.Abs(got-o.PCILinkSpeed) > 1e-5 {
 					t.Errorf("%s: link %v GT/s x%v = %.6f GB/s, hwloc says %.6f", c.ID, s, w, got, o.PCILinkSpeed)
 				}
-				if n := o.Info("PCIDevice"); n != "" && c.Model != n {
+				if n := o.Info("PCIDevice"); n != "" && namesLoaded(t) && c.Model != n {
 					t.Errorf("%s: model %q, hwloc (pci.ids) says %q", c.ID, c.Model, n)
 				}
 			})
@@ -300,4 +300,15 @@ func TestPCIeThisMachine(t *testing.T) {
 	if got, want := pciComponents(g), pciEntries(t, "/"); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("pci components %v, /sys/bus/pci/devices %v", got, want)
 	}
+}
+
+// namesLoaded reports whether pci.ids is installed. CI installs it (and
+// must: the names are part of what we compare); a developer machine
+// without it still runs every other assertion.
+func namesLoaded(t *testing.T) bool {
+	err := pcie.DefaultNames.Err()
+	if err != nil && os.Getenv("CI") != "" {
+		t.Fatalf("CI without pci.ids: %v", err)
+	}
+	return err == nil
 }
