@@ -312,3 +312,31 @@ func namesLoaded(t *testing.T) bool {
 	}
 	return err == nil
 }
+
+// TestPCIeSlotsAndSRIOV checks physical slot names (bus/pci/slots) and
+// SR-IOV capacity against the capture files.
+func TestPCIeSlotsAndSRIOV(t *testing.T) {
+	g := scan(t, fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2"), "pcie")
+	for id, slot := range map[string]string{"pci:0000:82:00.0": "01", "pci:0000:83:00.0": "02"} {
+		c, _ := g.Component(id)
+		if c == nil || c.Attrs["slot"] != slot || c.Attrs["slot_hotplug"] != false {
+			t.Errorf("%s slot %v, want %s without hotplug", id, c.Attrs, slot)
+		}
+	}
+	g = scan(t, fixture.Root(t, "hwloc/2pa-pcidomain32bits.tar.bz2"), "pcie")
+	// slots/3 holds 0000:00:03, the virtio NIC.
+	if c, _ := g.Component("pci:0000:00:03.0"); c.Attrs["slot"] != "3" {
+		t.Errorf("0000:00:03.0 slot %v, want 3", c.Attrs["slot"])
+	}
+	g = scan(t, fixture.Root(t, "procfs/fixtures.tar.gz"), "pcie")
+	c, _ := g.Component("pci:0000:a2:00.0")
+	if attrInt(t, c, "sriov_totalvfs") != 128 || attrInt(t, c, "sriov_numvfs") != 0 {
+		t.Errorf("sriov %v/%v, want 128/0", c.Attrs["sriov_totalvfs"], c.Attrs["sriov_numvfs"])
+	}
+	if c.Kind != topology.KindNIC {
+		t.Errorf("E810 kind %s, want nic", c.Kind)
+	}
+	if c, _ := g.Component("pci:0000:01:00.0"); c.Kind != topology.KindNVMe {
+		t.Errorf("NVMe kind %s", c.Kind)
+	}
+}
