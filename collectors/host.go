@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -64,12 +65,9 @@ func (Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 // small reads a short attribute, "" when absent or unreadable: every host
 // attr is optional.
 func small(path string) string {
-	f, err := os.Open(path)
+	s, err := sysfsattr.Read(path)
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
-	buf := make([]byte, 256)
-	n, _ := f.Read(buf)
-	return strings.ToValidUTF8(strings.TrimSpace(string(buf[:n])), "?")
+	return strings.ToValidUTF8(s, "?")
 }

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
 // Node is one NUMA node.
@@ -138,16 +140,5 @@ func readMemTotal(path string) (uint64, error) {
 	return 0, errors.New("no MemTotal line")
 }
 
-// readSmall reads a sysfs attribute, bounded to a page plus slack, trimmed.
-func readSmall(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 16<<10))
-	if err != nil {
-		return "", fmt.Errorf("read %s: %w", path, err)
-	}
-	return strings.TrimSpace(string(b)), nil
-}
+// readSmall reads a sysfs attribute, bounded and trimmed.
+func readSmall(path string) (string, error) { return sysfsattr.Read(path) }

@@ -3,42 +3,26 @@ package pcie
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
-// maxAttrSize bounds what we read of one sysfs attribute. The kernel limits
-// attributes to a page; a capture (or a broken driver) can hold anything, and
-// a huge file must cost us one page, not all of memory.
+// maxAttrSize bounds what we read of one PCI attribute: the kernel prints
+// at most a few dozen bytes into a page.
 const maxAttrSize = 4096
 
-// readAttr reads a sysfs attribute, trimmed. A missing file is reported as
-// an error wrapping fs.ErrNotExist, so callers can tell absent from broken.
-func readAttr(dir, name string) (string, error) {
-	var buf [maxAttrSize + 1]byte
-	return readAttrInto(buf[:], dir, name)
-}
-
-// readAttrInto is readAttr with a caller's buffer of maxAttrSize+1 bytes,
-// so a scan does not allocate a page per attribute.
+// readAttrInto reads an attribute into buf (maxAttrSize+1 bytes).
 func readAttrInto(buf []byte, dir, name string) (string, error) {
 	p := dir + "/" + name
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	n, err := io.ReadFull(f, buf)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read %s: %w", p, err)
-	}
-	if n > maxAttrSize {
+	s, err := sysfsattr.ReadBuf(buf, p)
+	if sysfsattr.IsTooBig(err) {
 		return "", fmt.Errorf("read %s: larger than %d bytes", p, maxAttrSize)
 	}
-	return strings.TrimSpace(string(buf[:n])), nil
+	return s, err
 }
 
 // attrReader reads the attributes of one directory and collects the

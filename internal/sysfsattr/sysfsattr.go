@@ -1,0 +1,57 @@
+// Package sysfsattr reads sysfs attributes with a bound. The kernel limits
+// an attribute to a page (4 KiB on x86, 64 KiB on ppc64 and ia64); a
+// captured tree or a broken driver can hold anything, and a huge file must
+// cost a bounded read, not all of memory.
+package sysfsattr
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// MaxSize is the largest attribute read: the largest page size Linux uses.
+const MaxSize = 64 << 10
+
+// Read reads the attribute at path, trimmed of surrounding white space.
+// A missing file gives an error wrapping fs.ErrNotExist, so callers can
+// tell absent from broken; a file larger than MaxSize is an error.
+func Read(path string) (string, error) {
+	buf := make([]byte, 4096+1)
+	s, err := ReadBuf(buf, path)
+	if err == errTooBig {
+		buf = make([]byte, MaxSize+1)
+		s, err = ReadBuf(buf, path)
+	}
+	if err == errTooBig {
+		return "", fmt.Errorf("read %s: larger than %d bytes", path, MaxSize)
+	}
+	return s, err
+}
+
+var errTooBig = errors.New("attribute larger than the buffer")
+
+// ReadBuf is Read into the caller's buffer, so a scan of thousands of
+// attributes does not allocate a page for each. An attribute that fills
+// the buffer is reported as too large.
+func ReadBuf(buf []byte, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	n, err := io.ReadFull(f, buf)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	if n == len(buf) {
+		return "", errTooBig
+	}
+	return strings.TrimSpace(string(buf[:n])), nil
+}
+
+// IsTooBig reports whether err says an attribute overflowed ReadBuf's
+// buffer.
+func IsTooBig(err error) bool { return err == errTooBig }
