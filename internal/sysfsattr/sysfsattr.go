@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 )
 
 // MaxSize is the largest attribute read: the largest page size Linux uses.
@@ -19,10 +20,11 @@ const MaxSize = 64 << 10
 // A missing file gives an error wrapping fs.ErrNotExist, so callers can
 // tell absent from broken; a file larger than MaxSize is an error.
 func Read(path string) (string, error) {
-	buf := make([]byte, 4096+1)
-	s, err := ReadBuf(buf, path)
+	bp := pagePool.Get().(*[]byte)
+	s, err := ReadBuf(*bp, path)
+	pagePool.Put(bp)
 	if err == errTooBig {
-		buf = make([]byte, MaxSize+1)
+		buf := make([]byte, MaxSize+1)
 		s, err = ReadBuf(buf, path)
 	}
 	if err == errTooBig {
@@ -30,6 +32,10 @@ func Read(path string) (string, error) {
 	}
 	return s, err
 }
+
+// pagePool holds x86-page buffers: most attributes fit one, and a scan
+// reads thousands.
+var pagePool = sync.Pool{New: func() any { b := make([]byte, 4096+1); return &b }}
 
 var errTooBig = errors.New("attribute larger than the buffer")
 
