@@ -1,0 +1,210 @@
+// Package edac reads the kernel's EDAC memory-controller tree
+// (/sys/devices/system/edac/mc) from any root: controllers with their
+// error totals, and the DIMMs (or csrow channels, on drivers that only
+// have the legacy layout) with their corrected and uncorrected counts.
+// procfs has no EDAC reader, so the files are read directly.
+package edac
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
+)
+
+// Controller is one memory controller, mcN.
+type Controller struct {
+	ID       int
+	Name     string // mc_name, the driver's name for it (e.g. "Skylake Socket#0 IMC#0")
+	SizeMB   *uint64
+	CE, UE   *uint64 // totals
+	CENoInfo *uint64 // errors the driver could not attribute to a DIMM
+	UENoInfo *uint64
+	DIMMs    []DIMM
+	Problems []error
+}
+
+// DIMM is one memory module as EDAC sees it.
+type DIMM struct {
+	// Name is the sysfs place: "dimm3", "rank3" or "csrow0/ch1".
+	Name     string
+	Label    string // dimm_label / chN_dimm_label: the slot silk-screen name when the BIOS or a label file set it
+	Location string // dimm_location, e.g. "channel 1 slot 0"
+	SizeMB   *uint64
+	MemType  string
+	CE, UE   *uint64
+}
+
+// ReadControllers reads every mcN under <sysfs>/devices/system/edac/mc,
+// sorted by number. It returns an fs.ErrNotExist-wrapped error when no
+// EDAC driver is loaded.
+func ReadControllers(sysfs string) ([]Controller, error) {
+	dir := filepath.Join(sysfs, "devices", "system", "edac", "mc")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read edac: %w", err)
+	}
+	var out []Controller
+	for _, e := range ents {
+		n, ok := numbered(e.Name(), "mc")
+		if !ok {
+			continue
+		}
+		out = append(out, readController(filepath.Join(dir, e.Name()), n))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("read edac: no controllers: %w", os.ErrNotExist)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func readController(dir string, id int) Controller {
+	c := Controller{ID: id}
+	r := reader{dir: dir}
+	c.Name = r.str("mc_name")
+	c.SizeMB = r.uint("size_mb")
+	c.CE, c.UE = r.uint("ce_count"), r.uint("ue_count")
+	c.CENoInfo, c.UENoInfo = r.uint("ce_noinfo_count"), r.uint("ue_noinfo_count")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		r.problems = append(r.problems, err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if _, ok := numbered(name, "dimm"); ok {
+			c.DIMMs = append(c.DIMMs, readDIMM(filepath.Join(dir, name), name, &r))
+		} else if _, ok := numbered(name, "rank"); ok {
+			c.DIMMs = append(c.DIMMs, readDIMM(filepath.Join(dir, name), name, &r))
+		}
+	}
+	// Drivers with the per-DIMM layout also keep csrow directories for
+	// compatibility; read csrows only when there is nothing better.
+	if len(c.DIMMs) == 0 {
+		for _, e := range ents {
+			if _, ok := numbered(e.Name(), "csrow"); ok {
+				c.DIMMs = append(c.DIMMs, readCSRow(filepath.Join(dir, e.Name()), e.Name(), &r)...)
+			}
+		}
+	}
+	sort.Slice(c.DIMMs, func(i, j int) bool { return naturalLess(c.DIMMs[i].Name, c.DIMMs[j].Name) })
+	c.Problems = r.problems
+	return c
+}
+
+func readDIMM(dir, name string, parent *reader) DIMM {
+	r := reader{dir: dir}
+	d := DIMM{
+		Name:     name,
+		Label:    r.str("dimm_label"),
+		Location: r.str("dimm_location"),
+		SizeMB:   r.uint("size"),
+		MemType:  r.str("dimm_mem_type"),
+		CE:       r.uint("dimm_ce_count"),
+		UE:       r.uint("dimm_ue_count"),
+	}
+	parent.problems = append(parent.problems, r.problems...)
+	return d
+}
+
+// readCSRow reads the legacy layout: one csrow holds a module per channel,
+// chN_ce_count / chN_ue_count / chN_dimm_label.
+func readCSRow(dir, name string, parent *reader) []DIMM {
+	r := reader{dir: dir}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		parent.problems = append(parent.problems, err)
+		return nil
+	}
+	var out []DIMM
+	for _, e := range ents {
+		ch, ok := strings.CutSuffix(e.Name(), "_ce_count")
+		if !ok || !strings.HasPrefix(ch, "ch") {
+			continue
+		}
+		if _, ok := numbered(ch, "ch"); !ok {
+			continue
+		}
+		out = append(out, DIMM{
+			Name:  name + "/" + ch,
+			Label: r.str(ch + "_dimm_label"),
+			CE:    r.uint(ch + "_ce_count"),
+			UE:    r.uint(ch + "_ue_count"),
+		})
+	}
+	parent.problems = append(parent.problems, r.problems...)
+	return out
+}
+
+type reader struct {
+	dir      string
+	problems []error
+}
+
+func (r *reader) str(name string) string {
+	s, err := sysfsattr.Read(filepath.Join(r.dir, name))
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			r.problems = append(r.problems, err)
+		}
+		return ""
+	}
+	return s
+}
+
+func (r *reader) uint(name string) *uint64 {
+	s := r.str(name)
+	if s == "" {
+		return nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Errorf("parse %s/%s: %w", r.dir, name, err))
+		return nil
+	}
+	return &v
+}
+
+func numbered(name, prefix string) (int, bool) {
+	s, ok := strings.CutPrefix(name, prefix)
+	if !ok || s == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0
+}
+
+// naturalLess orders "dimm2" before "dimm10" and "csrow0/ch1" before
+// "csrow1/ch0".
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digitPrefix(a), digitPrefix(b)
+		if da != "" && db != "" {
+			na, _ := strconv.Atoi(da)
+			nb, _ := strconv.Atoi(db)
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[len(da):], b[len(db):]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func digitPrefix(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i]
+}
