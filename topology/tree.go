@@ -70,16 +70,16 @@ func hostTitle(h *Component) string {
 // non-zero counters and, when not ok, the health reasons.
 func details(c *Component, l *Link) string {
 	var parts []string
-	if d := topString(c.Attrs, "driver"); d != "" {
+	if d := String(c.Attrs, "driver"); d != "" {
 		parts = append(parts, "["+d+"]")
 	}
 	if m, ok := Number(c.Attrs, "memory_bytes"); ok {
 		parts = append(parts, humanBytes(m))
 	}
-	if cpus := topString(c.Attrs, "cpus"); cpus != "" {
+	if cpus := String(c.Attrs, "cpus"); cpus != "" {
 		parts = append(parts, "cpus "+cpus)
 	}
-	if s := topString(c.Attrs, "slot"); s != "" {
+	if s := String(c.Attrs, "slot"); s != "" {
 		parts = append(parts, "slot "+s)
 	}
 	if c.Firmware != "" && c.Kind != KindHost {
@@ -105,11 +105,6 @@ func details(c *Component, l *Link) string {
 		return ""
 	}
 	return "  " + strings.Join(parts, "  ")
-}
-
-func topString(m map[string]any, k string) string {
-	s, _ := m[k].(string)
-	return s
 }
 
 // writeDistances prints the NUMA distance matrix the way `numactl -H` does.
