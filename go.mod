@@ -6,9 +6,10 @@ require (
 	github.com/jaypipes/pcidb v1.1.1
 	github.com/prometheus/procfs v0.23.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
+	github.com/u-root/u-root v0.16.0
 )
 
 require (
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/text v0.14.0 // indirect
+	golang.org/x/text v0.31.0 // indirect
 )

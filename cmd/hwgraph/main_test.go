@@ -83,13 +83,7 @@ func TestJSONValidatesAgainstSchema(t *testing.T) {
 
 // TestDOTRendersWithGraphviz feeds --format dot to Graphviz's dot.
 func TestDOTRendersWithGraphviz(t *testing.T) {
-	dot, err := exec.LookPath("dot")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Graphviz dot not installed; .ci/run installs graphviz")
-		}
-		t.Skip("Graphviz not installed")
-	}
+	dot := fixture.Tool(t, "dot", "graphviz")
 	root := fixture.Root(t, "hwloc/40intel64-2g2n4c+pcilocality.tar.bz2")
 	code, out, errs := hwgraph(t, "--root", root, "--format", "dot")
 	if code != 0 {

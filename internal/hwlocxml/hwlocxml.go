@@ -14,6 +14,7 @@ import (
 // Object is one hwloc object with the attributes our tests compare.
 type Object struct {
 	Type         string    `xml:"type,attr"`
+	Subtype      string    `xml:"subtype,attr"`
 	OSIndex      *int      `xml:"os_index,attr"`
 	Nodeset      string    `xml:"nodeset,attr"`
 	Cpuset       string    `xml:"cpuset,attr"`
