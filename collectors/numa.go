@@ -159,15 +159,8 @@ func packageComponent(p numa.Package, nodes []numa.Node) *topology.Component {
 	if p.Cores > 0 {
 		c.SetAttr("cores", p.Cores)
 	}
-	var in []int
-	for _, n := range nodes {
-		if overlaps(p.CPUs, n.CPUs) {
-			in = append(in, n.ID)
-		}
-	}
-	node := -1
-	if len(in) == 1 && p.CPUs.SubsetOf(nodes[indexOf(nodes, in[0])].CPUs) {
-		node = in[0]
+	node, in := packageNode(p, nodes)
+	if node >= 0 {
 		c.Parent = fmt.Sprintf("numa:%d", node)
 	}
 	if len(in) > 1 {
@@ -175,6 +168,20 @@ func packageComponent(p numa.Package, nodes []numa.Node) *topology.Component {
 	}
 	c.SetAttr("numa_node", node)
 	return c
+}
+
+// packageNode returns the NUMA node holding all of a package's CPUs, or -1
+// when none does, and every node its CPUs touch.
+func packageNode(p numa.Package, nodes []numa.Node) (node int, in []int) {
+	for _, n := range nodes {
+		if overlaps(p.CPUs, n.CPUs) {
+			in = append(in, n.ID)
+		}
+	}
+	if len(in) == 1 && p.CPUs.SubsetOf(nodes[indexOf(nodes, in[0])].CPUs) {
+		return in[0], in
+	}
+	return -1, in
 }
 
 func overlaps(a, b numa.CPUSet) bool {

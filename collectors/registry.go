@@ -18,6 +18,8 @@ import (
 // order, so a graph does not depend on which collector finished first.
 type Registry struct {
 	collectors []Collector
+	// Rules are the health thresholds Scan judges with.
+	Rules topology.Rules
 }
 
 // Default holds every collector; each registers itself in an init function.
@@ -46,7 +48,7 @@ func (r *Registry) Names() []string {
 // Select returns a registry holding only the named collectors, in this
 // registry's order. An unknown name is an error naming the known ones.
 func (r *Registry) Select(names []string) (*Registry, error) {
-	out := &Registry{}
+	out := &Registry{Rules: r.Rules}
 	for _, n := range names {
 		if !slices.ContainsFunc(r.collectors, func(c Collector) bool { return c.Name() == n }) {
 			return nil, fmt.Errorf("unknown collector %q (have %s)", n, strings.Join(r.Names(), ", "))
@@ -142,6 +144,6 @@ func (r *Registry) Scan(ctx context.Context, env Env, prev *topology.Graph) *top
 	g := topology.Build(frags...)
 	g.Collectors = statuses
 	g.Time = time.Now().UTC()
-	topology.Judge(g, prev)
+	r.Rules.Judge(g, prev)
 	return g
 }

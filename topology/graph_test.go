@@ -159,3 +159,51 @@ func TestDOTQuoting(t *testing.T) {
 		t.Errorf("bad quoting:\n%s", buf.String())
 	}
 }
+
+func TestJudgeComponents(t *testing.T) {
+	dimm := func(ce, ue uint64) *Component {
+		return &Component{ID: "dimm:A1", Kind: KindDIMM, Parent: "mc:0",
+			Counters: map[string]uint64{CounterCorrected: ce, CounterUncorrected: ue}}
+	}
+	mc := &Component{ID: "mc:0", Kind: KindMemoryController}
+	for _, tc := range []struct {
+		name      string
+		rules     Rules
+		cur, prev []*Component
+		failed    bool // a collector failed in the current scan
+		state     State
+		reason    string
+	}{
+		{"first scan", Rules{}, []*Component{mc, dimm(40, 0)}, nil, false, StateOK, ""},
+		{"steady", Rules{}, []*Component{mc, dimm(40, 0)}, []*Component{mc, dimm(40, 0)}, false, StateOK, ""},
+		{"corrected grew", Rules{}, []*Component{mc, dimm(41, 0)}, []*Component{mc, dimm(40, 0)}, false, StateDegraded, "1 new corrected memory errors"},
+		{"below threshold", Rules{CorrectedErrors: 10}, []*Component{mc, dimm(49, 0)}, []*Component{mc, dimm(40, 0)}, false, StateOK, ""},
+		{"at threshold", Rules{CorrectedErrors: 10}, []*Component{mc, dimm(50, 0)}, []*Component{mc, dimm(40, 0)}, false, StateDegraded, "10 new corrected memory errors"},
+		{"uncorrected grew", Rules{}, []*Component{mc, dimm(40, 1)}, []*Component{mc, dimm(40, 0)}, false, StateFailed, "1 new uncorrected memory errors"},
+		{"counter reset (reboot)", Rules{}, []*Component{mc, dimm(0, 0)}, []*Component{mc, dimm(40, 0)}, false, StateOK, ""},
+		{"vanished", Rules{}, []*Component{mc}, []*Component{mc, dimm(40, 0)}, false, StateMissing, "present in the previous scan, gone now"},
+		{"vanished while a collector failed", Rules{}, []*Component{mc}, []*Component{mc, dimm(40, 0)}, true, StateUnknown, "not seen this scan; collectors failed: memory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := Build(&Fragment{Components: tc.cur})
+			if tc.failed {
+				g.Collectors = []CollectorStatus{{Name: "memory", State: "timeout"}}
+			}
+			var prev *Graph
+			if tc.prev != nil {
+				prev = Build(&Fragment{Components: tc.prev})
+			}
+			tc.rules.Judge(g, prev)
+			c, ok := g.Component("dimm:A1")
+			if !ok {
+				t.Fatal("dimm:A1 not in the graph")
+			}
+			if c.Health.State != tc.state || (tc.reason != "" && c.Health.Reasons[0] != tc.reason) {
+				t.Errorf("health %+v, want %s %q", c.Health, tc.state, tc.reason)
+			}
+			if c.Parent != "mc:0" {
+				t.Errorf("parent %s", c.Parent)
+			}
+		})
+	}
+}

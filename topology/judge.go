@@ -4,21 +4,95 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // uncorrectableCounters are link counters that mean data was lost or a
 // transaction failed: any count degrades the link, even in a first scan.
 var uncorrectableCounters = []string{"aer_nonfatal", "aer_fatal"}
 
-// Judge applies the link health rules of DESIGN.md to g: a link that trained
+// Rules are the thresholds of the health rules.
+type Rules struct {
+	// CorrectedErrors is how many new corrected memory errors between two
+	// scans degrade a DIMM, controller or memory channel. A few corrected
+	// errors a day are normal on a big fleet; a steady stream is a DIMM
+	// about to fail. 0 means 1.
+	CorrectedErrors uint64
+}
+
+// Judge applies the health rules of DESIGN.md with the default thresholds.
+func Judge(g, prev *Graph) { Rules{}.Judge(g, prev) }
+
+// Judge applies the health rules of DESIGN.md to g: a link that trained
 // below its maximum speed or width is degraded; a link with width 0 is down;
-// a link whose error counters grew since prev (which may be nil) is
-// degraded; uncorrectable errors degrade a link even without a previous scan.
-func Judge(g, prev *Graph) {
+// a link or component whose error counters grew since prev (which may be
+// nil) is degraded; uncorrectable errors degrade a link even without a
+// previous scan. A component in prev that g lacks is added back as
+// missing — or unknown when a collector failed this time, since then its
+// absence proves nothing.
+func (r Rules) Judge(g, prev *Graph) {
 	for _, l := range g.Links {
 		judgeTraining(l)
-		judgeCounters(l, prev)
+		var before map[string]uint64
+		if prev != nil {
+			if b, ok := prev.Link(l.ID); ok {
+				before = b.Counters
+			}
+		}
+		r.judgeCounters(&l.Health, l.Counters, before)
+		for _, k := range uncorrectableCounters {
+			if v := l.Counters[k]; v > 0 {
+				l.Health.Mark(StateDegraded, fmt.Sprintf("%d %s errors since boot", v, k))
+			}
+		}
 	}
+	if prev == nil {
+		return
+	}
+	for _, c := range g.Components {
+		if b, ok := prev.Component(c.ID); ok {
+			r.judgeCounters(&c.Health, c.Counters, b.Counters)
+		}
+	}
+	judgeMissing(g, prev)
+}
+
+// judgeMissing carries components of prev that g lacks into g.
+func judgeMissing(g, prev *Graph) {
+	var failed []string
+	for _, st := range g.Collectors {
+		if !st.Success() {
+			failed = append(failed, st.Name)
+		}
+	}
+	added := false
+	for _, old := range prev.Components {
+		if _, ok := g.byID[old.ID]; ok {
+			continue
+		}
+		c := *old
+		c.Attrs, c.Counters = cloneMap(old.Attrs), cloneCounters(old.Counters)
+		if old.Health.State == StateMissing {
+			// Still gone: keep the reason from when it went.
+			c.Health = Health{State: StateMissing, Reasons: append([]string(nil), old.Health.Reasons...)}
+		} else if len(failed) > 0 {
+			c.Health = Health{State: StateUnknown, Reasons: []string{"not seen this scan; collectors failed: " + strings.Join(failed, ", ")}}
+		} else {
+			c.Health = Health{State: StateMissing, Reasons: []string{"present in the previous scan, gone now"}}
+		}
+		g.byID[c.ID] = &c
+		g.Components = append(g.Components, &c)
+		added = true
+	}
+	if !added {
+		return
+	}
+	for _, c := range g.Components {
+		if _, ok := g.byID[c.Parent]; !ok {
+			c.Parent = HostID
+		}
+	}
+	g.index()
 }
 
 func judgeTraining(l *Link) {
@@ -38,27 +112,34 @@ func judgeTraining(l *Link) {
 	}
 }
 
-func judgeCounters(l *Link, prev *Graph) {
-	var before *Link
-	if prev != nil {
-		before, _ = prev.Link(l.ID)
+// judgeCounters degrades health for every counter that grew since before:
+// memory corrected errors by at least the threshold, anything else at all.
+// New uncorrected memory errors fail it: data was lost.
+func (r Rules) judgeCounters(h *Health, now, before map[string]uint64) {
+	if before == nil {
+		return
 	}
-	names := make([]string, 0, len(l.Counters))
-	for k := range l.Counters {
+	names := make([]string, 0, len(now))
+	for k := range now {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	threshold := max(r.CorrectedErrors, 1)
 	for _, k := range names {
-		v := l.Counters[k]
-		if before != nil {
-			if old, ok := before.Counters[k]; ok && v > old {
-				l.Health.Mark(StateDegraded, fmt.Sprintf("%d new %s errors", v-old, k))
-			}
+		old, ok := before[k]
+		if !ok || now[k] <= old {
+			continue
 		}
-	}
-	for _, k := range uncorrectableCounters {
-		if v := l.Counters[k]; v > 0 {
-			l.Health.Mark(StateDegraded, fmt.Sprintf("%d %s errors since boot", v, k))
+		grew := now[k] - old
+		switch k {
+		case CounterUncorrected:
+			h.Mark(StateFailed, fmt.Sprintf("%d new uncorrected memory errors", grew))
+		case CounterCorrected, CounterCorrectedNoInfo:
+			if grew >= threshold {
+				h.Mark(StateDegraded, fmt.Sprintf("%d new corrected memory errors", grew))
+			}
+		default:
+			h.Mark(StateDegraded, fmt.Sprintf("%d new %s errors", grew, k))
 		}
 	}
 }

@@ -62,3 +62,14 @@ func (l *Link) merge(other *Link) {
 	}
 	l.Health.merge(other.Health)
 }
+
+// Memory error counters, on DIMMs, memory controllers and the
+// memory-channel links between them. The exporter turns them into
+// hwgraph_memory_errors_total{type="corrected|uncorrected"}.
+const (
+	CounterCorrected   = "memory_corrected"
+	CounterUncorrected = "memory_uncorrected"
+	// The NoInfo counters are errors the driver could not pin on a DIMM.
+	CounterCorrectedNoInfo   = "memory_corrected_noinfo"
+	CounterUncorrectedNoInfo = "memory_uncorrected_noinfo"
+)
