@@ -11,9 +11,19 @@ func Number(attrs map[string]any, key string) (float64, bool) {
 	switch v := attrs[key].(type) {
 	case int:
 		return float64(v), true
+	case int32:
+		return float64(v), true
 	case int64:
 		return float64(v), true
+	case uint:
+		return float64(v), true
+	case uint16:
+		return float64(v), true
+	case uint32:
+		return float64(v), true
 	case uint64:
+		return float64(v), true
+	case float32:
 		return float64(v), true
 	case float64:
 		return v, true

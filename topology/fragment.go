@@ -12,6 +12,14 @@ type Fragment struct {
 	Problems []string
 }
 
+// Annotate adds attributes to a component another collector owns, such as
+// the firmware's name for a PCI slot: a component with no kind. It is
+// merged into the component with its ID and dropped when no fragment has
+// one, so an annotation never invents hardware.
+func (f *Fragment) Annotate(id string) *Component {
+	return f.Add(&Component{ID: id})
+}
+
 // Add appends a component and returns it, so a collector can keep filling it.
 func (f *Fragment) Add(c *Component) *Component {
 	f.Components = append(f.Components, c)

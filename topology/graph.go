@@ -55,6 +55,7 @@ func Build(frags ...*Fragment) *Graph {
 		}
 		g.Events = append(g.Events, f.Events...)
 	}
+	g.dropAnnotations()
 	g.index()
 	for _, c := range g.Components {
 		if c.Parent == "" || c.Parent == c.ID {
@@ -108,6 +109,20 @@ func (g *Graph) addLink(l *Link) {
 	}
 	g.linkByID[l.ID] = &cp
 	g.Links = append(g.Links, &cp)
+}
+
+// dropAnnotations removes components no fragment gave a kind: annotations
+// (Fragment.Annotate) of hardware that is not there.
+func (g *Graph) dropAnnotations() {
+	kept := g.Components[:0]
+	for _, c := range g.Components {
+		if c.Kind == "" {
+			delete(g.byID, c.ID)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	g.Components = kept
 }
 
 // index sorts components and links by ID so output is stable from scan to

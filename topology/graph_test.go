@@ -207,3 +207,19 @@ func TestJudgeComponents(t *testing.T) {
 		})
 	}
 }
+
+func TestAnnotationsNeverInventHardware(t *testing.T) {
+	pci := &Fragment{Components: []*Component{{ID: "pci:0000:00:1c.0", Kind: KindPCIBridge}}}
+	fw := &Fragment{}
+	fw.Annotate("pci:0000:00:1c.0").SetAttr("slot_label", "J6C1")
+	fw.Annotate("pci:0000:00:1c.7").SetAttr("slot_label", "J8C2") // an empty slot
+	for _, order := range [][]*Fragment{{pci, fw}, {fw, pci}} {
+		g := Build(order...)
+		if len(g.Components) != 1 {
+			t.Fatalf("%d components, want only the bridge", len(g.Components))
+		}
+		if c := g.Components[0]; c.Kind != KindPCIBridge || c.Attrs["slot_label"] != "J6C1" {
+			t.Errorf("bridge %+v", c)
+		}
+	}
+}

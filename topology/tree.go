@@ -79,8 +79,13 @@ func details(c *Component, l *Link) string {
 	if cpus := String(c.Attrs, "cpus"); cpus != "" {
 		parts = append(parts, "cpus "+cpus)
 	}
-	if s := String(c.Attrs, "slot"); s != "" {
+	if s := String(c.Attrs, "slot_label"); s != "" {
 		parts = append(parts, "slot "+s)
+	} else if s := String(c.Attrs, "slot"); s != "" && s != c.Name {
+		parts = append(parts, "slot "+s)
+	}
+	if c.Kind == KindDIMM {
+		parts = append(parts, dimmSummary(c)...)
 	}
 	if c.Firmware != "" && c.Kind != KindHost {
 		parts = append(parts, "fw "+c.Firmware)
@@ -92,6 +97,8 @@ func details(c *Component, l *Link) string {
 		if s := counterSummary(l.Counters); s != "" {
 			parts = append(parts, s)
 		}
+	} else if s := counterSummary(c.Counters); s != "" {
+		parts = append(parts, s)
 	}
 	var reasons []string
 	reasons = append(reasons, c.Health.Reasons...)
@@ -105,6 +112,28 @@ func details(c *Component, l *Link) string {
 		return ""
 	}
 	return "  " + strings.Join(parts, "  ")
+}
+
+// dimmSummary is what a technician pulling a DIMM checks: size, type and
+// speed, part number.
+func dimmSummary(c *Component) []string {
+	var parts []string
+	if sz, ok := Number(c.Attrs, "size_bytes"); ok {
+		parts = append(parts, humanBytes(sz))
+	}
+	t := String(c.Attrs, "type")
+	if sp, ok := Number(c.Attrs, "configured_speed_mts"); ok {
+		t += " " + fmtNum(sp) + " MT/s"
+	} else if sp, ok := Number(c.Attrs, "speed_mts"); ok {
+		t += " " + fmtNum(sp) + " MT/s"
+	}
+	if t = strings.TrimSpace(t); t != "" {
+		parts = append(parts, t)
+	}
+	if c.Model != "" {
+		parts = append(parts, c.Model)
+	}
+	return parts
 }
 
 // writeDistances prints the NUMA distance matrix the way `numactl -H` does.
