@@ -19,6 +19,7 @@ const (
 	KindI2CAdapter       = "i2c-adapter"
 	KindI2CDevice        = "i2c-device"
 	KindBMC              = "bmc"
+	KindNVSwitch         = "nvswitch"
 )
 
 // HostID is the ID of the one host component every graph has.

@@ -1,0 +1,374 @@
+//go:build cgo
+
+package collectors
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/NVIDIA/go-nvml/pkg/nvml"
+	"github.com/NVIDIA/go-nvml/pkg/nvml/mock"
+	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxa100"
+	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxh100"
+	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
+
+	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+// The PCI addresses of the eight GPUs and six NVSwitches of a DGX A100
+// (nvidia-smi -q on one); the mocks number their GPUs 0000:0N:00.0.
+var (
+	dgxGPUBus    = []string{"0000:07:00.0", "0000:0f:00.0", "0000:47:00.0", "0000:4e:00.0", "0000:87:00.0", "0000:90:00.0", "0000:b7:00.0", "0000:bd:00.0"}
+	dgxSwitchBus = []string{"0000:c4:00.0", "0000:c5:00.0", "0000:c6:00.0", "0000:c7:00.0", "0000:c8:00.0", "0000:c9:00.0"}
+)
+
+func pciInfo(bus string) nvml.PciInfo {
+	var p nvml.PciInfo
+	for i, c := range "0000" + strings.ToUpper(bus) { // NVML spells the domain with 8 digits
+		p.BusId[i] = int8(c)
+	}
+	return p
+}
+
+// fabric is the NVLink state the mocks answer from; tests change it
+// between scans.
+type fabric struct {
+	mu     sync.Mutex
+	remote func(gpu, port int) (bus string, kind nvml.IntNvLinkDeviceType)
+	ports  int
+	down   map[[2]int]bool
+	crc    map[[2]int]uint64
+}
+
+func (fb *fabric) set(fn func()) {
+	fb.mu.Lock()
+	defer fb.mu.Unlock()
+	fn()
+}
+
+// wire sets the func fields the GPU collector calls on every mock device:
+// the mocks leave them nil, and a nil one panics, so a call the collector
+// adds without a mock here fails the test at once.
+func wire(srv *server.Server, fb *fabric) {
+	for i, d := range srv.Devices {
+		dev := d.(*server.Device)
+		i := i
+		dev.GetPciInfoFunc = func() (nvml.PciInfo, nvml.Return) { return pciInfo(dgxGPUBus[i]), nvml.SUCCESS }
+		dev.GetSerialFunc = func() (string, nvml.Return) { return fmt.Sprintf("16520220%05d", i), nvml.SUCCESS }
+		dev.GetVbiosVersionFunc = func() (string, nvml.Return) { return "92.00.45.00.03", nvml.SUCCESS }
+		dev.GetInforomImageVersionFunc = func() (string, nvml.Return) { return "G500.0200.00.03", nvml.SUCCESS }
+		dev.GetTemperatureFunc = func(nvml.TemperatureSensors) (uint32, nvml.Return) { return uint32(30 + i), nvml.SUCCESS }
+		dev.GetPowerUsageFunc = func() (uint32, nvml.Return) { return 61234, nvml.SUCCESS }
+		dev.GetTotalEccErrorsFunc = func(t nvml.MemoryErrorType, c nvml.EccCounterType) (uint64, nvml.Return) {
+			if t == nvml.MEMORY_ERROR_TYPE_CORRECTED {
+				return uint64(i), nvml.SUCCESS
+			}
+			return 0, nvml.SUCCESS
+		}
+		dev.GetRemappedRowsFunc = func() (int, int, bool, bool, nvml.Return) { return i, 0, false, false, nvml.SUCCESS }
+		dev.GetPcieReplayCounterFunc = func() (int, nvml.Return) { return 0, nvml.SUCCESS }
+		dev.GetCurrPcieLinkGenerationFunc = func() (int, nvml.Return) { return 4, nvml.SUCCESS }
+		dev.GetMaxPcieLinkGenerationFunc = func() (int, nvml.Return) { return 4, nvml.SUCCESS }
+		dev.GetCurrPcieLinkWidthFunc = func() (int, nvml.Return) { return 16, nvml.SUCCESS }
+		dev.GetMaxPcieLinkWidthFunc = func() (int, nvml.Return) { return 16, nvml.SUCCESS }
+		dev.GetNvLinkStateFunc = func(port int) (nvml.EnableState, nvml.Return) {
+			fb.mu.Lock()
+			defer fb.mu.Unlock()
+			if port >= fb.ports {
+				return 0, nvml.ERROR_INVALID_ARGUMENT
+			}
+			if fb.down[[2]int{i, port}] {
+				return nvml.FEATURE_DISABLED, nvml.SUCCESS
+			}
+			return nvml.FEATURE_ENABLED, nvml.SUCCESS
+		}
+		dev.GetNvLinkVersionFunc = func(int) (uint32, nvml.Return) { return 3, nvml.SUCCESS }
+		dev.GetNvLinkRemotePciInfoFunc = func(port int) (nvml.PciInfo, nvml.Return) {
+			bus, _ := fb.remote(i, port)
+			return pciInfo(bus), nvml.SUCCESS
+		}
+		dev.GetNvLinkRemoteDeviceTypeFunc = func(port int) (nvml.IntNvLinkDeviceType, nvml.Return) {
+			_, kind := fb.remote(i, port)
+			return kind, nvml.SUCCESS
+		}
+		dev.GetNvLinkErrorCounterFunc = func(port int, c nvml.NvLinkErrorCounter) (uint64, nvml.Return) {
+			fb.mu.Lock()
+			defer fb.mu.Unlock()
+			if c == nvml.NVLINK_ERROR_DL_CRC_FLIT {
+				return fb.crc[[2]int{i, port}], nvml.SUCCESS
+			}
+			return 0, nvml.SUCCESS
+		}
+	}
+}
+
+// switched is the DGX fabric: 12 ports a GPU (NVLink 3), two to each of
+// six NVSwitches.
+func switched() *fabric {
+	return &fabric{ports: 12, down: map[[2]int]bool{}, crc: map[[2]int]uint64{},
+		remote: func(_, port int) (string, nvml.IntNvLinkDeviceType) {
+			return dgxSwitchBus[port/2], nvml.NVLINK_DEVICE_TYPE_SWITCH
+		}}
+}
+
+func gpuScan(t *testing.T, lib nvml.Interface, c *GPU, prev *topology.Graph) *topology.Graph {
+	t.Helper()
+	c.NVML = lib
+	reg := &Registry{}
+	reg.Register(c)
+	g := reg.Scan(context.Background(), Env{Root: fixture.Dir(t)}, prev)
+	if st := status(g, "gpu"); st.State != "ok" || len(st.Problems) > 0 {
+		t.Fatalf("gpu collector %+v", st)
+	}
+	return g
+}
+
+// TestGPUOverDGXMocks: on the DGX A100 and H100 mocks, eight GPUs with
+// their identity, firmware and PCI address, each reaching all six
+// NVSwitches over two links: every GPU reaches every other.
+func TestGPUOverDGXMocks(t *testing.T) {
+	for name, srv := range map[string]*server.Server{"dgxa100": dgxa100.New(), "dgxh100": dgxh100.New()} {
+		t.Run(name, func(t *testing.T) {
+			wire(srv, switched())
+			g := gpuScan(t, srv, &GPU{}, nil)
+			if g.Host.Attrs["nvidia_driver"] != srv.DriverVersion || g.Host.Attrs["cuda_version"] != "12.4" {
+				t.Errorf("host attrs %v", g.Host.Attrs)
+			}
+			gpus := 0
+			for i, d := range srv.Devices {
+				dev := d.(*server.Device)
+				c, ok := g.Component("pci:" + dgxGPUBus[i])
+				if !ok {
+					t.Fatalf("GPU %d (%s) missing", i, dgxGPUBus[i])
+				}
+				gpus++
+				name, _ := dev.GetName()
+				if c.Kind != topology.KindGPU || c.Name != name || c.Attrs["uuid"] != dev.UUID || c.Firmware != "92.00.45.00.03" ||
+					c.Serial != fmt.Sprintf("16520220%05d", i) || c.Attrs["memory_bytes"] != dev.MemoryInfo.Total ||
+					c.Attrs["inforom"] != "G500.0200.00.03" || c.Counters[topology.CounterCorrected] != uint64(i) {
+					t.Errorf("GPU %d: %+v", i, c)
+				}
+				if c.Health.State != topology.StateOK {
+					t.Errorf("GPU %d health %+v", i, c.Health)
+				}
+			}
+			if gpus != 8 {
+				t.Errorf("%d GPUs", gpus)
+			}
+			reach := map[string]map[string]bool{} // switch → GPUs on it
+			links := 0
+			for _, l := range g.Links {
+				if l.Kind != topology.LinkNVLink {
+					continue
+				}
+				links++
+				if reach[l.To] == nil {
+					reach[l.To] = map[string]bool{}
+				}
+				reach[l.To][l.From] = true
+			}
+			if links != 8*12 || len(reach) != 6 {
+				t.Errorf("%d NVLinks to %d switches, want 96 to 6", links, len(reach))
+			}
+			for sw, on := range reach {
+				if len(on) != 8 || !strings.HasPrefix(sw, "nvswitch:") {
+					t.Errorf("%s reaches %d GPUs", sw, len(on))
+				}
+				if c, ok := g.Component(sw); !ok || c.Kind != topology.KindNVSwitch {
+					t.Errorf("%s: %+v", sw, c)
+				}
+			}
+			if l, ok := g.Link("pci:0000:07:00.0~nvswitch:0000:c6:00.0#5"); !ok || l.Attrs["port"] != 5 || l.Attrs["version"] != uint32(3) {
+				t.Errorf("GPU 0 port 5: %+v", l)
+			}
+		})
+	}
+}
+
+// TestGPUNVLinkHealth: a link that goes down fails; CRC errors that grow
+// between two scans degrade the link; the rest stays ok.
+func TestGPUNVLinkHealth(t *testing.T) {
+	srv := dgxh100.New()
+	fb := switched()
+	wire(srv, fb)
+	c := &GPU{}
+	first := gpuScan(t, srv, c, nil)
+	fb.set(func() {
+		fb.down[[2]int{2, 3}] = true
+		fb.crc[[2]int{5, 7}] = 12
+	})
+	second := gpuScan(t, srv, c, first)
+	down, _ := second.Link("pci:0000:47:00.0~nvswitch:0000:c5:00.0#3")
+	if down == nil || down.Health.State != topology.StateFailed || down.Health.Reasons[0] != "NVLink down" {
+		t.Errorf("downed link: %+v", down)
+	}
+	crc, _ := second.Link("pci:0000:90:00.0~nvswitch:0000:c7:00.0#7")
+	if crc == nil || crc.Health.State != topology.StateDegraded || crc.Health.Reasons[0] != "12 new nvlink_crc_flit errors" {
+		t.Errorf("link with growing CRC errors: %+v", crc)
+	}
+	bad := 0
+	for _, l := range second.Links {
+		if l.Health.State != topology.StateOK {
+			bad++
+		}
+	}
+	if bad != 2 {
+		t.Errorf("%d unhealthy links, want 2", bad)
+	}
+}
+
+// TestGPUDirectMesh: four A100s wired to each other directly (an HGX
+// A100 4-GPU board: four links between every pair). Each cable is one
+// link, drawn from the lower GPU, carrying both ends' errors.
+func TestGPUDirectMesh(t *testing.T) {
+	srv := dgxa100.New()
+	srv.Devices = srv.Devices[:4]
+	fb := &fabric{ports: 12, down: map[[2]int]bool{}, crc: map[[2]int]uint64{{1, 1}: 2, {0, 1}: 3},
+		remote: func(gpu, port int) (string, nvml.IntNvLinkDeviceType) {
+			peers := []int{}
+			for p := range 4 {
+				if p != gpu {
+					peers = append(peers, p)
+				}
+			}
+			return dgxGPUBus[peers[port/4]], nvml.NVLINK_DEVICE_TYPE_GPU
+		}}
+	wire(srv, fb)
+	g := gpuScan(t, srv, &GPU{}, nil)
+	pairs := map[string]int{}
+	for _, l := range g.Links {
+		if l.Kind == topology.LinkNVLink {
+			if l.From >= l.To {
+				t.Errorf("%s drawn from the higher end", l.ID)
+			}
+			pairs[l.From+" "+l.To]++
+		}
+	}
+	if len(pairs) != 6 {
+		t.Errorf("%d GPU pairs, want 6: %v", len(pairs), pairs)
+	}
+	for p, n := range pairs {
+		if n != 4 {
+			t.Errorf("%s: %d links, want 4", p, n)
+		}
+	}
+	// Ports 0-3 of GPU 0 lead to GPU 1 and ports 0-3 of GPU 1 to GPU 0:
+	// port 1 to port 1 is one cable, with 3 + 2 CRC errors.
+	l, ok := g.Link("pci:0000:07:00.0~pci:0000:0f:00.0#1")
+	if !ok || l.Counters["nvlink_crc_flit"] != 5 || l.Attrs["remote_port"] != 1 {
+		t.Errorf("GPU 0 ↔ GPU 1 first link: %+v", l)
+	}
+}
+
+// TestGPUXid79: an Xid 79 from the event set makes that GPU failed and
+// the scan carries the event once.
+func TestGPUXid79(t *testing.T) {
+	srv := dgxh100.New()
+	wire(srv, switched())
+	for _, d := range srv.Devices {
+		d.(*server.Device).RegisterEventsFunc = func(uint64, nvml.EventSet) nvml.Return { return nvml.SUCCESS }
+	}
+	var once sync.Once
+	delivered := make(chan struct{})
+	srv.EventSetCreateFunc = func() (nvml.EventSet, nvml.Return) {
+		return &mock.EventSet{
+			WaitFunc: func(uint32) (nvml.EventData, nvml.Return) {
+				ret := nvml.ERROR_TIMEOUT
+				var data nvml.EventData
+				once.Do(func() {
+					data, ret = nvml.EventData{Device: srv.Devices[5], EventType: nvml.EventTypeXidCriticalError, EventData: 79}, nvml.SUCCESS
+					defer close(delivered)
+				})
+				if ret == nvml.ERROR_TIMEOUT {
+					time.Sleep(time.Millisecond)
+				}
+				return data, ret
+			},
+			FreeFunc: func() nvml.Return { return nvml.SUCCESS },
+		}, nvml.SUCCESS
+	}
+	c := &GPU{NVML: srv}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- c.Watch(ctx, Env{Root: "/"}) }()
+	<-delivered
+	time.Sleep(10 * time.Millisecond) // let the watcher hand the event over
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Fatalf("watch: %v", err)
+	}
+	g := gpuScan(t, srv, c, nil)
+	gpu5, _ := g.Component("pci:" + dgxGPUBus[5])
+	if gpu5.Health.State != topology.StateFailed || gpu5.Health.Reasons[0] != "Xid 79: GPU has fallen off the bus" {
+		t.Errorf("GPU 5 after Xid 79: %+v", gpu5.Health)
+	}
+	if len(g.Events) != 1 || g.Events[0].Kind != "xid" || g.Events[0].Component != "pci:"+dgxGPUBus[5] || g.Events[0].Severity != topology.SeverityCritical {
+		t.Errorf("events %+v", g.Events)
+	}
+	again := gpuScan(t, srv, c, g)
+	if len(again.Events) != 0 {
+		t.Errorf("the Xid was reported twice: %+v", again.Events)
+	}
+	if gpu5, _ := again.Component("pci:" + dgxGPUBus[5]); gpu5.Health.State != topology.StateFailed {
+		t.Errorf("GPU 5 healed by itself: %+v", gpu5.Health)
+	}
+}
+
+// TestGPUNoDriver: NVML without a driver is absent, not an error.
+func TestGPUNoDriver(t *testing.T) {
+	for _, ret := range []nvml.Return{nvml.ERROR_LIBRARY_NOT_FOUND, nvml.ERROR_DRIVER_NOT_LOADED} {
+		srv := dgxh100.New()
+		srv.InitFunc = func() nvml.Return { return ret }
+		reg := &Registry{}
+		reg.Register(&GPU{NVML: srv})
+		g := reg.Scan(context.Background(), Env{Root: "/"}, nil)
+		if st := status(g, "gpu"); st.State != "absent" {
+			t.Errorf("%v: %+v", ret, st)
+		}
+	}
+}
+
+// TestGPUAbsentOnThisMachine: the real libnvidia-ml, where there is none.
+func TestGPUAbsentOnThisMachine(t *testing.T) {
+	if _, err := os.Stat("/dev/nvidiactl"); err == nil {
+		t.Skip("this machine has an NVIDIA driver")
+	}
+	reg := &Registry{}
+	reg.Register(&GPU{})
+	g := reg.Scan(context.Background(), Env{Root: "/"}, nil)
+	if st := status(g, "gpu"); st.State != "absent" {
+		t.Errorf("%+v", st)
+	}
+}
+
+// TestFaultGPUHungDriver: a driver call that never returns times the
+// collector out; the next scan fails at once instead of stacking another
+// hung call, and the scan itself returns on time.
+func TestFaultGPUHungDriver(t *testing.T) {
+	srv := dgxh100.New()
+	wire(srv, switched())
+	release := make(chan struct{})
+	defer close(release)
+	srv.Devices[3].(*server.Device).GetSerialFunc = func() (string, nvml.Return) {
+		<-release
+		return "", nvml.ERROR_TIMEOUT
+	}
+	reg := &Registry{}
+	c := &GPU{NVML: srv}
+	reg.Register(c)
+	for i, want := range []string{"timeout", "error"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		start := time.Now()
+		g := reg.Scan(ctx, Env{Root: "/"}, nil)
+		cancel()
+		if st := status(g, "gpu"); st.State != want || time.Since(start) > 2*time.Second {
+			t.Errorf("scan %d: %+v after %v, want %s", i, st, time.Since(start), want)
+		}
+	}
+}
