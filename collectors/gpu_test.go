@@ -187,6 +187,18 @@ func TestGPUOverDGXMocks(t *testing.T) {
 			if l, ok := g.Link("pci:0000:07:00.0~nvswitch:0000:c6:00.0#5"); !ok || l.Attrs["port"] != 5 || l.Attrs["version"] != uint32(3) {
 				t.Errorf("GPU 0 port 5: %+v", l)
 			}
+			// nvidia-smi topo -m on a DGX A100 shows NV12 between all GPUs.
+			var buf strings.Builder
+			if err := topology.WriteMatrix(&buf, g); err != nil {
+				t.Fatal(err)
+			}
+			rows := strings.Split(buf.String(), "\n")
+			for i := range 8 {
+				f := strings.Fields(rows[i+1])
+				if f[0] != fmt.Sprintf("GPU%d", i) || f[i+1] != "X" || strings.Count(rows[i+1], "NV12") != 7 {
+					t.Errorf("matrix row %d: %q", i, rows[i+1])
+				}
+			}
 		})
 	}
 }

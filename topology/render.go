@@ -8,7 +8,7 @@ import (
 )
 
 // Formats lists the output formats Render knows.
-var Formats = []string{"tree", "json", "dot", "text"}
+var Formats = []string{"tree", "json", "dot", "text", "matrix"}
 
 // Render writes g in the named format.
 func Render(w io.Writer, g *Graph, format string) error {
@@ -21,6 +21,8 @@ func Render(w io.Writer, g *Graph, format string) error {
 		return WriteDOT(w, g)
 	case "text":
 		return WriteText(w, g)
+	case "matrix":
+		return WriteMatrix(w, g)
 	}
 	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }

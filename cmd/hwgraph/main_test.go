@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -158,5 +159,34 @@ func TestExitCodes(t *testing.T) {
 				t.Error("no output")
 			}
 		})
+	}
+}
+
+// TestMatrixFormat: the nvidia-smi topo -m style matrix of the R910's
+// NICs. The two BCM5709 ports of 02:00 sit behind root port 00:05.0 and
+// those of 03:00 behind 00:06.0 (PIX within, PHB across: both ports hang
+// off root bus 0000:00); the InfiniBand HCA is on root bus 0000:40 and
+// NUMA node 2 (SYS to all).
+func TestMatrixFormat(t *testing.T) {
+	root := fixture.Root(t, "hwloc/40intel64-2g2n4c+pcilocality.tar.bz2")
+	code, out, errs := hwgraph(t, "--root", root, "--format", "matrix", "--collectors", "pcie,numa")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want := [][]string{
+		{"NIC0", "X", "PIX", "PHB", "PHB", "SYS", "N/A", "N/A"},
+		{"NIC1", "PIX", "X", "PHB", "PHB", "SYS", "N/A", "N/A"},
+		{"NIC2", "PHB", "PHB", "X", "PIX", "SYS", "N/A", "N/A"},
+		{"NIC3", "PHB", "PHB", "PIX", "X", "SYS", "N/A", "N/A"},
+		{"NIC4", "SYS", "SYS", "SYS", "SYS", "X", "2,6,10,14,18,22,26,30,34,38", "2"},
+	}
+	lines := strings.Split(out, "\n")
+	for i, w := range want {
+		if got := strings.Fields(lines[i+1]); !slices.Equal(got, w) {
+			t.Errorf("row %d: %v, want %v", i, got, w)
+		}
+	}
+	if !strings.Contains(out, "NIC4   pci:0000:43:00.0 IBA7322 QDR InfiniBand HCA") {
+		t.Errorf("legend missing:\n%s", out)
 	}
 }
