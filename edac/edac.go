@@ -6,7 +6,6 @@
 package edac
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -66,14 +65,14 @@ func ReadControllers(sysfs string) ([]Controller, error) {
 
 func readController(dir string, id int) Controller {
 	c := Controller{ID: id}
-	r := reader{dir: dir}
-	c.Name = r.str("mc_name")
-	c.SizeMB = r.uint("size_mb")
-	c.CE, c.UE = r.uint("ce_count"), r.uint("ue_count")
-	c.CENoInfo, c.UENoInfo = r.uint("ce_noinfo_count"), r.uint("ue_noinfo_count")
+	r := sysfsattr.Dir{Path: dir}
+	c.Name = r.Str("mc_name")
+	c.SizeMB = r.Uint("size_mb")
+	c.CE, c.UE = r.Uint("ce_count"), r.Uint("ue_count")
+	c.CENoInfo, c.UENoInfo = r.Uint("ce_noinfo_count"), r.Uint("ue_noinfo_count")
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		r.problems = append(r.problems, err)
+		r.Problems = append(r.Problems, err)
 	}
 	for _, e := range ents {
 		name := e.Name()
@@ -93,32 +92,32 @@ func readController(dir string, id int) Controller {
 		}
 	}
 	sort.Slice(c.DIMMs, func(i, j int) bool { return naturalLess(c.DIMMs[i].Name, c.DIMMs[j].Name) })
-	c.Problems = r.problems
+	c.Problems = r.Problems
 	return c
 }
 
-func readDIMM(dir, name string, parent *reader) DIMM {
-	r := reader{dir: dir}
+func readDIMM(dir, name string, parent *sysfsattr.Dir) DIMM {
+	r := sysfsattr.Dir{Path: dir}
 	d := DIMM{
 		Name:     name,
-		Label:    r.str("dimm_label"),
-		Location: r.str("dimm_location"),
-		SizeMB:   r.uint("size"),
-		MemType:  r.str("dimm_mem_type"),
-		CE:       r.uint("dimm_ce_count"),
-		UE:       r.uint("dimm_ue_count"),
+		Label:    r.Str("dimm_label"),
+		Location: r.Str("dimm_location"),
+		SizeMB:   r.Uint("size"),
+		MemType:  r.Str("dimm_mem_type"),
+		CE:       r.Uint("dimm_ce_count"),
+		UE:       r.Uint("dimm_ue_count"),
 	}
-	parent.problems = append(parent.problems, r.problems...)
+	parent.Problems = append(parent.Problems, r.Problems...)
 	return d
 }
 
 // readCSRow reads the legacy layout: one csrow holds a module per channel,
 // chN_ce_count / chN_ue_count / chN_dimm_label.
-func readCSRow(dir, name string, parent *reader) []DIMM {
-	r := reader{dir: dir}
+func readCSRow(dir, name string, parent *sysfsattr.Dir) []DIMM {
+	r := sysfsattr.Dir{Path: dir}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		parent.problems = append(parent.problems, err)
+		parent.Problems = append(parent.Problems, err)
 		return nil
 	}
 	var out []DIMM
@@ -132,42 +131,13 @@ func readCSRow(dir, name string, parent *reader) []DIMM {
 		}
 		out = append(out, DIMM{
 			Name:  name + "/" + ch,
-			Label: r.str(ch + "_dimm_label"),
-			CE:    r.uint(ch + "_ce_count"),
-			UE:    r.uint(ch + "_ue_count"),
+			Label: r.Str(ch + "_dimm_label"),
+			CE:    r.Uint(ch + "_ce_count"),
+			UE:    r.Uint(ch + "_ue_count"),
 		})
 	}
-	parent.problems = append(parent.problems, r.problems...)
+	parent.Problems = append(parent.Problems, r.Problems...)
 	return out
-}
-
-type reader struct {
-	dir      string
-	problems []error
-}
-
-func (r *reader) str(name string) string {
-	s, err := sysfsattr.Read(filepath.Join(r.dir, name))
-	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			r.problems = append(r.problems, err)
-		}
-		return ""
-	}
-	return s
-}
-
-func (r *reader) uint(name string) *uint64 {
-	s := r.str(name)
-	if s == "" {
-		return nil
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		r.problems = append(r.problems, fmt.Errorf("parse %s/%s: %w", r.dir, name, err))
-		return nil
-	}
-	return &v
 }
 
 func numbered(name, prefix string) (int, bool) {

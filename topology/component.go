@@ -20,6 +20,8 @@ const (
 	KindI2CDevice        = "i2c-device"
 	KindBMC              = "bmc"
 	KindNVSwitch         = "nvswitch"
+	KindNVMeSubsystem    = "nvme-subsystem"
+	KindBlock            = "block"
 )
 
 // HostID is the ID of the one host component every graph has.

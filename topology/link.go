@@ -9,6 +9,8 @@ const (
 	LinkSMBus            = "smbus"
 	LinkKCS              = "kcs"
 	LinkNUMAInterconnect = "numa-interconnect"
+	// LinkNVMePath is one controller's path to a multipath NVMe subsystem.
+	LinkNVMePath = "nvme-path"
 )
 
 // Well-known link attributes, used by the health rules and the exporter.
