@@ -45,6 +45,17 @@ func (r *Registry) Names() []string {
 	return out
 }
 
+// Get returns the collector with that name, for wiring options such as
+// the I²C allow-list into it, or nil.
+func (r *Registry) Get(name string) Collector {
+	for _, c := range r.collectors {
+		if c.Name() == name {
+			return c
+		}
+	}
+	return nil
+}
+
 // Select returns a registry holding only the named collectors, in this
 // registry's order. An unknown name is an error naming the known ones.
 func (r *Registry) Select(names []string) (*Registry, error) {

@@ -20,6 +20,9 @@ const (
 	AttrWidth       = "width"
 	AttrMaxWidth    = "max_width"
 	AttrDistance    = "distance"
+	// AttrI2CBusLocked is 1 on an I²C adapter whose probes time out; the
+	// exporter's hwgraph_i2c_bus_locked.
+	AttrI2CBusLocked = "i2c_bus_locked"
 )
 
 // Link is one edge of the machine graph: a bus between two components.

@@ -14,7 +14,11 @@ import (
 	"strings"
 	"time"
 
+	pi2c "periph.io/x/conn/v3/i2c"
+	"periph.io/x/host/v3/sysfs"
+
 	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/i2c"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -34,6 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
 	only := fs.String("collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Default.Names(), ",")+")")
 	timeout := fs.Duration("timeout", 10*time.Second, "deadline for the whole scan; a collector still running then is reported as timed out")
+	i2cRead := fs.String("i2c-read", "", "opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n\nPrints this machine's components, links and their health.\n\nFlags:\n")
@@ -66,6 +71,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	reg := collectors.Default
+	if *i2cRead != "" {
+		if err := wireI2C(reg, *i2cRead, *root); err != nil {
+			fmt.Fprintf(stderr, "hwgraph: --i2c-read: %v\n", err)
+			return 2
+		}
+	}
 	if *only != "" {
 		var err error
 		if reg, err = reg.Select(splitList(*only)); err != nil {
@@ -81,6 +92,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// wireI2C gives the I²C collector its allow-list and periph's Linux
+// /dev/i2c-N driver.
+func wireI2C(reg *collectors.Registry, list, root string) error {
+	if filepath.Clean(root) != "/" {
+		return errors.New("reads the live machine's buses; it cannot be used with --root")
+	}
+	targets, err := i2c.ParseTargets(list)
+	if err != nil {
+		return err
+	}
+	c, ok := reg.Get("i2c").(*collectors.I2C)
+	if !ok {
+		return errors.New("this build has no I2C collector")
+	}
+	c.Prober = &i2c.Prober{Targets: targets, Open: func(bus int) (pi2c.BusCloser, error) {
+		return sysfs.NewI2C(bus)
+	}}
+	return nil
 }
 
 func validFormat(f string) bool {

@@ -1,0 +1,108 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/pcie"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+func init() { Default.Register(&I2C{}) }
+
+// I2C draws the I²C and SMBus adapters under the device that owns them
+// (the PCH's SMBus controller, a NIC's or GPU's I²C engine, a mux) and
+// their clients under them. It reads sysfs only; when Prober is set
+// (`--i2c-read`, opt-in and allow-listed) it also reads the listed
+// devices, read-only and under a deadline, and a bus whose transfers time
+// out is failed: locked up.
+type I2C struct {
+	Prober *i2c.Prober
+}
+
+// Name implements Collector.
+func (*I2C) Name() string { return "i2c" }
+
+// Collect implements Collector.
+func (c *I2C) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+	adapters, err := i2c.ReadAdapters(env.Path("sys"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrAbsent
+		}
+		return nil, err
+	}
+	var states map[int]i2c.BusState
+	if c.Prober != nil {
+		c.Prober.Round(ctx)
+		states = c.Prober.States()
+	}
+	f := &topology.Fragment{}
+	for _, a := range adapters {
+		for _, e := range a.Problems {
+			f.Problem(e.Error())
+		}
+		st, probed := states[a.Bus]
+		id := adapterComponent(f, a, st, probed)
+		kind := topology.LinkI2C
+		if strings.Contains(strings.ToLower(a.Name), "smbus") {
+			kind = topology.LinkSMBus
+		}
+		for _, cl := range a.Clients {
+			cid := "i2c:" + cl.ID()
+			cc := f.Add(&topology.Component{ID: cid, Kind: topology.KindI2CDevice, Name: cl.Name, Parent: id})
+			cc.SetAttr("address", fmt.Sprintf("%#02x", cl.Addr))
+			if r := i2c.Role(cl.Addr); r != "" {
+				cc.SetAttr("role", r)
+			}
+			for k, v := range map[string]string{"driver": cl.Driver, "hwmon": cl.Hwmon} {
+				if v != "" {
+					cc.SetAttr(k, v)
+				}
+			}
+			if cl.EEPROM {
+				cc.SetAttr("eeprom", true)
+			}
+			if probed && slices.Contains(st.Absent, fmt.Sprintf("%#02x", cl.Addr)) {
+				cc.Health.Mark(topology.StateDegraded, "did not acknowledge its address")
+			}
+			f.AddLink(&topology.Link{ID: topology.LinkID(id, cid, 0), Kind: kind, From: id, To: cid})
+		}
+	}
+	return f, nil
+}
+
+// adapterComponent adds i2c:N under its owner and returns its ID.
+func adapterComponent(f *topology.Fragment, a i2c.Adapter, st i2c.BusState, probed bool) string {
+	id := fmt.Sprintf("i2c:%d", a.Bus)
+	c := f.Add(&topology.Component{ID: id, Kind: topology.KindI2CAdapter, Name: a.Name, Parent: topology.HostID})
+	if _, err := pcie.ParseAddress(a.Parent); err == nil {
+		c.Parent = "pci:" + a.Parent
+	} else if i2c.IsClientName(a.Parent) {
+		c.Parent = "i2c:" + a.Parent // a mux channel, under the mux
+	} else if a.Parent != "" {
+		c.SetAttr("parent_device", a.Parent)
+	}
+	c.SetAttr("bus", a.Bus)
+	if !probed {
+		return id
+	}
+	locked := 0
+	if st.Locked || st.Hung {
+		locked = 1
+	}
+	c.SetAttr(topology.AttrI2CBusLocked, locked)
+	c.Counters = map[string]uint64{"i2c_timeouts": st.Timeouts, "i2c_nacks": st.NACKs}
+	switch {
+	case st.Hung:
+		c.Health.Mark(topology.StateFailed, "bus locked: "+st.LastErr+" (the transfer has not returned)")
+	case st.Locked:
+		c.Health.Mark(topology.StateFailed, "bus locked: "+st.LastErr)
+	}
+	return id
+}
