@@ -39,6 +39,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	only := fs.String("collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Default.Names(), ",")+")")
 	timeout := fs.Duration("timeout", 10*time.Second, "deadline for the whole scan; a collector still running then is reported as timed out")
 	i2cRead := fs.String("i2c-read", "", "opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written)")
+	bmcHost := fs.String("bmc", "", "read this BMC over IPMI RMCP+ (lanplus): HOST[:PORT]; without it the in-band /dev/ipmi0 is used when present")
+	bmcUser := fs.String("bmc-user", "", "IPMI user name for --bmc")
+	bmcPassFile := fs.String("bmc-password-file", "", "file holding the IPMI password for --bmc (or set HWGRAPH_BMC_PASSWORD); never given on the command line")
+	stateDir := fs.String("state-dir", "", "folder for state kept across runs (the BMC's SEL cursor); empty keeps none")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n\nPrints this machine's components, links and their health.\n\nFlags:\n")
@@ -71,11 +75,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	reg := collectors.Default
+	if c, ok := reg.Get("i2c").(*collectors.I2C); ok {
+		c.Prober = nil // only what this run's flags ask for
+	}
 	if *i2cRead != "" {
 		if err := wireI2C(reg, *i2cRead, *root); err != nil {
 			fmt.Fprintf(stderr, "hwgraph: --i2c-read: %v\n", err)
 			return 2
 		}
+	}
+	if err := wireBMC(reg, *bmcHost, *bmcUser, *bmcPassFile, *stateDir); err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 2
 	}
 	if *only != "" {
 		var err error
@@ -111,6 +122,33 @@ func wireI2C(reg *collectors.Registry, list, root string) error {
 	c.Prober = &i2c.Prober{Targets: targets, Open: func(bus int) (pi2c.BusCloser, error) {
 		return sysfs.NewI2C(bus)
 	}}
+	return nil
+}
+
+// wireBMC configures the BMC collector. The password is read from a file
+// or the environment: argv is visible to every user of the machine.
+func wireBMC(reg *collectors.Registry, host, user, passFile, stateDir string) error {
+	c, ok := reg.Get("bmc").(*collectors.BMC)
+	if !ok {
+		return nil
+	}
+	c.StateDir = stateDir
+	c.Host, c.User, c.Password = "", "", ""
+	if host == "" {
+		return nil
+	}
+	pass := os.Getenv("HWGRAPH_BMC_PASSWORD")
+	if passFile != "" {
+		b, err := os.ReadFile(passFile)
+		if err != nil {
+			return fmt.Errorf("--bmc-password-file: %w", err)
+		}
+		pass = strings.TrimRight(string(b), "\r\n")
+	}
+	if pass == "" {
+		return errors.New("--bmc needs a password: --bmc-password-file FILE or HWGRAPH_BMC_PASSWORD")
+	}
+	c.Host, c.User, c.Password = host, user, pass
 	return nil
 }
 

@@ -190,3 +190,16 @@ func TestMatrixFormat(t *testing.T) {
 		t.Errorf("legend missing:\n%s", out)
 	}
 }
+
+// TestBMCNeedsPassword: --bmc without a password source is a usage error,
+// and no password flag exists to leak one into argv.
+func TestBMCNeedsPassword(t *testing.T) {
+	t.Setenv("HWGRAPH_BMC_PASSWORD", "")
+	code, _, errs := hwgraph(t, "--bmc", "127.0.0.1:1", "--bmc-user", "admin", "--collectors", "bmc")
+	if code != 2 || !strings.Contains(errs, "password") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	if code, _, _ := hwgraph(t, "--bmc-password", "x"); code != 2 {
+		t.Error("a --bmc-password flag is accepted")
+	}
+}

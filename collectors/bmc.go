@@ -1,0 +1,270 @@
+package collectors
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/bougou/go-ipmi/pkg/client"
+	"github.com/bougou/go-ipmi/pkg/types"
+
+	"github.com/hwgraph/hwgraph/ipmi"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+func init() { Default.Register(&BMC{}) }
+
+// BMC reads the baseboard management controller over IPMI: in-band
+// through /dev/ipmi0 on the live machine, or over RMCP+ (lanplus) when
+// Host is set. It shows the BMC's identity and firmware, its sensors
+// (on the component their entity names, else on bmc:0), the chassis
+// power state, and turns new System Event Log entries into events. It
+// only reads: no command it sends changes the BMC's state.
+type BMC struct {
+	// Host is the BMC's LAN address, "10.0.0.5" or "10.0.0.5:623".
+	Host string
+	User string
+	// Password comes from a file or the environment (see the CLI), never
+	// from the command line, and is never printed.
+	Password string
+	// CipherSuite is the RMCP+ cipher suite (0: let the client choose;
+	// 3 and 17 are the common ones).
+	CipherSuite int
+	// Timeout bounds one IPMI request (default 2s).
+	Timeout time.Duration
+	// StateDir keeps the SEL cursor across restarts; "" keeps it in
+	// memory only.
+	StateDir string
+	// SkipChassis leaves out Get Chassis Status, for BMCs that mishandle
+	// it (OpenIPMI's ipmi_sim 1.0.13 exits on it).
+	SkipChassis bool
+
+	mu     sync.Mutex
+	cursor *selCursor
+}
+
+// Name implements Collector.
+func (*BMC) Name() string { return "bmc" }
+
+// ipmiDevices are where the kernel's ipmi_devintf puts the in-band device.
+var ipmiDevices = []string{"dev/ipmi0", "dev/ipmi/0", "dev/ipmidev/0"}
+
+func (b *BMC) client(env Env) (*client.Client, string, error) {
+	timeout := b.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	if b.Host == "" {
+		if env.root() != "/" {
+			return nil, "", ErrAbsent // a capture has no BMC to talk to
+		}
+		for _, d := range ipmiDevices {
+			if _, err := os.Stat(filepath.Join("/", d)); err == nil {
+				c, err := client.NewOpenClient()
+				if err != nil {
+					return nil, "", fmt.Errorf("bmc in-band: %w", err)
+				}
+				return c.WithTimeout(timeout), "open", nil
+			}
+		}
+		return nil, "", ErrAbsent
+	}
+	host, port := b.Host, 623
+	if h, p, err := net.SplitHostPort(b.Host); err == nil {
+		host = h
+		if port, err = strconv.Atoi(p); err != nil {
+			return nil, "", fmt.Errorf("bmc %s: bad port", b.Host)
+		}
+	}
+	c, err := client.NewClient(host, port, b.User, b.Password)
+	if err != nil {
+		return nil, "", fmt.Errorf("bmc %s: %w", b.Host, err)
+	}
+	c = c.WithTimeout(timeout).WithRetry(1)
+	if b.CipherSuite > 0 {
+		c = c.WithCipherSuiteID(types.CipherSuiteID(b.CipherSuite))
+	}
+	return c, "lanplus", nil
+}
+
+// Collect implements Collector.
+func (b *BMC) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+	c, transport, err := b.client(env)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Connect(ctx); err != nil {
+		// Wrong password, no BMC at the address, a BMC that stopped
+		// answering: all end here, with go-ipmi's reason.
+		return nil, fmt.Errorf("bmc %s: connect: %w", b.where(), err)
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	info, rerr := ipmi.Read(ctx, c, ipmi.Options{SkipChassis: b.SkipChassis})
+	if info == nil {
+		return nil, fmt.Errorf("bmc %s: %w", b.where(), rerr)
+	}
+	f := &topology.Fragment{}
+	for _, e := range info.Problems {
+		f.Problem(e.Error())
+	}
+	bmc := f.Add(&topology.Component{ID: topology.BMCID, Kind: topology.KindBMC, Name: "BMC", Parent: topology.HostID,
+		Vendor: manufacturer(info.Device.ManufacturerID), Model: fmt.Sprintf("product %#04x", info.Device.ProductID),
+		Firmware: info.Device.Firmware})
+	bmc.SetAttr("ipmi_version", info.Device.IPMIVersion)
+	bmc.SetAttr("ipmi_transport", transport)
+	bmc.SetAttr("manufacturer_id", info.Device.ManufacturerID)
+	if info.Device.GUID != "" {
+		bmc.SetAttr("guid", info.Device.GUID)
+	}
+	if b.Host != "" {
+		bmc.SetAttr("bmc_address", b.Host)
+	}
+	for _, s := range info.Sensors {
+		addSensor(f, s)
+	}
+	if ch := info.Chassis; ch != nil {
+		host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
+		host.SetAttr("chassis_power", map[bool]string{true: "on", false: "off"}[ch.PowerOn])
+		if ch.PowerFault || ch.PowerOverload || ch.PowerControlFault {
+			host.Health.Mark(topology.StateDegraded, "BMC reports a power fault")
+		}
+	}
+	if rerr != nil {
+		// Keep what was read; the SEL cursor stays put.
+		return f, fmt.Errorf("bmc %s: %w", b.where(), rerr)
+	}
+	f.Events = append(f.Events, b.newSEL(info.SEL)...)
+	return f, nil
+}
+
+func (b *BMC) where() string {
+	if b.Host == "" {
+		return "in-band"
+	}
+	return b.Host
+}
+
+// sensorTarget is the component a sensor describes, by its IPMI entity ID
+// (IPMI 2.0 table 43-13): a power supply's sensors go to psu:INSTANCE,
+// the rest to the BMC that reads them.
+func sensorTarget(f *topology.Fragment, s ipmi.Sensor) *topology.Component {
+	switch s.EntityID {
+	case 0x0a: // power supply
+		id := fmt.Sprintf("psu:%d", s.EntityInstance)
+		return f.Add(&topology.Component{ID: id, Kind: "psu", Name: fmt.Sprintf("power supply %d", s.EntityInstance), Parent: topology.BMCID})
+	}
+	return f.Add(&topology.Component{ID: topology.BMCID, Kind: topology.KindBMC})
+}
+
+// addSensor records a reading as "sensor:NAME" (unit in
+// "sensor:NAME:unit") and judges its threshold state.
+func addSensor(f *topology.Fragment, s ipmi.Sensor) {
+	c := sensorTarget(f, s)
+	key := "sensor:" + s.Name
+	if s.HasValue {
+		c.SetAttr(key, s.Value)
+		if s.Unit != "" {
+			c.SetAttr(key+":unit", s.Unit)
+		}
+	}
+	if !math.IsNaN(s.UpperCritical) {
+		c.SetAttr(key+":upper_critical", s.UpperCritical)
+	}
+	why := fmt.Sprintf("%s %s %s", s.Name, strconv.FormatFloat(s.Value, 'f', -1, 64), s.Unit)
+	switch s.Status {
+	case "unc", "lnc":
+		c.Health.Mark(topology.StateDegraded, why+" past its non-critical threshold")
+	case "ucr", "lcr":
+		c.Health.Mark(topology.StateDegraded, why+" past its critical threshold")
+	case "unr", "lnr":
+		c.Health.Mark(topology.StateFailed, why+" past its non-recoverable threshold")
+	}
+}
+
+// selCursor is the last SEL entry reported: record IDs are handles, not
+// a sequence, so the entry's time is kept too, to find our place again
+// after the SEL was cleared or wrapped.
+type selCursor struct {
+	RecordID uint16 `json:"record_id"`
+	Time     int64  `json:"time"`
+}
+
+const selStateFile = "bmc-sel.json"
+
+// newSEL returns the entries after the cursor as events and moves it.
+func (b *BMC) newSEL(entries []ipmi.SELEntry) []topology.Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cursor == nil && b.StateDir != "" {
+		if data, err := os.ReadFile(filepath.Join(b.StateDir, selStateFile)); err == nil {
+			var c selCursor
+			if json.Unmarshal(data, &c) == nil {
+				b.cursor = &c
+			}
+		}
+	}
+	start := 0
+	if cur := b.cursor; cur != nil {
+		start = -1
+		for i, e := range entries {
+			if e.RecordID == cur.RecordID && e.Time.Unix() == cur.Time {
+				start = i + 1
+			}
+		}
+		if start < 0 {
+			// Our entry is gone (cleared): what is newer than it is new.
+			start = len(entries)
+			for i, e := range entries {
+				if e.Time.Unix() >= cur.Time {
+					start = i
+					break
+				}
+			}
+		}
+	}
+	var out []topology.Event
+	for _, e := range entries[start:] {
+		out = append(out, topology.Event{Time: e.Time, Kind: "sel", Component: topology.BMCID,
+			Severity: selSeverity(e), Message: fmt.Sprintf("SEL %#04x %s: %s", e.RecordID, e.Type, e.Text), Source: "ipmi"})
+	}
+	if len(entries) > 0 {
+		last := entries[len(entries)-1]
+		b.cursor = &selCursor{RecordID: last.RecordID, Time: last.Time.Unix()}
+		if b.StateDir != "" {
+			if data, err := json.Marshal(b.cursor); err == nil {
+				_ = os.MkdirAll(b.StateDir, 0o755)
+				_ = os.WriteFile(filepath.Join(b.StateDir, selStateFile), data, 0o644)
+			}
+		}
+	}
+	return out
+}
+
+// selSeverity grades an entry by what it is about.
+func selSeverity(e ipmi.SELEntry) string {
+	switch e.Type {
+	case "Memory", "Processor", "Power Supply", "Critical Interrupt", "Power Unit", "Drive Slot", "Drive Slot (Bay)":
+		if e.Assertion {
+			return topology.SeverityCritical
+		}
+	}
+	return topology.SeverityWarning
+}
+
+// manufacturer names the common BMC vendors by IANA enterprise number.
+func manufacturer(id uint32) string {
+	names := map[uint32]string{2: "IBM", 11: "HPE", 343: "Intel", 674: "Dell", 4753: "MontaVista (OpenIPMI)",
+		7154: "IPMI Forum", 10876: "Supermicro", 19046: "Lenovo", 20974: "American Megatrends", 7244: "Quanta",
+		11129: "Google", 40981: "Inspur", 2011: "Huawei", 42: "Sun"}
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return fmt.Sprintf("IANA %d", id)
+}
