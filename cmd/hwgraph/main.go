@@ -42,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	bmcHost := fs.String("bmc", "", "read this BMC over IPMI RMCP+ (lanplus): HOST[:PORT]; without it the in-band /dev/ipmi0 is used when present")
 	bmcUser := fs.String("bmc-user", "", "IPMI user name for --bmc")
 	bmcPassFile := fs.String("bmc-password-file", "", "file holding the IPMI password for --bmc (or set HWGRAPH_BMC_PASSWORD); never given on the command line")
+	bmcNoChassis := fs.Bool("bmc-no-chassis", false, "skip Get Chassis Status, for BMCs that mishandle it (OpenIPMI's ipmi_sim exits on it)")
 	stateDir := fs.String("state-dir", "", "folder for state kept across runs (the BMC's SEL cursor); empty keeps none")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
@@ -83,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "hwgraph: --i2c-read: %v\n", err)
 			return 2
 		}
+	}
+	if c, ok := reg.Get("bmc").(*collectors.BMC); ok {
+		c.SkipChassis = *bmcNoChassis
 	}
 	if err := wireBMC(reg, *bmcHost, *bmcUser, *bmcPassFile, *stateDir); err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
