@@ -57,6 +57,15 @@ func (r Rules) Judge(g, prev *Graph) {
 	judgeMissing(g, prev)
 }
 
+// MarkMissing carries the components of baseline (the accepted
+// inventory) that g lacks into g, as missing: how a device that left
+// while the agent was down still shows after a restart.
+func MarkMissing(g, baseline *Graph) {
+	if baseline != nil {
+		judgeMissing(g, baseline)
+	}
+}
+
 // judgeMissing carries components of prev that g lacks into g.
 func judgeMissing(g, prev *Graph) {
 	var failed []string

@@ -1,0 +1,132 @@
+package journal
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+func TestAppendQueryCount(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	j, err := Open(path, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	err = j.Append(
+		topology.Event{Time: now.Add(-2 * time.Hour), Kind: "errors", Component: "dimm:A1", Message: "expired"},
+		topology.Event{Time: now.Add(-time.Minute), Kind: "errors", Component: "dimm:A1", Message: "1 new memory_corrected errors"},
+		topology.Event{Time: now, Kind: "removed", Component: "pci:0000:3b:00.0", Message: "gone"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	// Reopen: what was appended is there; the expired event is not.
+	j, err = Open(path, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	all, err := j.Query(time.Time{}, "")
+	if err != nil || len(all) != 2 || all[0].Component != "dimm:A1" || all[1].Kind != "removed" {
+		t.Fatalf("all events %+v, %v", all, err)
+	}
+	if got, _ := j.Query(now.Add(-30*time.Second), ""); len(got) != 1 || got[0].Kind != "removed" {
+		t.Errorf("since 30s: %+v", got)
+	}
+	if got, _ := j.Query(time.Time{}, "dimm:A1"); len(got) != 1 {
+		t.Errorf("for dimm:A1: %+v", got)
+	}
+	counts, err := j.Counts()
+	if err != nil || counts["errors"] != 2 || counts["removed"] != 1 {
+		t.Errorf("counts %v, %v (the expired event still counts)", counts, err)
+	}
+}
+
+// TestMain lets the test binary act as the writer process that
+// TestSIGKILLDuringWrites kills.
+func TestMain(m *testing.M) {
+	if path := os.Getenv("HWGRAPH_JOURNAL_WRITER"); path != "" {
+		writer(path)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// writer appends events as fast as it can and prints each sequence
+// number once its Append returned.
+func writer(path string) {
+	j, err := Open(path, 0)
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	for i := 0; ; i++ {
+		e := topology.Event{Time: time.Now().UTC(), Kind: "errors", Component: "dimm:A1", Message: strconv.Itoa(i)}
+		if err := j.Append(e); err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
+		fmt.Println(i)
+	}
+}
+
+// TestSIGKILLDuringWrites kills a writer in the middle of its appends: the
+// journal opens again and holds every event the writer reported.
+func TestSIGKILLDuringWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HWGRAPH_JOURNAL_WRITER="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	last := -1
+	deadline := time.Now().Add(500 * time.Millisecond)
+	for sc.Scan() {
+		n, err := strconv.Atoi(sc.Text())
+		if err != nil {
+			t.Fatalf("writer: %s", sc.Text())
+		}
+		last = n
+		if time.Now().After(deadline) && last >= 20 {
+			break
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if last < 20 {
+		t.Fatalf("the writer wrote only %d events", last+1)
+	}
+	j, err := Open(path, 0)
+	if err != nil {
+		t.Fatalf("journal after SIGKILL: %v", err)
+	}
+	defer j.Close()
+	events, err := j.Query(time.Time{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) < last+1 {
+		t.Fatalf("%d events in the journal, the writer reported %d written", len(events), last+1)
+	}
+	for i := 0; i <= last; i++ {
+		if events[i].Message != strconv.Itoa(i) {
+			t.Fatalf("event %d is %q", i, events[i].Message)
+		}
+	}
+	t.Logf("killed after %d reported writes; %d in the journal", last+1, len(events))
+}
