@@ -1,0 +1,163 @@
+package kmsg
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Kinds of Match.
+const (
+	KindAER         = "aer"
+	KindHotplug     = "hotplug"
+	KindMemoryError = "memory-error"
+	KindMCE         = "mce"
+	KindXid         = "xid"
+	KindNVMe        = "nvme"
+	KindBusLockup   = "bus-lockup"
+)
+
+// Match is a recognised line.
+type Match struct {
+	Kind     string
+	Severity string // "info", "warning", "critical"
+	// Exactly one of these names the device, when the line names one.
+	PCI       string // "0000:3b:00.0"
+	NVMe      string // "nvme0"
+	I2CBus    int    // -1 when none
+	DIMMLabel string // EDAC's label for the DIMM
+	MC        int    // EDAC memory controller, -1 when none
+	Message   string
+}
+
+var (
+	// A device prefix as dev_printk writes it: "driver 0000:3b:00.0: ".
+	pciPrefix = regexp.MustCompile(`^(?:[\w.-]+ )?([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])(?::pcie\d+)?: (.*)$`)
+
+	// drivers/pci/pcie/aer.c, aer_print_error():
+	// "PCIe Bus Error: severity=%s, type=%s, (%s)".
+	aerError = regexp.MustCompile(`PCIe Bus Error: severity=([^,]+), type=([^,]+), \(([^)]*)\)`)
+	// aer.c: "AER: Corrected error received: %s", "Multiple Uncorrected (Fatal) error received: …".
+	aerReceived = regexp.MustCompile(`AER: (?:Multiple )?(Corrected|Uncorrected \(Non-Fatal\)|Uncorrected \(Fatal\)) error (?:message )?received: ([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])`)
+	// drivers/pci/hotplug/pciehp_ctrl.c: "Slot(%s): Link Down", "Card not present", …
+	pciehp = regexp.MustCompile(`Slot\(([^)]*)\): (Link Down|Link Up|Card not present|Card present)`)
+
+	// drivers/edac/edac_mc.c, edac_ce_error()/edac_ue_error():
+	// "EDAC MC%d: %d CE %s%son %s (%s page:… )".
+	edac = regexp.MustCompile(`EDAC MC(\d+): (\d+) (CE|UE) (.*?)\bon (.+?) \(`)
+	// The pre-3.6 format, still in amd64_edac reports on old kernels:
+	// "EDAC MC1: CE page 0xf075b2, offset 0x410, …, label \"\": amd64_edac".
+	edacOld = regexp.MustCompile(`EDAC MC(\d+): (CE|UE) page 0x[0-9a-f]+,.*label "([^"]*)"`)
+
+	// arch/x86/kernel/cpu/mce: "mce: [Hardware Error]: …".
+	mce = regexp.MustCompile(`mce: \[Hardware Error\]: (.*)$`)
+
+	// NVIDIA's driver: "NVRM: Xid (PCI:0000:3b:00): 79, pid=…, GPU has fallen off the bus.".
+	xid = regexp.MustCompile(`NVRM: Xid \(PCI:([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2})\): (\d+), ?(.*)$`)
+
+	// drivers/nvme/host/{core,pci}.c, device "nvme nvme0".
+	nvmeLine = regexp.MustCompile(`^nvme (nvme\d+): (.*)$`)
+
+	// i2c core and adapters: the adapter device "i2c i2c-3" or an
+	// adapter driver's device.
+	i2cAdapter = regexp.MustCompile(`\bi2c-(\d+)\b`)
+	i2cTrouble = regexp.MustCompile(`(?i)controller timed out|transfer timed out|timeout waiting for bus ready|SDA (?:is )?stuck|SCL (?:is )?stuck|bus recovery|arbitration lost|SMBus is busy|bus is busy`)
+	i2cDriver  = regexp.MustCompile(`^(i2c[\w-]*|i801_smbus|piix4_smbus|[\w-]*i2c[\w-]*) `)
+)
+
+// Classify recognises a kernel log text; ok is false for lines that are
+// not about hardware trouble.
+func Classify(text string) (m Match, ok bool) {
+	m = Match{I2CBus: -1, MC: -1, Message: strings.TrimSpace(text)}
+	device, rest := "", text
+	if p := pciPrefix.FindStringSubmatch(text); p != nil {
+		device, rest = p[1], p[2]
+	}
+	switch {
+	case aerError.MatchString(rest) && device != "":
+		s := aerError.FindStringSubmatch(rest)
+		m.Kind, m.PCI, m.Severity = KindAER, device, aerSeverity(s[1])
+		return m, true
+	case aerReceived.MatchString(rest):
+		s := aerReceived.FindStringSubmatch(rest)
+		m.Kind, m.PCI, m.Severity = KindAER, s[2], aerSeverity(s[1])
+		return m, true
+	case pciehp.MatchString(rest) && device != "":
+		s := pciehp.FindStringSubmatch(rest)
+		m.Kind, m.PCI = KindHotplug, device
+		m.Severity = "warning"
+		if s[2] == "Link Up" || s[2] == "Card present" {
+			m.Severity = "info"
+		}
+		return m, true
+	}
+	if s := edac.FindStringSubmatch(text); s != nil {
+		m.Kind = KindMemoryError
+		m.MC, _ = strconv.Atoi(s[1])
+		m.Severity = "warning"
+		if s[3] == "UE" {
+			m.Severity = "critical"
+		}
+		if label := strings.TrimSpace(s[5]); label != "unknown memory" && label != "unknown label" && label != "" {
+			m.DIMMLabel = label
+		}
+		return m, true
+	}
+	if s := edacOld.FindStringSubmatch(text); s != nil {
+		m.Kind = KindMemoryError
+		m.MC, _ = strconv.Atoi(s[1])
+		m.Severity = "warning"
+		if s[2] == "UE" {
+			m.Severity = "critical"
+		}
+		m.DIMMLabel = s[3]
+		return m, true
+	}
+	if s := mce.FindStringSubmatch(text); s != nil {
+		m.Kind, m.Severity = KindMCE, "critical"
+		if strings.Contains(s[1], "Machine check events logged") {
+			m.Severity = "warning"
+		}
+		return m, true
+	}
+	if s := xid.FindStringSubmatch(text); s != nil {
+		m.Kind, m.PCI = KindXid, s[1]+".0"
+		m.Severity = "warning"
+		if code, _ := strconv.Atoi(s[2]); code == 48 || code == 64 || code == 79 || code == 95 {
+			m.Severity = "critical"
+		}
+		return m, true
+	}
+	if s := nvmeLine.FindStringSubmatch(text); s != nil {
+		msg := s[2]
+		switch {
+		case strings.Contains(msg, "controller is down"), strings.Contains(msg, "Removing after probe failure"),
+			strings.Contains(msg, "Disabling device after reset failure"):
+			m.Severity = "critical"
+		case strings.Contains(msg, "timeout, aborting"), strings.Contains(msg, "timeout, reset controller"),
+			strings.Contains(msg, "I/O Cmd") && strings.Contains(msg, "timeout"):
+			m.Severity = "warning"
+		default:
+			return m, false
+		}
+		m.Kind, m.NVMe = KindNVMe, s[1]
+		return m, true
+	}
+	if i2cTrouble.MatchString(text) && (i2cAdapter.MatchString(text) || i2cDriver.MatchString(text)) {
+		m.Kind, m.Severity = KindBusLockup, "critical"
+		if s := i2cAdapter.FindStringSubmatch(text); s != nil {
+			m.I2CBus, _ = strconv.Atoi(s[1])
+		} else if device != "" {
+			m.PCI = device // an SMBus controller: i801_smbus 0000:00:1f.4
+		}
+		return m, true
+	}
+	return m, false
+}
+
+func aerSeverity(s string) string {
+	if s == "Corrected" {
+		return "warning"
+	}
+	return "critical"
+}
