@@ -52,7 +52,9 @@ func TestClassify(t *testing.T) {
 		// drivers/edac/edac_mc.c edac_ce_error(): "%d CE %s%son %s (%s page:0x%lx offset:0x%lx grain:%ld syndrome:0x%lx%s%s)",
 		// with skx_edac's label and detail.
 		{"EDAC MC0: 1 CE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0 (channel:1 slot:0 page:0x4ad7f8 offset:0x740 grain:32 syndrome:0x0 - area:DRAM err_code:0001:0091 socket:0 ha:0 channel_mask:2 rank:1)",
-			with(func(m *Match) { m.Kind, m.Severity, m.MC, m.DIMMLabel = KindMemoryError, "warning", 0, "CPU_SrcID#0_Ha#0_Chan#1_DIMM#0" })},
+			with(func(m *Match) {
+				m.Kind, m.Severity, m.MC, m.DIMMLabel = KindMemoryError, "warning", 0, "CPU_SrcID#0_Ha#0_Chan#1_DIMM#0"
+			})},
 		// edac_ue_error(): "%d UE %s%son %s (%s page:0x%lx offset:0x%lx grain:%ld%s%s)".
 		{"EDAC MC1: 2 UE memory read error on P2-DIMMA1 (channel:0 slot:0 page:0x0 offset:0x0 grain:8 - err_code:0x0000:0x0090)",
 			with(func(m *Match) { m.Kind, m.Severity, m.MC, m.DIMMLabel = KindMemoryError, "critical", 1, "P2-DIMMA1" })},
