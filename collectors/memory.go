@@ -188,6 +188,10 @@ func addController(f *topology.Fragment, mc edac.Controller, slots []slot, place
 		dc.SetAttr("edac", fmt.Sprintf("mc%d/%s", mc.ID, d.Name))
 		if d.Label != "" {
 			dc.SetAttr("edac_label", d.Label)
+			if alias := "dimm:" + NormalizeLocator(d.Label); alias != did {
+				// Kernel log lines name the DIMM by its EDAC label.
+				dc.SetAttr(topology.AttrAliases, alias)
+			}
 		}
 		if d.Location != "" {
 			dc.SetAttr("location", d.Location)

@@ -97,6 +97,9 @@ func controllerComponent(c nvme.Controller, id string) *topology.Component {
 		comp.Parent = topology.HostID
 	}
 	comp.SetAttr("nvme_controller", c.Name)
+	if id != "nvme:"+c.Name {
+		comp.SetAttr(topology.AttrAliases, "nvme:"+c.Name) // how kernel log lines name it
+	}
 	for k, v := range map[string]string{"nvme_state": c.State, "transport": c.Transport,
 		"address": c.Address, "cntlid": c.ControllerID, "nvme_subsystem": c.Subsystem} {
 		if v != "" {

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -68,7 +69,32 @@ func Build(frags ...*Fragment) *Graph {
 		}
 	}
 	g.breakCycles()
+	g.resolveEvents()
 	return g
+}
+
+// AttrAliases lists, comma-separated, other IDs a component is known by in
+// sources that cannot know its real ID: "nvme:nvme0" for the PCI function
+// a kernel log line calls nvme0, "dimm:CPU-SRCID-0-HA-0-CHAN-1-DIMM-0" for
+// the slot an EDAC label names.
+const AttrAliases = "aliases"
+
+// resolveEvents points events that name a component by an alias at the
+// component itself.
+func (g *Graph) resolveEvents() {
+	alias := map[string]string{}
+	for _, c := range g.Components {
+		for _, a := range strings.Split(String(c.Attrs, AttrAliases), ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				alias[a] = c.ID
+			}
+		}
+	}
+	for i, e := range g.Events {
+		if _, ok := g.byID[e.Component]; !ok && alias[e.Component] != "" {
+			g.Events[i].Component = alias[e.Component]
+		}
+	}
 }
 
 func (g *Graph) addComponent(c *Component) {

@@ -1,6 +1,7 @@
 // Command hwgraph prints the machine as a graph of components and links with
 // their health: `hwgraph` for this machine, `hwgraph --root DIR` for a
-// captured tree.
+// captured tree. Subcommands keep history: `baseline accept`, `diff`,
+// `events`, `watch`.
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"periph.io/x/host/v3/sysfs"
 
 	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/i2c"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -29,36 +31,36 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// commands are the subcommands; the bare command scans and prints.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"baseline": runBaseline,
+	"diff":     runDiff,
+	"events":   runEvents,
+	"watch":    runWatch,
+}
+
 // run is main without the process: it returns the exit code, so tests can
 // drive the whole command.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if cmd, ok := commands[args[0]]; ok {
+			return cmd(args[1:], stdout, stderr)
+		}
+	}
 	fs := flag.NewFlagSet("hwgraph", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	root := fs.String("root", "/", "filesystem root to read (a captured tree holding sys/ and proc/)")
+	sc := addScanFlags(fs)
 	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
-	only := fs.String("collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Default.Names(), ",")+")")
-	timeout := fs.Duration("timeout", 10*time.Second, "deadline for the whole scan; a collector still running then is reported as timed out")
-	i2cRead := fs.String("i2c-read", "", "opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written)")
-	bmcHost := fs.String("bmc", "", "read this BMC over IPMI RMCP+ (lanplus): HOST[:PORT]; without it the in-band /dev/ipmi0 is used when present")
-	bmcUser := fs.String("bmc-user", "", "IPMI user name for --bmc")
-	bmcPassFile := fs.String("bmc-password-file", "", "file holding the IPMI password for --bmc (or set HWGRAPH_BMC_PASSWORD); never given on the command line")
-	bmcNoChassis := fs.Bool("bmc-no-chassis", false, "skip Get Chassis Status, for BMCs that mishandle it (OpenIPMI's ipmi_sim exits on it)")
-	stateDir := fs.String("state-dir", "", "folder for state kept across runs (the BMC's SEL cursor); empty keeps none")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n\nPrints this machine's components, links and their health.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n       hwgraph baseline accept | diff OLD.json NEW.json | events | watch  [flags]\n\n"+
+			"Prints this machine's components, links and their health.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parse(fs, args, stderr); done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hwgraph: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
+	sc.afterParse(fs)
 	if *showVersion {
 		fmt.Fprintf(stdout, "hwgraph %s\n", version)
 		return 0
@@ -67,46 +69,148 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hwgraph: unknown format %q (want one of %s)\n", *format, strings.Join(topology.Formats, ", "))
 		return 2
 	}
-	if *timeout <= 0 {
-		fmt.Fprintln(stderr, "hwgraph: --timeout must be positive")
-		return 2
+	g, code := sc.scanAndRecord(stderr)
+	if g == nil {
+		return code
 	}
-	if err := checkRoot(*root); err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 2
-	}
-	reg := collectors.Default
-	if c, ok := reg.Get("i2c").(*collectors.I2C); ok {
-		c.Prober = nil // only what this run's flags ask for
-	}
-	if *i2cRead != "" {
-		if err := wireI2C(reg, *i2cRead, *root); err != nil {
-			fmt.Fprintf(stderr, "hwgraph: --i2c-read: %v\n", err)
-			return 2
-		}
-	}
-	if c, ok := reg.Get("bmc").(*collectors.BMC); ok {
-		c.SkipChassis = *bmcNoChassis
-	}
-	if err := wireBMC(reg, *bmcHost, *bmcUser, *bmcPassFile, *stateDir); err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 2
-	}
-	if *only != "" {
-		var err error
-		if reg, err = reg.Select(splitList(*only)); err != nil {
-			fmt.Fprintf(stderr, "hwgraph: --collectors: %v\n", err)
-			return 2
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-	defer cancel()
-	g := reg.Scan(ctx, collectors.Env{Root: *root}, nil)
 	if err := topology.Render(stdout, g, *format); err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// parse parses flags; done is set when the command should exit with code.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, true
+		}
+		return 2, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hwgraph: unexpected argument %q\n", fs.Arg(0))
+		return 2, true
+	}
+	return 0, false
+}
+
+// scanConfig holds the flags every command that scans shares.
+type scanConfig struct {
+	root, only, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
+	timeout                                                                time.Duration
+	bmcNoChassis                                                           bool
+	ceThreshold                                                            uint64
+}
+
+func addScanFlags(fs *flag.FlagSet) *scanConfig {
+	c := &scanConfig{}
+	fs.StringVar(&c.root, "root", "/", "filesystem root to read (a captured tree holding sys/ and proc/)")
+	fs.StringVar(&c.only, "collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Default.Names(), ",")+")")
+	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "deadline for the whole scan; a collector still running then is reported as timed out")
+	fs.StringVar(&c.i2cRead, "i2c-read", "", "opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written)")
+	fs.StringVar(&c.bmcHost, "bmc", "", "read this BMC over IPMI RMCP+ (lanplus): HOST[:PORT]; without it the in-band /dev/ipmi0 is used when present")
+	fs.StringVar(&c.bmcUser, "bmc-user", "", "IPMI user name for --bmc")
+	fs.StringVar(&c.bmcPassFile, "bmc-password-file", "", "file holding the IPMI password for --bmc (or set HWGRAPH_BMC_PASSWORD); never given on the command line")
+	fs.BoolVar(&c.bmcNoChassis, "bmc-no-chassis", false, "skip Get Chassis Status, for BMCs that mishandle it (OpenIPMI's ipmi_sim exits on it)")
+	fs.StringVar(&c.stateDir, "state-dir", defaultStateDir(), "folder for what is kept between runs (baseline, last scan, event journal, SEL cursor); \"\" keeps nothing. Used for the live machine; give it explicitly for --root")
+	fs.StringVar(&c.kmsgFile, "kmsg", "", "read this saved kernel log (dmesg or /dev/kmsg format) instead of /dev/kmsg")
+	fs.Uint64Var(&c.ceThreshold, "ce-threshold", 1, "new corrected memory errors between two scans that degrade a DIMM")
+	return c
+}
+
+// defaultStateDir is /var/lib/hwgraph for root, else the XDG state
+// folder.
+func defaultStateDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/hwgraph"
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "hwgraph")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "state", "hwgraph")
+	}
+	return ""
+}
+
+// afterParse settles what depends on which flags were given: the state
+// folder is used for the live machine, and for a --root capture only when
+// given explicitly (a capture's history is not this machine's).
+func (c *scanConfig) afterParse(fs *flag.FlagSet) {
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "state-dir" })
+	if !explicit && filepath.Clean(c.root) != "/" {
+		c.stateDir = ""
+	}
+}
+
+// registry validates the flags and wires them into the collectors.
+func (c *scanConfig) registry(stateDir string) (*collectors.Registry, error) {
+	if c.timeout <= 0 {
+		return nil, errors.New("--timeout must be positive")
+	}
+	if err := checkRoot(c.root); err != nil {
+		return nil, err
+	}
+	reg := collectors.Default
+	reg.Rules = topology.Rules{CorrectedErrors: c.ceThreshold}
+	if col, ok := reg.Get("i2c").(*collectors.I2C); ok {
+		col.Prober = nil // only what this run's flags ask for
+	}
+	if c.i2cRead != "" {
+		if err := wireI2C(reg, c.i2cRead, c.root); err != nil {
+			return nil, fmt.Errorf("--i2c-read: %w", err)
+		}
+	}
+	if col, ok := reg.Get("bmc").(*collectors.BMC); ok {
+		col.SkipChassis = c.bmcNoChassis
+	}
+	if err := wireBMC(reg, c.bmcHost, c.bmcUser, c.bmcPassFile, stateDir); err != nil {
+		return nil, err
+	}
+	if col, ok := reg.Get("kmsg").(*collectors.Kmsg); ok {
+		col.File, col.StateDir = c.kmsgFile, stateDir
+	}
+	if c.only != "" {
+		var err error
+		if reg, err = reg.Select(splitList(c.only)); err != nil {
+			return nil, fmt.Errorf("--collectors: %w", err)
+		}
+	}
+	return reg, nil
+}
+
+// scanAndRecord scans and, with a state folder, judges the scan against
+// the remembered baseline and last scan and records it. It returns nil
+// and the exit code on failure.
+func (c *scanConfig) scanAndRecord(stderr io.Writer) (*topology.Graph, int) {
+	reg, err := c.registry(c.stateDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return nil, 2
+	}
+	var st *history.Store
+	var last *topology.Graph
+	if c.stateDir != "" {
+		if st, err = history.Open(c.stateDir); err != nil {
+			fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
+			return nil, 1
+		}
+		defer st.Close()
+		if last, err = st.Last(); err != nil {
+			fmt.Fprintf(stderr, "hwgraph: %v; judging without the last scan\n", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	g := reg.Scan(ctx, collectorsEnv(c), last)
+	if st != nil {
+		if err := st.Record(g, time.Now().UTC()); err != nil {
+			fmt.Fprintf(stderr, "hwgraph: recording the scan: %v\n", err)
+		}
+	}
+	return g, 0
 }
 
 // wireI2C gives the I²C collector its allow-list and periph's Linux
@@ -155,6 +259,8 @@ func wireBMC(reg *collectors.Registry, host, user, passFile, stateDir string) er
 	c.Host, c.User, c.Password = host, user, pass
 	return nil
 }
+
+func collectorsEnv(c *scanConfig) collectors.Env { return collectors.Env{Root: c.root} }
 
 func validFormat(f string) bool {
 	for _, v := range topology.Formats {

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hwgraph/hwgraph/history"
+	"github.com/hwgraph/hwgraph/topology"
+	"github.com/hwgraph/hwgraph/uevent"
+)
+
+// runBaseline is `hwgraph baseline accept`: scan, and take the result as
+// the new normal (after a planned change: a DIMM pulled, a card moved).
+func runBaseline(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "accept" {
+		fmt.Fprintln(stderr, "Usage: hwgraph baseline accept [flags]")
+		return 2
+	}
+	fs := flag.NewFlagSet("hwgraph baseline accept", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sc := addScanFlags(fs)
+	if code, done := parse(fs, args[1:], stderr); done {
+		return code
+	}
+	sc.afterParse(fs)
+	if sc.stateDir == "" {
+		fmt.Fprintln(stderr, "hwgraph: baseline accept needs --state-dir")
+		return 2
+	}
+	reg, err := sc.registry(sc.stateDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sc.timeout)
+	defer cancel()
+	g := reg.Scan(ctx, collectorsEnv(sc), nil)
+	st, err := history.Open(sc.stateDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	if err := st.Accept(g); err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "baseline accepted: %d components, %d links (%s)\n", len(g.Components), len(g.Links), sc.stateDir)
+	return 0
+}
+
+// runDiff is `hwgraph diff OLD.json NEW.json`: what changed between two
+// saved graphs, as events.
+func runDiff(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hwgraph diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "text", "text or json")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
+		fmt.Fprintln(stderr, "Usage: hwgraph diff [--format text|json] OLD.json NEW.json")
+		return 2
+	}
+	var graphs [2]*topology.Graph
+	for i, path := range fs.Args() {
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+			return 1
+		}
+		graphs[i], err = topology.ReadJSON(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "hwgraph: %s: %v\n", path, err)
+			return 1
+		}
+	}
+	return printEvents(stdout, stderr, topology.Diff(graphs[0], graphs[1], graphs[1].Time), *format)
+}
+
+// runEvents is `hwgraph events`: the journal, like ras-mc-ctl --errors for
+// the whole machine.
+func runEvents(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hwgraph events", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stateDir := fs.String("state-dir", defaultStateDir(), "the state folder holding the journal")
+	since := fs.Duration("since", 0, "only events of the last DURATION (0: all kept)")
+	id := fs.String("component", "", "only events of this component or link ID")
+	format := fs.String("format", "text", "text or json")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	st, err := history.Open(*stateDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	from := time.Time{}
+	if *since > 0 {
+		from = time.Now().Add(-*since)
+	}
+	events, err := st.Journal.Query(from, *id)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 1
+	}
+	return printEvents(stdout, stderr, events, *format)
+}
+
+func printEvents(stdout, stderr io.Writer, events []topology.Event, format string) int {
+	switch format {
+	case "json":
+		if events == nil {
+			events = []topology.Event{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(events); err != nil {
+			fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+			return 1
+		}
+	case "text":
+		for _, e := range events {
+			fmt.Fprintln(stdout, eventLine(e))
+		}
+	default:
+		fmt.Fprintf(stderr, "hwgraph: unknown format %q (text or json)\n", format)
+		return 2
+	}
+	return 0
+}
+
+func eventLine(e topology.Event) string {
+	id := e.Component
+	if id == "" {
+		id = e.Link
+	}
+	return fmt.Sprintf("%s  %-8s  %-16s  %-28s  %s", e.Time.Local().Format(time.RFC3339), e.Severity, e.Kind, id, e.Message)
+}
+
+// runWatch is `hwgraph watch`: rescan on an interval and at once on a
+// kernel device event, and print events as they happen.
+func runWatch(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hwgraph watch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sc := addScanFlags(fs)
+	interval := fs.Duration("interval", 30*time.Second, "time between scans")
+	scans := fs.Int("scans", 0, "stop after this many scans (0: until interrupted)")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	sc.afterParse(fs)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	kick := make(chan struct{}, 1)
+	if sc.root == "/" {
+		go uevent.Listen(ctx, func(e uevent.Event) {
+			if e.Hardware() && (e.Action == "add" || e.Action == "remove" || e.Action == "change") {
+				select {
+				case kick <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}
+	for n := 1; ; n++ {
+		g, code := sc.scanAndRecord(stderr)
+		if g == nil {
+			return code
+		}
+		for _, e := range g.Events {
+			fmt.Fprintln(stdout, eventLine(e))
+		}
+		if *scans > 0 && n >= *scans {
+			return 0
+		}
+		select {
+		case <-ctx.Done():
+			return 0
+		case <-kick:
+		case <-time.After(*interval):
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package collectors
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
+	"github.com/hwgraph/hwgraph/kmsg"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+func init() { Default.Register(&Kmsg{}) }
+
+// Kmsg turns kernel log lines about hardware trouble into events on the
+// component they name, and marks I²C buses the kernel reports stuck and
+// GPUs that fell off the bus. It reads /dev/kmsg on the live machine
+// (root only), from where the last scan stopped, or a saved log (File).
+type Kmsg struct {
+	// File is a saved kernel log (dmesg or /dev/kmsg records) to read
+	// instead of /dev/kmsg; every matching line in it is reported.
+	File string
+	// StateDir keeps the /dev/kmsg cursor across runs, so a record is
+	// reported once; "" keeps it in memory.
+	StateDir string
+
+	mu      sync.Mutex
+	lastSeq uint64
+	boot    string
+}
+
+// Name implements Collector.
+func (*Kmsg) Name() string { return "kmsg" }
+
+// Collect implements Collector.
+func (k *Kmsg) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+	var recs []kmsg.Record
+	var err error
+	bootTime := time.Now()
+	switch {
+	case k.File != "":
+		recs, err = readLogFile(k.File)
+	case env.root() == "/":
+		recs, err = k.readDevKmsg()
+		if up, uerr := uptime(); uerr == nil {
+			bootTime = time.Now().Add(-up)
+		}
+	default:
+		return nil, ErrAbsent // a capture holds no kernel log
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, ErrAbsent
+		}
+		return nil, err
+	}
+	f := &topology.Fragment{}
+	for _, r := range recs {
+		m, ok := kmsg.Classify(r.Text)
+		if !ok {
+			continue
+		}
+		e := topology.Event{Time: time.Now().UTC(), Kind: m.Kind, Component: kmsgComponent(m), Severity: m.Severity,
+			Message: m.Message, Source: "kmsg"}
+		if r.Uptime > 0 && k.File == "" {
+			e.Time = bootTime.Add(r.Uptime).UTC()
+		}
+		f.Events = append(f.Events, e)
+		switch {
+		case m.Kind == kmsg.KindBusLockup && m.I2CBus >= 0:
+			c := f.Annotate(fmt.Sprintf("i2c:%d", m.I2CBus))
+			c.Health.Mark(topology.StateFailed, "bus locked (kernel: "+m.Message+")")
+			c.SetAttr(topology.AttrI2CBusLocked, 1)
+		case m.Kind == kmsg.KindXid && m.Severity == topology.SeverityCritical:
+			f.Annotate("pci:"+m.PCI).Health.Mark(topology.StateFailed, "kernel: "+m.Message)
+		}
+	}
+	return f, nil
+}
+
+// kmsgComponent is the component a match names, by the ID (or alias)
+// its collector gives it.
+func kmsgComponent(m kmsg.Match) string {
+	switch {
+	case m.PCI != "":
+		return "pci:" + m.PCI
+	case m.NVMe != "":
+		return "nvme:" + m.NVMe
+	case m.I2CBus >= 0:
+		return fmt.Sprintf("i2c:%d", m.I2CBus)
+	case m.DIMMLabel != "":
+		return "dimm:" + NormalizeLocator(m.DIMMLabel)
+	case m.MC >= 0:
+		return fmt.Sprintf("mc:%d", m.MC)
+	}
+	return topology.HostID
+}
+
+func readLogFile(path string) ([]kmsg.Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("kernel log: %w", err)
+	}
+	defer f.Close()
+	var out []kmsg.Record
+	sc := bufio.NewScanner(io.LimitReader(f, 64<<20))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if line := sc.Text(); line != "" && line[0] != ' ' { // /dev/kmsg dictionary lines start with a space
+			out = append(out, kmsg.ParseRecord(line))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("kernel log %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// readDevKmsg reads the records the kernel still holds that the last scan
+// did not see: /dev/kmsg returns one record a read, and EAGAIN once the
+// buffer is drained (opened non-blocking, so a scan never waits on it).
+func (k *Kmsg) readDevKmsg() ([]kmsg.Record, error) {
+	fd, err := syscall.Open("/dev/kmsg", syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
+			return nil, fmt.Errorf("kernel log: /dev/kmsg needs root: %w", err)
+		}
+		return nil, fmt.Errorf("kernel log: %w", &os.PathError{Op: "open", Path: "/dev/kmsg", Err: err})
+	}
+	defer syscall.Close(fd)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.loadCursor()
+	boot, _ := sysfsattr.Read(filepath.Join("/proc", "sys", "kernel", "random", "boot_id"))
+	if boot != k.boot { // a reboot restarts the sequence
+		k.boot, k.lastSeq = boot, 0
+	}
+	defer k.saveCursor()
+	buf := make([]byte, 8192)
+	var out []kmsg.Record
+	for len(out) < 100000 {
+		n, err := syscall.Read(fd, buf)
+		if err == syscall.EPIPE { // records overwritten before we read them
+			continue
+		}
+		if err != nil || n <= 0 {
+			break // EAGAIN: drained
+		}
+		line, _, _ := strings.Cut(string(buf[:n]), "\n")
+		r := kmsg.ParseRecord(line)
+		if r.Seq != 0 && r.Seq <= k.lastSeq {
+			continue
+		}
+		k.lastSeq = max(k.lastSeq, r.Seq)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+const kmsgCursorFile = "kmsg-cursor"
+
+// loadCursor reads "BOOT_ID SEQ" from the state folder, once.
+func (k *Kmsg) loadCursor() {
+	if k.StateDir == "" || k.boot != "" {
+		return
+	}
+	if s, err := sysfsattr.Read(filepath.Join(k.StateDir, kmsgCursorFile)); err == nil {
+		if boot, seq, ok := strings.Cut(s, " "); ok {
+			if n, err := strconv.ParseUint(seq, 10, 64); err == nil {
+				k.boot, k.lastSeq = boot, n
+			}
+		}
+	}
+}
+
+func (k *Kmsg) saveCursor() {
+	if k.StateDir == "" {
+		return
+	}
+	_ = os.MkdirAll(k.StateDir, 0o750)
+	_ = os.WriteFile(filepath.Join(k.StateDir, kmsgCursorFile), []byte(fmt.Sprintf("%s %d\n", k.boot, k.lastSeq)), 0o640)
+}
+
+func uptime() (time.Duration, error) {
+	s, err := sysfsattr.Read("/proc/uptime")
+	if err != nil {
+		return 0, err
+	}
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return 0, fmt.Errorf("/proc/uptime: empty")
+	}
+	f, err := strconv.ParseFloat(fields[0], 64)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}
