@@ -262,6 +262,10 @@ func wireBMC(reg *collectors.Registry, host, user, passFile, stateDir string) er
 
 func collectorsEnv(c *scanConfig) collectors.Env { return collectors.Env{Root: c.root} }
 
+// collectorsEnvT names the Env type for interfaces of optional collector
+// methods (the GPU collector's Xid watch).
+type collectorsEnvT = collectors.Env
+
 func validFormat(f string) bool {
 	for _, v := range topology.Formats {
 		if f == v {

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/common/promslog"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/hwgraph/hwgraph/exporter"
+	"github.com/hwgraph/hwgraph/history"
+	"github.com/hwgraph/hwgraph/uevent"
+)
+
+func init() { commands["serve"] = runServe }
+
+// runServe is `hwgraph serve`: the Prometheus exporter, API and topology
+// page. Scans run on an interval and on kernel device events, off the
+// scrape path; flags for listening, TLS and basic auth are the
+// exporter-toolkit's, as in every Prometheus exporter.
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hwgraph serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sc := addScanFlags(fs)
+	listen := fs.String("web.listen-address", ":9877", "addresses to listen on, comma-separated")
+	webConfig := fs.String("web.config.file", "", "exporter-toolkit web config: TLS and basic auth (https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
+	systemdSocket := fs.Bool("web.systemd-socket", false, "use systemd socket activation listeners instead of port listeners")
+	interval := fs.Duration("scan.interval", 30*time.Second, "time between scans")
+	logLevel := fs.String("log.level", "info", "debug, info, warn or error")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	sc.afterParse(fs)
+	lvl := promslog.NewLevel()
+	if err := lvl.Set(*logLevel); err != nil {
+		fmt.Fprintf(stderr, "hwgraph: --log.level: %v\n", err)
+		return 2
+	}
+	logger := promslog.New(&promslog.Config{Level: lvl, Writer: stderr})
+	reg, err := sc.registry(sc.stateDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 2
+	}
+	s := &exporter.Scanner{Registry: reg, Env: collectorsEnv(sc), Interval: *interval, Timeout: sc.timeout, Logger: logger}
+	if sc.stateDir != "" {
+		st, err := history.Open(sc.stateDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
+			return 1
+		}
+		defer st.Close()
+		s.Store = st
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s.ScanOnce(ctx) // serve a graph from the first request on
+	go s.Run(ctx)
+	if sc.root == "/" {
+		go uevent.Listen(ctx, func(e uevent.Event) {
+			if e.Hardware() && (e.Action == "add" || e.Action == "remove" || e.Action == "change") {
+				s.Kick()
+			}
+		})
+		if gpu, ok := reg.Get("gpu").(interface {
+			Watch(context.Context, collectorsEnvT) error
+		}); ok {
+			go gpu.Watch(ctx, collectorsEnv(sc))
+		}
+	}
+	addrs := splitList(*listen)
+	srv := &http.Server{Handler: exporter.Handler(s, version), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	logger.Info("serving", "addresses", strings.Join(addrs, ","), "state_dir", sc.stateDir, "root", sc.root)
+	err = web.ListenAndServe(srv, &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: systemdSocket, WebConfigFile: webConfig}, logger)
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("serving", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,277 @@
+package dashboards
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/exporter"
+	"github.com/hwgraph/hwgraph/history"
+	"github.com/hwgraph/hwgraph/internal/fixture"
+)
+
+// captures are the real machines the dashboards are checked against.
+var captures = []string{
+	"node_exporter/sys.tar.gz",
+	"procfs/fixtures.tar.gz",
+	"hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2",
+	"hwloc/40intel64-2g2n4c+pcilocality.tar.bz2",
+}
+
+// mayBeEmpty documents the queries that need hardware or history some
+// capture lacks: an empty result there is right, not a broken query.
+var mayBeEmpty = map[string]string{
+	`state!="ok"} == 1`: "lists only unhealthy components; empty while all are healthy",
+	`hwgraph_link_degraded{instance=~"$instance"} == 1 or`: "lists only degraded or down links",
+	`kind="pcie"}`:              "needs PCIe link training attributes (old captures lack them)",
+	`hwgraph_link_errors_total`: "needs AER or NVLink counters",
+	`kind="dimm"}`:              "needs EDAC DIMMs",
+	`kind!="dimm"}`:             "needs EDAC controllers or GPUs",
+	`kind=~"gpu|nvswitch"`:      "needs NVIDIA GPUs read through NVML",
+	`kind="nvlink"`:             "needs NVIDIA GPUs with NVLink",
+	`hwgraph_sensor_value`:      "needs a BMC",
+	`hwgraph_i2c_bus_locked`:    "needs an I2C allow-list (--i2c-read) on a live machine",
+	`hwgraph_events_total`:      "needs events; a fresh capture's first scans have none",
+	`hwgraph_memory_errors_total{instance=~"$instance"}[24h]`: "needs memory error counters",
+	`state=~"failed|missing"`:                                 "counts failed or missing components; empty sum on healthy captures is still a value",
+}
+
+// neverInCaptures are the queries no capture can answer.
+var neverInCaptures = []string{"kind=~\"gpu|nvswitch\"", "kind=\"nvlink\"", "hwgraph_sensor_value", "hwgraph_i2c_bus_locked", "hwgraph_events_total"}
+
+type target struct {
+	capture, instance string
+	metrics           string
+}
+
+// serveCaptures runs hwgraph's exporter over each capture on loopback.
+func serveCaptures(t *testing.T) []target {
+	var out []target
+	for _, c := range captures {
+		st, err := history.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		s := &exporter.Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, c)}, Store: st}
+		s.ScanOnce(context.Background())
+		srv := httptest.NewServer(exporter.Handler(s, "test"))
+		t.Cleanup(srv.Close)
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		out = append(out, target{capture: c, instance: strings.TrimPrefix(srv.URL, "http://"), metrics: string(body)})
+	}
+	return out
+}
+
+// TestMetricsPassPromtool: promtool check metrics on every capture.
+func TestMetricsPassPromtool(t *testing.T) {
+	promtool := fixture.Tool(t, "promtool", "prometheus")
+	for _, tg := range serveCaptures(t) {
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = strings.NewReader(tg.metrics)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: promtool check metrics: %v\n%s", tg.capture, err, out)
+		}
+		if !strings.Contains(tg.metrics, "hwgraph_component_info{") || !strings.Contains(tg.metrics, "hwgraph_collector_success{") {
+			t.Errorf("%s: metrics lack the component or collector families", tg.capture)
+		}
+	}
+}
+
+// TestAlertRules: promtool check rules and promtool test rules.
+func TestAlertRules(t *testing.T) {
+	promtool := fixture.Tool(t, "promtool", "prometheus")
+	for _, args := range [][]string{{"check", "rules", "alerts.yml"}, {"test", "rules", "alerts_test.yml"}} {
+		if out, err := exec.Command(promtool, args...).CombinedOutput(); err != nil {
+			t.Errorf("promtool %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
+// ruleExprs reads the expr fields of alerts.yml, one-line or "|" blocks.
+func ruleExprs(t *testing.T) []string {
+	b, err := os.ReadFile("alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	lines := strings.Split(string(b), "\n")
+	for i := 0; i < len(lines); i++ {
+		_, e, ok := strings.Cut(lines[i], "expr: ")
+		if !ok {
+			continue
+		}
+		if strings.TrimSpace(e) == "|" {
+			var block []string
+			for i+1 < len(lines) && strings.HasPrefix(lines[i+1], "          ") {
+				i++
+				block = append(block, strings.TrimSpace(lines[i]))
+			}
+			e = strings.Join(block, " ")
+		}
+		out = append(out, strings.TrimSpace(e))
+	}
+	return out
+}
+
+var metricName = regexp.MustCompile(`hwgraph_[a-z0-9_]+`)
+
+// dashboardQueries are every PromQL expression of the dashboards.
+func dashboardQueries(t *testing.T) map[string]string {
+	out := map[string]string{}
+	for _, name := range []string{"host.json", "fleet.json"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d struct {
+			Panels []struct {
+				Title   string
+				Targets []struct{ Expr string }
+			}
+		}
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, p := range d.Panels {
+			for _, tg := range p.Targets {
+				out[tg.Expr] = name + ": " + p.Title
+			}
+		}
+	}
+	return out
+}
+
+// TestQueriesAgainstPrometheus: a real Prometheus scrapes hwgraph serving
+// each capture; every dashboard and rule expression parses, and returns
+// data for each capture unless documented in mayBeEmpty.
+func TestQueriesAgainstPrometheus(t *testing.T) {
+	prom := fixture.Tool(t, "prometheus", "prometheus")
+	targets := serveCaptures(t)
+	dir := t.TempDir()
+	var addrs []string
+	for _, tg := range targets {
+		addrs = append(addrs, fmt.Sprintf("%q", tg.instance))
+	}
+	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: hwgraph\n    static_configs:\n      - targets: [%s]\n", strings.Join(addrs, ", "))
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	var log strings.Builder
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	query := func(q string) (int, error) {
+		resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		var r struct {
+			Status, Error string
+			Data          struct{ Result []json.RawMessage }
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			return 0, err
+		}
+		if r.Status != "success" {
+			return 0, fmt.Errorf("%s", r.Error)
+		}
+		return len(r.Data.Result), nil
+	}
+	// Wait for a few scrapes of every target, so rate() has two samples.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, err := query(`count(count_over_time(up{job="hwgraph"}[1m]) >= 4)`)
+		if err == nil && n == 1 {
+			if v, _ := query(fmt.Sprintf(`count(count_over_time(up{job="hwgraph"}[1m]) >= 4) == %d`, len(targets))); v == 1 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Prometheus did not scrape every target: %v\n%s", err, log.String())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	// Alert conditions are empty on healthy machines: they must run, and
+	// every metric they watch must be there for some capture.
+	for _, q := range ruleExprs(t) {
+		if _, err := query(q); err != nil {
+			t.Errorf("alerts.yml: %q does not run: %v", q, err)
+		}
+		for _, m := range metricName.FindAllString(q, -1) {
+			if n, err := query("count(" + m + ")"); (err != nil || n == 0) && !never(m) {
+				t.Errorf("alerts.yml: %q watches %s, which no capture has", q, m)
+			}
+		}
+	}
+	for q, where := range dashboardQueries(t) {
+		answered := 0
+		for _, tg := range targets {
+			sub := strings.NewReplacer(`$instance`, tg.instance, `$host`, ".*").Replace(q)
+			n, err := query(sub)
+			if err != nil {
+				t.Errorf("%s: %q does not run: %v", where, q, err)
+				break
+			}
+			if n > 0 {
+				answered++
+				continue
+			}
+			if reason := emptyReason(q); reason != "" {
+				t.Logf("%s on %s: empty (%s)", where, tg.capture, reason)
+				continue
+			}
+			t.Errorf("%s: %q returns nothing for %s", where, q, tg.capture)
+		}
+		if answered == 0 && !never(q) {
+			t.Errorf("%s: %q returns nothing for any capture", where, q)
+		}
+	}
+}
+
+func emptyReason(q string) string {
+	for k, why := range mayBeEmpty {
+		if strings.Contains(q, k) {
+			return why
+		}
+	}
+	return ""
+}
+
+func never(q string) bool {
+	for _, k := range neverInCaptures {
+		if strings.Contains(q, k) {
+			return true
+		}
+	}
+	return false
+}

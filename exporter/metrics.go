@@ -1,0 +1,154 @@
+// Package exporter serves the machine graph to Prometheus and people:
+// /metrics (the metric families of DESIGN.md, built from the last scan so
+// a scrape never waits on hardware), /api/v1/graph, /api/v1/events,
+// /healthz, and the topology page at /.
+package exporter
+
+import (
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+const ns = "hwgraph"
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(prometheus.BuildFQName(ns, "", name), help, labels, nil)
+}
+
+var (
+	linkLabels = []string{"id", "kind", "from", "to"}
+
+	componentInfo = desc("component_info", "A component of the machine; 1. Labels carry its identity.",
+		"id", "kind", "name", "parent", "vendor", "model", "firmware")
+	componentState = desc("component_state", "Health of a component, one-hot by state.", "id", "kind", "state")
+	linkInfo       = desc("link_info", "A link between two components; 1.", linkLabels...)
+	linkUp         = desc("link_up", "1 when the link is up (not failed, not missing).", linkLabels...)
+	linkSpeed      = desc("link_speed_gts", "Current link speed in GT/s (PCIe).", linkLabels...)
+	linkMaxSpeed   = desc("link_max_speed_gts", "The most the link can train to, in GT/s.", linkLabels...)
+	linkWidth      = desc("link_width", "Current link width in lanes.", linkLabels...)
+	linkMaxWidth   = desc("link_max_width", "The widest the link can train to, in lanes.", linkLabels...)
+	linkDegraded   = desc("link_degraded", "1 when the link is degraded (trained down, or its errors grow).", linkLabels...)
+	linkErrors     = desc("link_errors_total", "Errors counted on the link, by type (aer_correctable, nvlink_crc_flit, …).",
+		append(append([]string{}, linkLabels...), "type")...)
+	memoryErrors = desc("memory_errors_total", "Memory errors counted on a DIMM, memory controller or GPU.", "id", "kind", "type")
+	i2cLocked    = desc("i2c_bus_locked", "1 when an I2C bus is locked up.", "id")
+	sensorValue  = desc("sensor_value", "A BMC sensor reading, in its unit.", "id", "sensor", "unit")
+	eventsTotal  = desc("events_total", "Events recorded, by kind, since the journal began.", "kind")
+	collectorOK  = desc("collector_success", "1 when the collector answered (absent hardware counts as success).", "collector")
+	collectorDur = desc("collector_duration_seconds", "How long the collector took in the last scan.", "collector")
+	scanTime     = desc("last_scan_timestamp_seconds", "When the graph served was scanned.")
+	buildInfo    = desc("build_info", "hwgraph's version; 1.", "version", "goversion")
+)
+
+// graphCollector turns the last graph into const metrics at scrape time.
+type graphCollector struct {
+	graph   func() *topology.Graph
+	counts  func() map[string]uint64
+	version string
+}
+
+func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{componentInfo, componentState, linkInfo, linkUp, linkSpeed, linkMaxSpeed,
+		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, i2cLocked, sensorValue, eventsTotal,
+		collectorOK, collectorDur, scanTime, buildInfo} {
+		ch <- d
+	}
+}
+
+func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	gauge(buildInfo, 1, c.version, runtime.Version())
+	if c.counts != nil {
+		for kind, n := range c.counts() {
+			counter(eventsTotal, float64(n), kind)
+		}
+	}
+	g := c.graph()
+	if g == nil {
+		return
+	}
+	gauge(scanTime, float64(g.Time.UnixNano())/1e9)
+	for _, st := range g.Collectors {
+		gauge(collectorOK, b2f(st.Success()), st.Name)
+		gauge(collectorDur, st.DurationSeconds, st.Name)
+	}
+	for _, comp := range append([]*topology.Component{g.Host}, g.Components...) {
+		gauge(componentInfo, 1, comp.ID, comp.Kind, comp.Name, comp.Parent, comp.Vendor, comp.Model, comp.Firmware)
+		for _, s := range topology.States {
+			gauge(componentState, b2f(comp.Health.State == s), comp.ID, comp.Kind, string(s))
+		}
+		if v, ok := comp.Counters[topology.CounterCorrected]; ok {
+			counter(memoryErrors, float64(v), comp.ID, comp.Kind, "corrected")
+		}
+		if v, ok := comp.Counters[topology.CounterUncorrected]; ok {
+			counter(memoryErrors, float64(v), comp.ID, comp.Kind, "uncorrected")
+		}
+		if comp.Kind == topology.KindI2CAdapter {
+			if v, ok := topology.Number(comp.Attrs, topology.AttrI2CBusLocked); ok {
+				gauge(i2cLocked, v, comp.ID)
+			}
+		}
+		for _, k := range sortedKeys(comp.Attrs) {
+			name, ok := strings.CutPrefix(k, "sensor:")
+			if !ok || strings.Contains(name, ":") {
+				continue
+			}
+			if v, ok := topology.Number(comp.Attrs, k); ok {
+				gauge(sensorValue, v, comp.ID, name, topology.String(comp.Attrs, k+":unit"))
+			}
+		}
+	}
+	for _, l := range g.Links {
+		lv := []string{l.ID, l.Kind, l.From, l.To}
+		gauge(linkInfo, 1, lv...)
+		gauge(linkUp, b2f(l.Health.State != topology.StateFailed && l.Health.State != topology.StateMissing), lv...)
+		gauge(linkDegraded, b2f(l.Health.State == topology.StateDegraded), lv...)
+		for attr, d := range map[string]*prometheus.Desc{topology.AttrSpeedGTs: linkSpeed, topology.AttrMaxSpeedGTs: linkMaxSpeed,
+			topology.AttrWidth: linkWidth, topology.AttrMaxWidth: linkMaxWidth} {
+			if v, ok := topology.Number(l.Attrs, attr); ok {
+				gauge(d, v, lv...)
+			}
+		}
+		for _, k := range sortedCounterKeys(l.Counters) {
+			if k == topology.CounterCorrected || k == topology.CounterUncorrected {
+				continue // on the DIMM's memory_errors_total
+			}
+			counter(linkErrors, float64(l.Counters[k]), append(lv, k)...)
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedCounterKeys(m map[string]uint64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,63 @@
+package exporter
+
+import (
+	"embed"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+//go:embed web
+var webFiles embed.FS
+
+// Handler serves /metrics, /api/v1/graph, /api/v1/events, /healthz and the
+// topology page for a scanner.
+func Handler(s *Scanner, version string) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&graphCollector{graph: s.Graph, counts: s.Counts, version: version})
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	mux.HandleFunc("GET /api/v1/graph", func(w http.ResponseWriter, r *http.Request) {
+		g := s.Graph()
+		if g == nil {
+			http.Error(w, "no scan finished yet", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		topology.WriteJSON(w, g)
+	})
+	mux.HandleFunc("GET /api/v1/events", func(w http.ResponseWriter, r *http.Request) {
+		var since time.Time
+		if d, err := time.ParseDuration(r.URL.Query().Get("since")); err == nil {
+			since = time.Now().Add(-d)
+		}
+		events, err := s.Events(since, r.URL.Query().Get("component"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if events == nil {
+			events = []topology.Event{}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(events)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if s.Graph() == nil {
+			http.Error(w, "starting: no scan finished yet", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+	page, _ := fs.Sub(webFiles, "web")
+	mux.Handle("GET /", http.FileServerFS(page))
+	return mux
+}
