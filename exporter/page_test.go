@@ -1,0 +1,120 @@
+package exporter
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+// chromium runs headless Chromium on url with the given extra flags.
+func chromium(t *testing.T, url string, flags ...string) string {
+	t.Helper()
+	bin := fixture.Tool(t, "chromium", "chromium")
+	args := append([]string{"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--virtual-time-budget=10000"}, flags...)
+	out, err := exec.Command(bin, append(args, url)...).Output()
+	if err != nil {
+		t.Fatalf("chromium %v: %v", flags, err)
+	}
+	return string(out)
+}
+
+// TestTopologyPageInChromium: the page, in a real browser, draws every
+// component of node_exporter's capture, and the NVMe drive's link — made
+// to train at x2 of x4 in this copy, a fault — is drawn degraded. A
+// screenshot is kept.
+func TestTopologyPageInChromium(t *testing.T) {
+	root := fixture.Root(t, "node_exporter/sys.tar.gz")
+	dev, err := filepath.EvalSymlinks(filepath.Join(root, "sys/bus/pci/devices/0000:01:00.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dev, "current_link_width"), []byte("2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: root}}
+	g := s.ScanOnce(context.Background())
+	srv := httptest.NewServer(Handler(s, "test"))
+	defer srv.Close()
+
+	dom := chromium(t, srv.URL+"/", "--dump-dom")
+	drawn := regexp.MustCompile(`<g class="component [^"]*" data-id="([^"]+)"`).FindAllStringSubmatch(dom, -1)
+	ids := map[string]bool{}
+	for _, m := range drawn {
+		ids[m[1]] = true
+	}
+	if !ids["host"] || len(ids) != len(g.Components)+1 {
+		t.Errorf("the page drew %d components, the graph has %d (+ host)", len(ids), len(g.Components))
+	}
+	for _, c := range g.Components {
+		if !ids[c.ID] {
+			t.Errorf("%s not drawn", c.ID)
+		}
+	}
+	degraded := "pci:0000:00:02.1~pci:0000:01:00.0"
+	if l, _ := g.Link(degraded); l == nil || l.Health.State != topology.StateDegraded {
+		t.Fatalf("the capture's link %s: %+v", degraded, l)
+	}
+	if !strings.Contains(dom, `class="link state-degraded" data-id="`+degraded+`"`) {
+		t.Errorf("the degraded link is not drawn as degraded")
+	}
+	dir := os.Getenv("HWGRAPH_TEST_OUTPUT")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	shot := filepath.Join(dir, "hwgraph-topology.png")
+	chromium(t, srv.URL+"/", "--screenshot="+shot, "--window-size=1400,1400", "--hide-scrollbars")
+	if fi, err := os.Stat(shot); err != nil || fi.Size() < 10000 {
+		t.Errorf("screenshot %s: %v", shot, err)
+	}
+	t.Logf("screenshot: %s", shot)
+}
+
+// TestAPI: /api/v1/graph is the JSON document, /healthz answers once a
+// scan finished, /metrics carries the families.
+func TestAPI(t *testing.T) {
+	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
+	srv := httptest.NewServer(Handler(s, "test"))
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/healthz"); code != 503 {
+		t.Errorf("healthz before the first scan: %d", code)
+	}
+	s.ScanOnce(context.Background())
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("healthz: %d %q", code, body)
+	}
+	code, body := get("/api/v1/graph")
+	g, err := topology.ReadJSON(strings.NewReader(body))
+	if code != 200 || err != nil {
+		t.Fatalf("graph: %d %v", code, err)
+	}
+	if _, ok := g.Component("pci:0000:a2:00.0"); !ok {
+		t.Error("the E810 is not in the served graph")
+	}
+	if code, body := get("/api/v1/events"); code != 200 || body != "[]\n" {
+		t.Errorf("events: %d %q", code, body)
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, `hwgraph_component_info{firmware="",id="pci:0000:a2:00.0",kind="nic"`) ||
+		!strings.Contains(body, `hwgraph_build_info{`) {
+		t.Errorf("metrics lack the E810 or build_info")
+	}
+}
