@@ -3,24 +3,20 @@ package dashboards
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/promtest"
 )
 
 // captures are the real machines the dashboards are checked against.
@@ -164,63 +160,13 @@ func dashboardQueries(t *testing.T) map[string]string {
 // each capture; every dashboard and rule expression parses, and returns
 // data for each capture unless documented in mayBeEmpty.
 func TestQueriesAgainstPrometheus(t *testing.T) {
-	prom := fixture.Tool(t, "prometheus", "prometheus")
 	targets := serveCaptures(t)
-	dir := t.TempDir()
 	var addrs []string
 	for _, tg := range targets {
-		addrs = append(addrs, fmt.Sprintf("%q", tg.instance))
+		addrs = append(addrs, tg.instance)
 	}
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: hwgraph\n    static_configs:\n      - targets: [%s]\n", strings.Join(addrs, ", "))
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(prom, "--config.file="+filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	query := func(q string) (int, error) {
-		resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
-		if err != nil {
-			return 0, err
-		}
-		defer resp.Body.Close()
-		var r struct {
-			Status, Error string
-			Data          struct{ Result []json.RawMessage }
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-			return 0, err
-		}
-		if r.Status != "success" {
-			return 0, fmt.Errorf("%s", r.Error)
-		}
-		return len(r.Data.Result), nil
-	}
-	// Wait for a few scrapes of every target, so rate() has two samples.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		n, err := query(`count(count_over_time(up{job="hwgraph"}[1m]) >= 4)`)
-		if err == nil && n == 1 {
-			if v, _ := query(fmt.Sprintf(`count(count_over_time(up{job="hwgraph"}[1m]) >= 4) == %d`, len(targets))); v == 1 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Prometheus did not scrape every target: %v\n%s", err, log.String())
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	// A few scrapes of every target, so rate() has two samples.
+	query := promtest.Start(t, addrs, 4).Query
 	// Alert conditions are empty on healthy machines: they must run, and
 	// every metric they watch must be there for some capture.
 	for _, q := range ruleExprs(t) {

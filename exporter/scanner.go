@@ -23,6 +23,9 @@ type Scanner struct {
 	Timeout  time.Duration
 	Store    *history.Store // nil: no history
 	Logger   *slog.Logger
+	// OnScan, when set, is called with each new graph (the NFD feature
+	// file is written from it).
+	OnScan func(*topology.Graph)
 
 	graph  atomic.Pointer[topology.Graph]
 	kick   chan struct{}
@@ -68,6 +71,9 @@ func (s *Scanner) ScanOnce(ctx context.Context) *topology.Graph {
 	}
 	s.recent.add(g.Events)
 	s.graph.Store(g)
+	if s.OnScan != nil {
+		s.OnScan(g)
+	}
 	if s.Logger != nil {
 		for _, st := range g.Collectors {
 			if !st.Success() {

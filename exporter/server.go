@@ -17,9 +17,17 @@ import (
 //go:embed web
 var webFiles embed.FS
 
+// Source is what the handler serves: a Scanner for one machine, or a
+// cluster view of many.
+type Source interface {
+	Graph() *topology.Graph
+	Events(since time.Time, id string) ([]topology.Event, error)
+	Counts() map[string]uint64
+}
+
 // Handler serves /metrics, /api/v1/graph, /api/v1/events, /healthz and the
-// topology page for a scanner.
-func Handler(s *Scanner, version string) http.Handler {
+// topology page for a source.
+func Handler(s Source, version string) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&graphCollector{graph: s.Graph, counts: s.Counts, version: version})
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -18,6 +18,8 @@ import (
 
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/history"
+	"github.com/hwgraph/hwgraph/nfd"
+	"github.com/hwgraph/hwgraph/topology"
 	"github.com/hwgraph/hwgraph/uevent"
 )
 
@@ -36,6 +38,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	systemdSocket := fs.Bool("web.systemd-socket", false, "use systemd socket activation listeners instead of port listeners")
 	interval := fs.Duration("scan.interval", 30*time.Second, "time between scans")
 	logLevel := fs.String("log.level", "info", "debug, info, warn or error")
+	nfdFile := fs.String("nfd-features-file", "", "write node-feature-discovery labels here after each scan (e.g. /etc/kubernetes/node-feature-discovery/features.d/hwgraph)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
@@ -52,6 +55,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	s := &exporter.Scanner{Registry: reg, Env: collectorsEnv(sc), Interval: *interval, Timeout: sc.timeout, Logger: logger}
+	if *nfdFile != "" {
+		ttl := 4 * *interval // NFD drops the labels if the agent stops refreshing them
+		s.OnScan = func(g *topology.Graph) {
+			if err := nfd.WriteFile(*nfdFile, nfd.Format(nfd.Labels(g), time.Now(), ttl)); err != nil {
+				logger.Error("writing the NFD feature file", "err", err)
+			}
+		}
+	}
 	if sc.stateDir != "" {
 		st, err := history.Open(sc.stateDir)
 		if err != nil {

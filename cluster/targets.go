@@ -1,0 +1,100 @@
+// Package cluster gathers the graphs of many hwgraph agents and merges
+// them into one topology: a host:NAME node per machine holding its
+// components. Agents are found from a static list, or from Prometheus,
+// which already scrapes every one of them.
+package cluster
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Target is one agent: its name (the Prometheus instance) and the base
+// URL of its `hwgraph serve`.
+type Target struct {
+	Name string
+	URL  string
+}
+
+// ParseTargets reads "host:port" or URLs, comma or newline separated;
+// "#" starts a comment (a targets file).
+func ParseTargets(s string) ([]Target, error) {
+	var out []Target
+	sc := bufio.NewScanner(strings.NewReader(strings.ReplaceAll(s, ",", "\n")))
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		u := line
+		if !strings.Contains(u, "://") {
+			u = "http://" + u
+		}
+		pu, err := url.Parse(u)
+		if err != nil || pu.Host == "" {
+			return nil, fmt.Errorf("target %q: not host:port or a URL", line)
+		}
+		out = append(out, Target{Name: pu.Host, URL: strings.TrimSuffix(strings.TrimSuffix(u, "/metrics"), "/")})
+	}
+	return out, nil
+}
+
+// ReadTargetsFile reads a targets file.
+func ReadTargetsFile(path string) ([]Target, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("targets file: %w", err)
+	}
+	return ParseTargets(string(b))
+}
+
+// FromPrometheus lists the active targets of a scrape job from
+// Prometheus' /api/v1/targets: every agent Prometheus knows, healthy or
+// not, named by its instance label as the dashboards name it.
+func FromPrometheus(ctx context.Context, client *http.Client, promURL, job string) ([]Target, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(promURL, "/")+"/api/v1/targets?state=active", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("prometheus targets: %w", err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status string
+		Data   struct {
+			ActiveTargets []struct {
+				ScrapePool string            `json:"scrapePool"`
+				ScrapeURL  string            `json:"scrapeUrl"`
+				Labels     map[string]string `json:"labels"`
+			} `json:"activeTargets"`
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("prometheus targets: %w", err)
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("prometheus targets: status %q", r.Status)
+	}
+	var out []Target
+	for _, t := range r.Data.ActiveTargets {
+		if job != "" && t.Labels["job"] != job {
+			continue
+		}
+		base := strings.TrimSuffix(t.ScrapeURL, "/metrics")
+		if i := strings.Index(base, "?"); i >= 0 {
+			base = base[:i]
+		}
+		out = append(out, Target{Name: t.Labels["instance"], URL: base})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}

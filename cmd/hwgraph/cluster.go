@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/common/promslog"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/hwgraph/hwgraph/cluster"
+	"github.com/hwgraph/hwgraph/exporter"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+func init() { commands["cluster"] = runCluster }
+
+// clusterConfig holds where the agents are found.
+type clusterConfig struct {
+	targets, targetsFile, prometheus, job string
+	timeout                               time.Duration
+}
+
+func addClusterFlags(fs *flag.FlagSet) *clusterConfig {
+	c := &clusterConfig{}
+	fs.StringVar(&c.targets, "targets", "", "agents: host:port or URLs of `hwgraph serve`, comma-separated")
+	fs.StringVar(&c.targetsFile, "targets-file", "", "file listing agents, one a line")
+	fs.StringVar(&c.prometheus, "prometheus", "", "find the agents from this Prometheus' scrape targets (http://prometheus:9090)")
+	fs.StringVar(&c.job, "job", "hwgraph", "the Prometheus scrape job of the agents")
+	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "how long to wait for each agent")
+	return c
+}
+
+// gather finds the agents and merges their graphs.
+func (c *clusterConfig) gather(ctx context.Context) (*topology.Graph, error) {
+	var targets []cluster.Target
+	if c.targets != "" {
+		t, err := cluster.ParseTargets(c.targets)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, t...)
+	}
+	if c.targetsFile != "" {
+		t, err := cluster.ReadTargetsFile(c.targetsFile)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, t...)
+	}
+	client := &http.Client{Timeout: c.timeout}
+	if c.prometheus != "" {
+		t, err := cluster.FromPrometheus(ctx, client, c.prometheus, c.job)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, t...)
+	}
+	if len(targets) == 0 {
+		return nil, errors.New("no agents: give --targets, --targets-file or --prometheus")
+	}
+	return cluster.Merge(cluster.Fetch(ctx, client, targets, c.timeout, 64)), nil
+}
+
+// runCluster is `hwgraph cluster`: one topology of many machines.
+func runCluster(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "serve" {
+		return runClusterServe(args[1:], stdout, stderr)
+	}
+	fs := flag.NewFlagSet("hwgraph cluster", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cc := addClusterFlags(fs)
+	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if !validFormat(*format) {
+		fmt.Fprintf(stderr, "hwgraph: unknown format %q\n", *format)
+		return 2
+	}
+	g, err := cc.gather(context.Background())
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph cluster: %v\n", err)
+		return 2
+	}
+	if *format == "tree" {
+		fmt.Fprintf(stdout, "hosts: %s\n", cluster.SummaryString(cluster.Summary(g)))
+	}
+	if err := topology.Render(stdout, g, *format); err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// clusterSource keeps the last merged graph for the cluster page.
+type clusterSource struct {
+	graph atomic.Pointer[topology.Graph]
+}
+
+func (s *clusterSource) Graph() *topology.Graph { return s.graph.Load() }
+
+func (s *clusterSource) Events(since time.Time, id string) ([]topology.Event, error) {
+	g := s.Graph()
+	if g == nil {
+		return nil, nil
+	}
+	var out []topology.Event
+	for _, e := range g.Events {
+		if !e.Time.Before(since) && (id == "" || e.Component == id || e.Link == id) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (s *clusterSource) Counts() map[string]uint64 { return nil }
+
+// runClusterServe is `hwgraph cluster serve`: the fleet page, refreshed.
+func runClusterServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hwgraph cluster serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cc := addClusterFlags(fs)
+	listen := fs.String("web.listen-address", ":9878", "addresses to listen on, comma-separated")
+	webConfig := fs.String("web.config.file", "", "exporter-toolkit web config: TLS and basic auth")
+	refresh := fs.Duration("refresh", 30*time.Second, "time between gathers")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	logger := promslog.New(&promslog.Config{Writer: stderr})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	src := &clusterSource{}
+	gather := func() {
+		g, err := cc.gather(ctx)
+		if err != nil {
+			logger.Error("gathering the cluster", "err", err)
+			return
+		}
+		src.graph.Store(g)
+	}
+	gather()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(*refresh):
+				gather()
+			}
+		}
+	}()
+	addrs := splitList(*listen)
+	srv := &http.Server{Handler: exporter.Handler(src, version), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	err := web.ListenAndServe(srv, &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: new(bool), WebConfigFile: webConfig}, logger)
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("serving", "err", err)
+		return 1
+	}
+	return 0
+}

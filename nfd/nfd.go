@@ -1,0 +1,143 @@
+// Package nfd writes node-feature-discovery's local feature file, so
+// Kubernetes nodes carry labels about their hardware's health
+// (feature.node.kubernetes.io/hwgraph.*) and pods can avoid sick machines
+// with ordinary node affinity.
+//
+// Format (NFD "local" feature source, features.d): one "name=value" a
+// line; names without a namespace get NFD's feature.node.kubernetes.io/
+// prefix; "# +expiry-time=RFC3339" makes NFD drop the labels when the
+// agent stops refreshing them.
+package nfd
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+// Labels derives the node labels from a graph.
+func Labels(g *topology.Graph) map[string]string {
+	out := map[string]string{}
+	worst := topology.StateOK
+	mark := func(s topology.State) {
+		if s == topology.StateUnknown {
+			return // not knowing is not sickness
+		}
+		if s == topology.StateMissing {
+			s = topology.StateFailed
+		}
+		if s.Severity() > worst.Severity() {
+			worst = s
+		}
+	}
+	gpus, nvme, nvmeBad, dimms, dimmErr := 0, 0, 0, 0, false
+	models := map[string]bool{}
+	for _, c := range g.Components {
+		mark(c.Health.State)
+		switch c.Kind {
+		case topology.KindGPU:
+			gpus++
+			if c.Model != "" {
+				models[c.Model] = true
+			}
+		case topology.KindNVMe:
+			nvme++
+			if c.Health.State != topology.StateOK {
+				nvmeBad++
+			}
+		case topology.KindDIMM:
+			dimms++
+			if c.Counters[topology.CounterUncorrected] > 0 || c.Health.State != topology.StateOK {
+				dimmErr = true
+			}
+		}
+	}
+	nvlinks, nvlinkBad, pcieBad := 0, 0, 0
+	for _, l := range g.Links {
+		mark(l.Health.State)
+		switch l.Kind {
+		case topology.LinkNVLink:
+			nvlinks++
+			if l.Health.State != topology.StateOK {
+				nvlinkBad++
+			}
+		case topology.LinkPCIe:
+			if l.Health.State == topology.StateDegraded || l.Health.State == topology.StateFailed {
+				pcieBad++
+			}
+		}
+	}
+	out["hwgraph.health"] = string(worst)
+	out["hwgraph.gpu.count"] = strconv.Itoa(gpus)
+	if len(models) == 1 {
+		for m := range models {
+			out["hwgraph.gpu.model"] = value(m)
+		}
+	}
+	if nvlinks > 0 {
+		out["hwgraph.nvlink.healthy"] = strconv.FormatBool(nvlinkBad == 0)
+	}
+	out["hwgraph.nvme.count"] = strconv.Itoa(nvme)
+	out["hwgraph.nvme.healthy"] = strconv.FormatBool(nvmeBad == 0)
+	out["hwgraph.dimm.count"] = strconv.Itoa(dimms)
+	out["hwgraph.dimm.errors"] = strconv.FormatBool(dimmErr)
+	out["hwgraph.pcie.degraded-links"] = strconv.Itoa(pcieBad)
+	return out
+}
+
+var notValue = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// value makes a Kubernetes label value: at most 63 characters of
+// [A-Za-z0-9_.-], starting and ending with a letter or digit.
+func value(s string) string {
+	v := strings.Trim(notValue.ReplaceAllString(s, "-"), "-_.")
+	if len(v) > 63 {
+		v = strings.TrimRight(v[:63], "-_.")
+	}
+	return v
+}
+
+// Format renders the feature file; ttl > 0 adds the expiry comment.
+func Format(labels map[string]string, now time.Time, ttl time.Duration) string {
+	var b strings.Builder
+	if ttl > 0 {
+		fmt.Fprintf(&b, "# +expiry-time=%s\n", now.Add(ttl).UTC().Format(time.RFC3339))
+	}
+	names := make([]string, 0, len(labels))
+	for k := range labels {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(&b, "%s=%s\n", k, labels[k])
+	}
+	return b.String()
+}
+
+// WriteFile replaces the feature file atomically: NFD watches the folder
+// and must never read half a file.
+func WriteFile(path string, content string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("nfd feature file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(content); err != nil {
+		tmp.Close()
+		return fmt.Errorf("nfd feature file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("nfd feature file: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("nfd feature file: %w", err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
