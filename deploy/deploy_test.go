@@ -49,7 +49,7 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 			var sm struct {
 				Spec struct {
 					Selector  struct{ MatchLabels map[string]string } `json:"selector"`
-					Endpoints []struct{ Port string }               `json:"endpoints"`
+					Endpoints []struct{ Port string }                 `json:"endpoints"`
 				}
 			}
 			if err := yaml.Unmarshal(d, &sm); err != nil || meta.APIVersion != "monitoring.coreos.com/v1" ||
