@@ -27,6 +27,9 @@ func (*PCIe) Name() string { return "pcie" }
 // Collect implements Collector.
 func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	sysfs := env.Path("sys")
+	if p.Names != nil {
+		p.Names.Preload()
+	}
 	devs, err := pcie.ReadDevices(sysfs)
 	if devs == nil && err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

@@ -5,17 +5,44 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/hwgraph/hwgraph/topology"
 )
 
 //go:embed web
 var webFiles embed.FS
+
+// cachedGatherer gathers the graph's metrics once per scan: they cannot
+// change between scans, and a 64-node machine has thousands of series
+// that need not be rebuilt and validated on every scrape. Scrapes share
+// the result read-only.
+type cachedGatherer struct {
+	reg   *prometheus.Registry
+	graph func() *topology.Graph
+
+	mu  sync.Mutex
+	key *topology.Graph
+	mfs []*dto.MetricFamily
+	err error
+}
+
+func (c *cachedGatherer) Gather() ([]*dto.MetricFamily, error) {
+	g := c.graph()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g == nil || g != c.key {
+		c.mfs, c.err = c.reg.Gather()
+		c.key = g
+	}
+	return c.mfs, c.err
+}
 
 // Source is what the handler serves: a Scanner for one machine, or a
 // cluster view of many.
@@ -28,11 +55,13 @@ type Source interface {
 // Handler serves /metrics, /api/v1/graph, /api/v1/events, /healthz and the
 // topology page for a source.
 func Handler(s Source, version string) http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(&graphCollector{graph: s.Graph, counts: s.Counts, version: version})
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	graphReg := prometheus.NewRegistry()
+	graphReg.MustRegister(&graphCollector{graph: s.Graph, counts: s.Counts, version: version})
+	live := prometheus.NewRegistry()
+	live.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gatherer := prometheus.Gatherers{&cachedGatherer{reg: graphReg, graph: s.Graph}, live}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("GET /api/v1/graph", func(w http.ResponseWriter, r *http.Request) {
 		g := s.Graph()
 		if g == nil {

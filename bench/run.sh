@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Times hwgraph against its peers on the same real captures, in one run,
+# and prints a Markdown table (medians of RUNS runs, peak RSS):
+#   hwgraph --format json         vs  lstopo-no-graphics --whole-io --of xml
+#                                 vs  lspci -tv (sysfs of the capture)
+#   hwgraph serve: GET /metrics   vs  prometheus-node-exporter, hardware
+#                                     collectors (edac, hwmon, nvme, pci…)
+# Usage: bench/run.sh [RUNS]   (needs hwloc-nox, pciutils,
+# prometheus-node-exporter and curl; .ci/run installs all but the last two)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-7}
+FIXTURES=${FIXTURES:-../shared/fixtures}
+export CGO_CFLAGS=-Wno-deprecated-declarations
+work=$(mktemp -d /dev/shm/hwgraph-bench.XXXX 2>/dev/null || mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+go build -o "$work/hwgraph" ./cmd/hwgraph
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# measure CMD...: median wall time (ms) and the largest peak RSS (KiB) of RUNS runs.
+measure() {
+	local ms=() rss=0
+	for _ in $(seq "$RUNS"); do
+		local t0 t1 r
+		t0=$(date +%s%N)
+		/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1 || true
+		t1=$(date +%s%N)
+		ms+=($(( (t1 - t0) / 1000 )))
+		r=$(tail -1 "$work/rss"); [ "$r" -gt "$rss" ] && rss=$r
+	done
+	printf '%s\n' "${ms[@]}" | median | awk -v rss="$rss" '{printf "%.1f ms, %.1f MiB", $1/1000, rss/1024}'
+}
+
+# scrape URL: median of RUNS*5 GET /metrics after a warm-up, in ms.
+scrape() {
+	curl -s -o /dev/null "$1" || true
+	for _ in $(seq $((RUNS * 5))); do curl -s -o /dev/null -w '%{time_total}\n' "$1"; done | median | awk '{printf "%.1f ms", $1*1000}'
+}
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; return 1; }
+
+echo "| capture | hwgraph --format json | lstopo --whole-io --of xml | lspci -tv | hwgraph /metrics scrape (RSS) | node_exporter /metrics scrape (RSS) |"
+echo "|---|---|---|---|---|---|"
+for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 hwloc/256ia64-64n2s2c.tar.bz2 hwloc/40intel64-2g2n4c+pcilocality.tar.bz2 node_exporter/sys.tar.gz; do
+	[ -f "$FIXTURES/$c" ] || continue
+	dir="$work/$(basename "$c")"; mkdir -p "$dir"; tar xf "$FIXTURES/$c" -C "$dir"
+	root=$(dirname "$(find "$dir" -maxdepth 3 -type d -name sys | head -1)")
+	fns=$(ls "$root/sys/bus/pci/devices" 2>/dev/null | wc -l || true)
+	hw=$(measure "$work/hwgraph" --root "$root" --format json --state-dir "")
+	lt=$(HWLOC_FSROOT=$root measure lstopo-no-graphics --whole-io --of xml)
+	lp=$(measure lspci -tv -A linux-sysfs -O "sysfs.path=$root/sys/bus/pci")
+	hp=$(port); "$work/hwgraph" serve --root "$root" --state-dir "" --web.listen-address "127.0.0.1:$hp" --log.level error 2>/dev/null & pids+=($!)
+	hsp=$!
+	ne="n/a"; nrss=""
+	if command -v prometheus-node-exporter >/dev/null; then
+		np=$(port)
+		prometheus-node-exporter --path.sysfs="$root/sys" --path.procfs="$root/proc" --web.listen-address="127.0.0.1:$np" \
+			--collector.disable-defaults --collector.edac --collector.hwmon --collector.nvme --collector.infiniband \
+			--collector.thermal_zone --collector.netclass 2>/dev/null & pids+=($!)
+		nsp=$!
+		wait_http "http://127.0.0.1:$np/metrics"
+		ne=$(scrape "http://127.0.0.1:$np/metrics")
+		nrss=" ($(( $(ps -o rss= -p $nsp) / 1024 )) MiB)"
+	fi
+	wait_http "http://127.0.0.1:$hp/metrics"
+	hs=$(scrape "http://127.0.0.1:$hp/metrics")
+	hrss="$(( $(ps -o rss= -p $hsp) / 1024 )) MiB"
+	echo "| ${c%%.tar*} ($fns PCI functions) | $hw | $lt | $lp | $hs ($hrss) | $ne$nrss |"
+done
