@@ -101,8 +101,8 @@ func adapterDirs(sysfs string) (map[int]string, error) {
 		name := d.Name()
 		// system/ (thousands of memory blocks on a big box) and virtual/
 		// never hold an adapter.
-		if name == "power" || name == "i2c-dev" || p == filepath.Join(root, "system") || p == filepath.Join(root, "virtual") ||
-			strings.Count(p[len(root):], "/") > 16 {
+		if name == "power" || name == "msi_irqs" || name == "i2c-dev" || p == filepath.Join(root, "system") || p == filepath.Join(root, "virtual") ||
+			strings.Count(p[len(root):], "/") > 10 {
 			return filepath.SkipDir
 		}
 		if m := adapterName.FindStringSubmatch(name); m != nil {

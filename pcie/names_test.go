@@ -20,7 +20,7 @@ func TestNameLookup(t *testing.T) {
 		{Device{Vendor: 0x8086, DeviceID: 0x1521, Class: 0x020000}, Names{"Intel Corporation", "I350 Gigabit Network Connection", "Ethernet controller"}},
 		{Device{Vendor: 0x144d, DeviceID: 0xa808, Class: 0x010802}, Names{"Samsung Electronics Co Ltd", "NVMe SSD Controller SM981/PM981/PM983", "Non-Volatile memory controller"}},
 		{Device{Vendor: 0x10de, DeviceID: 0xffff, Class: 0x030200}, Names{"NVIDIA Corporation", "", "3D controller"}},
-		{Device{Vendor: 0xfffd, DeviceID: 0x0001, Class: 0xff0000}, Names{"", "", "Unassigned class"}},
+		{Device{Vendor: 0xfffc, DeviceID: 0x0001, Class: 0xff0000}, Names{"", "", "Unassigned class"}},
 	} {
 		if got := db.Lookup(&tc.d); got != tc.want {
 			t.Errorf("Lookup(%04x:%04x class %06x) = %+v, want %+v", tc.d.Vendor, tc.d.DeviceID, tc.d.Class, got, tc.want)
