@@ -5,44 +5,16 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/hwgraph/hwgraph/topology"
 )
 
 //go:embed web
 var webFiles embed.FS
-
-// cachedGatherer gathers the graph's metrics once per scan: they cannot
-// change between scans, and a 64-node machine has thousands of series
-// that need not be rebuilt and validated on every scrape. Scrapes share
-// the result read-only.
-type cachedGatherer struct {
-	reg   *prometheus.Registry
-	graph func() *topology.Graph
-
-	mu  sync.Mutex
-	key *topology.Graph
-	mfs []*dto.MetricFamily
-	err error
-}
-
-func (c *cachedGatherer) Gather() ([]*dto.MetricFamily, error) {
-	g := c.graph()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if g == nil || g != c.key {
-		c.mfs, c.err = c.reg.Gather()
-		c.key = g
-	}
-	return c.mfs, c.err
-}
 
 // Source is what the handler serves: a Scanner for one machine, or a
 // cluster view of many.
@@ -59,9 +31,8 @@ func Handler(s Source, version string) http.Handler {
 	graphReg.MustRegister(&graphCollector{graph: s.Graph, counts: s.Counts, version: version})
 	live := prometheus.NewRegistry()
 	live.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	gatherer := prometheus.Gatherers{&cachedGatherer{reg: graphReg, graph: s.Graph}, live}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	mux.Handle("GET /metrics", &metricsHandler{graph: s.Graph, cached: graphReg, live: live})
 	mux.HandleFunc("GET /api/v1/graph", func(w http.ResponseWriter, r *http.Request) {
 		g := s.Graph()
 		if g == nil {

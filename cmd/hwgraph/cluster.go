@@ -160,7 +160,7 @@ func runClusterServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	addrs := splitList(*listen)
-	srv := &http.Server{Handler: exporter.Handler(src, version), ReadHeaderTimeout: 10 * time.Second}
+	srv := exporter.NewServer(exporter.Handler(src, version))
 	go func() {
 		<-ctx.Done()
 		srv.Close()

@@ -89,7 +89,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	addrs := splitList(*listen)
-	srv := &http.Server{Handler: exporter.Handler(s, version), ReadHeaderTimeout: 10 * time.Second}
+	srv := exporter.NewServer(exporter.Handler(s, version))
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -1,0 +1,105 @@
+package exporter
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+// metricsHandler serves /metrics with the graph's part encoded (and
+// compressed) once per scan and format: a 137-function machine has
+// ~1,400 series that cannot change between scans, and encoding them per
+// scrape made 100 concurrent scrapers CPU-bound. The Go runtime and
+// process metrics are gathered live and appended: the text formats are
+// a sequence of families, and gzip members concatenate.
+type metricsHandler struct {
+	graph   func() *topology.Graph
+	cached  prometheus.Gatherer // the graph's metrics
+	live    prometheus.Gatherer
+	mu      sync.Mutex
+	key     *topology.Graph
+	encoded map[string][]byte // by format + "|gzip" or "|plain"
+}
+
+func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	format := expfmt.NegotiateIncludingOpenMetrics(r.Header)
+	if format.FormatType() == expfmt.TypeProtoDelim {
+		format = expfmt.NewFormat(expfmt.TypeTextPlain) // one cache fewer; every scraper reads text
+	}
+	gz := strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
+	head, err := h.graphPart(format, gz)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	var tail bytes.Buffer
+	out := &tail
+	var zw *gzip.Writer
+	if gz {
+		zw = gzip.NewWriter(&tail)
+	}
+	enc := expfmt.NewEncoder(writerOr(zw, out), format)
+	if mfs, err := h.live.Gather(); err == nil {
+		for _, mf := range mfs {
+			enc.Encode(mf)
+		}
+	}
+	if c, ok := enc.(expfmt.Closer); ok {
+		c.Close() // OpenMetrics' "# EOF"
+	}
+	if zw != nil {
+		zw.Close()
+		w.Header().Set("Content-Encoding", "gzip")
+	}
+	w.Header().Set("Content-Type", string(format))
+	w.Write(head)
+	w.Write(tail.Bytes())
+}
+
+func writerOr(zw *gzip.Writer, b *bytes.Buffer) interface{ Write([]byte) (int, error) } {
+	if zw != nil {
+		return zw
+	}
+	return b
+}
+
+// graphPart is the graph's families in the format, from the cache.
+func (h *metricsHandler) graphPart(format expfmt.Format, gz bool) ([]byte, error) {
+	g := h.graph()
+	key := string(format) + map[bool]string{true: "|gzip", false: "|plain"}[gz]
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if g != h.key || g == nil {
+		h.key, h.encoded = g, map[string][]byte{}
+	}
+	if b, ok := h.encoded[key]; ok {
+		return b, nil
+	}
+	mfs, err := h.cached.Gather()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	var zw *gzip.Writer
+	if gz {
+		zw = gzip.NewWriter(&buf)
+	}
+	enc := expfmt.NewEncoder(writerOr(zw, &buf), format) // not closed: the live part ends the document
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return nil, err
+		}
+	}
+	if zw != nil {
+		zw.Close()
+	}
+	h.encoded[key] = buf.Bytes()
+	return h.encoded[key], nil
+}
