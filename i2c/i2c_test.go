@@ -159,3 +159,15 @@ func TestProberNoAck(t *testing.T) {
 		t.Error("EREMOTEIO")
 	}
 }
+
+func FuzzParseTargets(f *testing.F) {
+	f.Add("0:0x18:2,3:0x50")
+	f.Fuzz(func(t *testing.T, s string) {
+		ts, err := ParseTargets(s)
+		for _, x := range ts {
+			if err == nil && (x.Addr < 0x08 || x.Addr > 0x77 || x.Len < 1 || x.Len > 32) {
+				t.Errorf("%q gave a target outside the allowed ranges: %+v", s, x)
+			}
+		}
+	})
+}

@@ -75,3 +75,16 @@ func FuzzParseCPUList(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseCPUMask(f *testing.F) {
+	for _, s := range []string{"ff", "00000000,0000ffff", "1,00000000", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if set, err := ParseCPUMask(s); err == nil {
+			if back, err := ParseCPUList(set.String()); err != nil || back.String() != set.String() {
+				t.Errorf("mask %q → %v → list round trip %v, %v", s, set, back, err)
+			}
+		}
+	})
+}

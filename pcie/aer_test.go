@@ -90,3 +90,19 @@ func FuzzParseLinkSpeed(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseAddress(f *testing.F) {
+	for _, s := range []string{"0000:3b:00.0", "10000:e0:1d.0", "0000:00:1f.7", "garbage"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAddress(s)
+		if err != nil {
+			return
+		}
+		// What parses prints back to something that parses to the same.
+		if b, err := ParseAddress(a.String()); err != nil || b != a {
+			t.Errorf("%q → %v → %q → %v, %v", s, a, a.String(), b, err)
+		}
+	})
+}
