@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -382,5 +383,15 @@ func TestFaultGPUHungDriver(t *testing.T) {
 		if st := status(g, "gpu"); st.State != want || time.Since(start) > 2*time.Second {
 			t.Errorf("scan %d: %+v after %v, want %s", i, st, time.Since(start), want)
 		}
+	}
+	// Scan after scan, the hung call stays one goroutine.
+	before := runtime.NumGoroutine()
+	for range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		reg.Scan(ctx, Env{Root: "/"}, nil)
+		cancel()
+	}
+	if after := runtime.NumGoroutine(); after > before+2 {
+		t.Errorf("goroutines %d → %d over 5 scans of a hung driver", before, after)
 	}
 }

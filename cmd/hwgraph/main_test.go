@@ -203,3 +203,19 @@ func TestBMCNeedsPassword(t *testing.T) {
 		t.Error("a --bmc-password flag is accepted")
 	}
 }
+
+// TestNoSecretsInOutput: the BMC password (from the environment) appears
+// nowhere in what hwgraph prints, even when the BMC refuses or is absent.
+func TestNoSecretsInOutput(t *testing.T) {
+	const secret = "hwgraph-Secret-4b1d"
+	t.Setenv("HWGRAPH_BMC_PASSWORD", secret)
+	for _, format := range []string{"tree", "json", "text"} {
+		_, out, errs := hwgraph(t, "--bmc", "127.0.0.1:1", "--bmc-user", "admin", "--collectors", "bmc", "--format", format, "--timeout", "5s", "--state-dir", "")
+		if strings.Contains(out+errs, secret) {
+			t.Errorf("%s output holds the password", format)
+		}
+		if format != "text" && !strings.Contains(out, "bmc") {
+			t.Errorf("%s output does not mention the bmc collector:\n%s", format, out)
+		}
+	}
+}
