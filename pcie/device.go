@@ -262,15 +262,14 @@ func (d *Device) readAER(r *attrReader) {
 			continue
 		}
 		p := filepath.Join(r.dir, "aer_dev_"+sev)
-		f, err := os.Open(p)
+		text, err := readAttrInto(r.buf[:], r.dir, "aer_dev_"+sev)
 		if err != nil {
 			if !errors.Is(err, os.ErrNotExist) {
 				r.problems = append(r.problems, err)
 			}
 			continue
 		}
-		stats, err := ParseAER(f)
-		f.Close()
+		stats, err := ParseAER(strings.NewReader(text))
 		if err != nil {
 			r.problems = append(r.problems, fmt.Errorf("%s: %w", p, err))
 			continue

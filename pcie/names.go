@@ -34,6 +34,11 @@ type NameDB struct {
 	vendors map[uint16]int // offset of each vendor's line
 	classes map[uint8]int  // offset of each "C xx" class line
 	err     error
+
+	// devices holds the device names of the vendors looked up so far:
+	// Intel alone has thousands of lines, scanned once, not per device.
+	mu      sync.Mutex
+	devices map[uint16]map[string]string
 }
 
 // DefaultNames is the process-wide database, loaded lazily.
@@ -98,7 +103,7 @@ func (n *NameDB) Lookup(d *Device) Names {
 	var out Names
 	if off, ok := n.vendors[d.Vendor]; ok {
 		out.Vendor = n.name(off, 4)
-		out.Device = n.child(off, fmt.Sprintf("%04x", d.DeviceID))
+		out.Device = n.vendorDevices(d.Vendor, off)[fmt.Sprintf("%04x", d.DeviceID)]
 	}
 	if off, ok := n.classes[uint8(d.Class>>16)]; ok {
 		out.Class = n.name(off, 4)
@@ -116,6 +121,33 @@ func (n *NameDB) name(off, idLen int) string {
 		return ""
 	}
 	return strings.TrimSpace(string(line[idLen:]))
+}
+
+// vendorDevices maps a vendor's device IDs to names, reading its section
+// of the file on first use.
+func (n *NameDB) vendorDevices(vendor uint16, off int) map[string]string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if m, ok := n.devices[vendor]; ok {
+		return m
+	}
+	m := map[string]string{}
+	off += len(n.line(off)) + 1
+	for off < len(n.data) {
+		line := n.line(off)
+		if len(line) > 0 && line[0] != '\t' && line[0] != '#' {
+			break
+		}
+		if len(line) > 6 && line[0] == '\t' && line[1] != '\t' && line[5] == ' ' {
+			m[string(line[1:5])] = strings.TrimSpace(string(line[5:]))
+		}
+		off += len(line) + 1
+	}
+	if n.devices == nil {
+		n.devices = map[uint16]map[string]string{}
+	}
+	n.devices[vendor] = m
+	return m
 }
 
 // child finds the one-tab line with the given ID under the entry at off:
