@@ -99,15 +99,16 @@ func adapterDirs(sysfs string) (map[int]string, error) {
 			return nil
 		}
 		name := d.Name()
-		// system/ (thousands of memory blocks on a big box) and virtual/
-		// never hold an adapter.
-		if name == "power" || name == "msi_irqs" || name == "i2c-dev" || p == filepath.Join(root, "system") || p == filepath.Join(root, "virtual") ||
-			strings.Count(p[len(root):], "/") > 10 {
-			return filepath.SkipDir
+		if p == root {
+			return nil
 		}
 		if m := adapterName.FindStringSubmatch(name); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			out[n] = p
+			return nil // its clients and mux channels are inside
+		}
+		if !mayHoldAdapter(name) || strings.Count(p[len(root):], "/") > 10 {
+			return filepath.SkipDir
 		}
 		return nil
 	})
@@ -120,6 +121,20 @@ func adapterDirs(sysfs string) (map[int]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// mayHoldAdapter reports whether a device folder can have an adapter
+// below it: PCI functions and buses, platform and ACPI devices (their
+// names hold ':' or '.'), DRM connectors (DP AUX), I²C clients (muxes).
+// Skipping the rest (net/, block/, power/, system/ with its thousands of
+// memory blocks…) keeps the walk of a capture short.
+func mayHoldAdapter(name string) bool {
+	switch {
+	case strings.HasPrefix(name, "pci"), name == "platform", name == "drm", strings.HasPrefix(name, "card"),
+		strings.ContainsAny(name, ":."), clientName.MatchString(name):
+		return name != "i2c-dev"
+	}
+	return false
 }
 
 func readAdapter(bus int, dir string) Adapter {
