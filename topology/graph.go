@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"sort"
 	"strings"
 	"time"
 )
@@ -41,7 +40,14 @@ type Graph struct {
 // Components whose parent is not in the graph are re-parented to the host,
 // with the dangling parent kept in attrs, so every component is reachable.
 func Build(frags ...*Fragment) *Graph {
-	g := &Graph{Schema: SchemaVersion, byID: map[string]*Component{}, linkByID: map[string]*Link{}}
+	nc, nl := 0, 0
+	for _, f := range frags {
+		if f != nil {
+			nc, nl = nc+len(f.Components), nl+len(f.Links)
+		}
+	}
+	g := &Graph{Schema: SchemaVersion, byID: make(map[string]*Component, nc+1), linkByID: make(map[string]*Link, nl),
+		Components: make([]*Component, 0, nc), Links: make([]*Link, 0, nl)}
 	g.Host = &Component{ID: HostID, Kind: KindHost, Health: Health{State: StateOK}}
 	g.byID[HostID] = g.Host
 	for _, f := range frags {
@@ -154,8 +160,8 @@ func (g *Graph) dropAnnotations() {
 // index sorts components and links by ID so output is stable from scan to
 // scan, whatever order the collectors finished in.
 func (g *Graph) index() {
-	sort.Slice(g.Components, func(i, j int) bool { return idLess(g.Components[i].ID, g.Components[j].ID) })
-	sort.Slice(g.Links, func(i, j int) bool { return idLess(g.Links[i].ID, g.Links[j].ID) })
+	sortByID(g.Components, func(c *Component) string { return c.ID })
+	sortByID(g.Links, func(l *Link) string { return l.ID })
 }
 
 // breakCycles re-parents to the host any component whose parent chain loops

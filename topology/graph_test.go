@@ -223,3 +223,15 @@ func TestAnnotationsNeverInventHardware(t *testing.T) {
 		}
 	}
 }
+
+// TestSortByIDMatchesIDLess: the keyed sort orders as idLess does.
+func TestSortByIDMatchesIDLess(t *testing.T) {
+	ids := []string{"numa:10", "pci:0000:3b:00.0", "numa:2", "host:n1", "numa:x", "mc:1", "pci:0000:03:00.0", "numa:1", "dimm:A1", "mc:0"}
+	got := append([]string(nil), ids...)
+	sortByID(got, func(s string) string { return s })
+	for i := 1; i < len(got); i++ {
+		if idLess(got[i], got[i-1]) {
+			t.Errorf("%q sorted after %q", got[i], got[i-1])
+		}
+	}
+}
