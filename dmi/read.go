@@ -54,9 +54,11 @@ func Read(sysfs string) (*Tables, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read smbios tables: %w", err)
 	}
+	// No tables folder (older kernels, captures): the entries are the
+	// source, and their error is the one that tells what is wrong.
 	t, eerr := readEntries(filepath.Join(dir, "entries"))
 	if eerr != nil {
-		return nil, fmt.Errorf("read smbios: %w (and %w)", err, eerr)
+		return nil, fmt.Errorf("read smbios: %w", eerr)
 	}
 	return t, nil
 }
