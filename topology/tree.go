@@ -51,6 +51,7 @@ func WriteTree(w io.Writer, g *Graph) error {
 	walk(HostID, "", 0)
 	writeDistances(bw, g)
 	writeOtherLinks(bw, g, edges)
+	writeEvents(bw, g)
 	writeCollectors(bw, g)
 	return bw.Flush()
 }
@@ -134,6 +135,21 @@ func dimmSummary(c *Component) []string {
 		parts = append(parts, c.Model)
 	}
 	return parts
+}
+
+// writeEvents lists what this scan found changed or the kernel reported.
+func writeEvents(w io.Writer, g *Graph) {
+	if len(g.Events) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nEvents:")
+	for _, e := range g.Events {
+		id := e.Component
+		if id == "" {
+			id = e.Link
+		}
+		fmt.Fprintf(w, "  %-8s %-16s %s  %s\n", e.Severity, e.Kind, id, e.Message)
+	}
 }
 
 // writeDistances prints the NUMA distance matrix the way `numactl -H` does.

@@ -53,7 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n       hwgraph baseline accept | diff OLD.json NEW.json | events | watch  [flags]\n\n"+
+		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n"+
+			"       hwgraph serve | watch | baseline accept | events | diff OLD.json NEW.json | cluster [serve]  [flags]\n\n"+
 			"Prints this machine's components, links and their health.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
