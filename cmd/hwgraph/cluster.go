@@ -27,6 +27,8 @@ func init() { commands["cluster"] = runCluster }
 // clusterConfig holds where the agents are found.
 type clusterConfig struct {
 	targets, targetsFile, prometheus, job string
+	kubeconfig, k8sNamespace, k8sSelector string
+	agentPort                             int
 	timeout                               time.Duration
 }
 
@@ -36,6 +38,10 @@ func addClusterFlags(fs *flag.FlagSet) *clusterConfig {
 	fs.StringVar(&c.targetsFile, "targets-file", "", "file listing agents, one a line")
 	fs.StringVar(&c.prometheus, "prometheus", "", "find the agents from this Prometheus' scrape targets (http://prometheus:9090)")
 	fs.StringVar(&c.job, "job", "hwgraph", "the Prometheus scrape job of the agents")
+	fs.StringVar(&c.kubeconfig, "kubeconfig", "", "find the agents as the pods of the hwgraph DaemonSet through this kubeconfig's API server")
+	fs.StringVar(&c.k8sNamespace, "k8s.namespace", "hwgraph", "namespace of the agent pods")
+	fs.StringVar(&c.k8sSelector, "k8s.selector", "app.kubernetes.io/name=hwgraph", "label selector of the agent pods")
+	fs.IntVar(&c.agentPort, "agent-port", 9877, "port the agent pods serve on")
 	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "how long to wait for each agent")
 	return c
 }
@@ -65,8 +71,15 @@ func (c *clusterConfig) gather(ctx context.Context) (*topology.Graph, error) {
 		}
 		targets = append(targets, t...)
 	}
+	if c.kubeconfig != "" {
+		t, err := cluster.Kubernetes{Kubeconfig: c.kubeconfig, Namespace: c.k8sNamespace, Selector: c.k8sSelector, Port: c.agentPort}.Targets(ctx)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, t...)
+	}
 	if len(targets) == 0 {
-		return nil, errors.New("no agents: give --targets, --targets-file or --prometheus")
+		return nil, errors.New("no agents: give --targets, --targets-file, --prometheus or --kubeconfig")
 	}
 	return cluster.Merge(cluster.Fetch(ctx, client, targets, c.timeout, 64)), nil
 }

@@ -1,0 +1,173 @@
+package cluster
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// kubeconfig is the part of a kubeconfig file discovery needs: the
+// current context's server and credentials (token or client certificate).
+type kubeconfig struct {
+	CurrentContext string `json:"current-context"`
+	Contexts       []struct {
+		Name    string
+		Context struct{ Cluster, User string }
+	}
+	Clusters []struct {
+		Name    string
+		Cluster struct {
+			Server                   string
+			CertificateAuthorityData string `json:"certificate-authority-data"`
+			CertificateAuthority     string `json:"certificate-authority"`
+			InsecureSkipTLSVerify    bool   `json:"insecure-skip-tls-verify"`
+		}
+	}
+	Users []struct {
+		Name string
+		User struct {
+			Token                 string
+			ClientCertificateData string `json:"client-certificate-data"`
+			ClientKeyData         string `json:"client-key-data"`
+		}
+	}
+}
+
+// Kubernetes finds the agents as the pods of the hwgraph DaemonSet,
+// through the API server a kubeconfig names (client-go would be a
+// dependency larger than all of hwgraph for one GET). Each agent is named
+// by its node, as the ServiceMonitor names it in Prometheus.
+type Kubernetes struct {
+	Kubeconfig string
+	Namespace  string // default "hwgraph"
+	Selector   string // default "app.kubernetes.io/name=hwgraph"
+	Port       int    // default 9877
+}
+
+// Targets lists the running agent pods.
+func (k Kubernetes) Targets(ctx context.Context) ([]Target, error) {
+	client, server, token, err := k.client()
+	if err != nil {
+		return nil, err
+	}
+	ns, sel, port := k.Namespace, k.Selector, k.Port
+	if ns == "" {
+		ns = "hwgraph"
+	}
+	if sel == "" {
+		sel = "app.kubernetes.io/name=hwgraph"
+	}
+	if port == 0 {
+		port = 9877
+	}
+	u := fmt.Sprintf("%s/api/v1/namespaces/%s/pods?labelSelector=%s", strings.TrimSuffix(server, "/"), url.PathEscape(ns), url.QueryEscape(sel))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes pods: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("kubernetes pods: %s", resp.Status)
+	}
+	var pods corev1.PodList
+	if err := json.NewDecoder(resp.Body).Decode(&pods); err != nil {
+		return nil, fmt.Errorf("kubernetes pods: %w", err)
+	}
+	var out []Target
+	for _, p := range pods.Items {
+		if p.Status.Phase != corev1.PodRunning || p.Status.PodIP == "" {
+			continue
+		}
+		name := p.Spec.NodeName
+		if name == "" {
+			name = p.Name
+		}
+		out = append(out, Target{Name: name, URL: "http://" + net.JoinHostPort(p.Status.PodIP, strconv.Itoa(port))})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// client builds an HTTP client for the kubeconfig's current context.
+func (k Kubernetes) client() (*http.Client, string, string, error) {
+	data, err := os.ReadFile(k.Kubeconfig)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("kubeconfig: %w", err)
+	}
+	var kc kubeconfig
+	if err := yaml.Unmarshal(data, &kc); err != nil {
+		return nil, "", "", fmt.Errorf("kubeconfig %s: %w", k.Kubeconfig, err)
+	}
+	var clusterName, userName string
+	for _, c := range kc.Contexts {
+		if c.Name == kc.CurrentContext || (kc.CurrentContext == "" && len(kc.Contexts) == 1) {
+			clusterName, userName = c.Context.Cluster, c.Context.User
+		}
+	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	server := ""
+	for _, c := range kc.Clusters {
+		if c.Name != clusterName {
+			continue
+		}
+		server = c.Cluster.Server
+		tlsConf.InsecureSkipVerify = c.Cluster.InsecureSkipTLSVerify
+		ca := []byte(nil)
+		if c.Cluster.CertificateAuthorityData != "" {
+			if ca, err = base64.StdEncoding.DecodeString(c.Cluster.CertificateAuthorityData); err != nil {
+				return nil, "", "", fmt.Errorf("kubeconfig: certificate-authority-data: %w", err)
+			}
+		} else if c.Cluster.CertificateAuthority != "" {
+			if ca, err = os.ReadFile(c.Cluster.CertificateAuthority); err != nil {
+				return nil, "", "", fmt.Errorf("kubeconfig: %w", err)
+			}
+		}
+		if ca != nil {
+			tlsConf.RootCAs = x509.NewCertPool()
+			if !tlsConf.RootCAs.AppendCertsFromPEM(ca) {
+				return nil, "", "", fmt.Errorf("kubeconfig: no certificate in the cluster's authority")
+			}
+		}
+	}
+	if server == "" {
+		return nil, "", "", fmt.Errorf("kubeconfig %s: no cluster for context %q", k.Kubeconfig, kc.CurrentContext)
+	}
+	token := ""
+	for _, u := range kc.Users {
+		if u.Name != userName {
+			continue
+		}
+		token = u.User.Token
+		if u.User.ClientCertificateData != "" {
+			cert, err1 := base64.StdEncoding.DecodeString(u.User.ClientCertificateData)
+			key, err2 := base64.StdEncoding.DecodeString(u.User.ClientKeyData)
+			pair, err3 := tls.X509KeyPair(cert, key)
+			if err1 != nil || err2 != nil || err3 != nil {
+				return nil, "", "", fmt.Errorf("kubeconfig: client certificate: %v %v %v", err1, err2, err3)
+			}
+			tlsConf.Certificates = []tls.Certificate{pair}
+		}
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConf}}, server, token, nil
+}
