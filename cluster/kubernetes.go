@@ -109,8 +109,32 @@ func (k Kubernetes) Targets(ctx context.Context) ([]Target, error) {
 	return out, nil
 }
 
+// InCluster is the Kubeconfig value that means "the pod's own service
+// account": its token and CA, and the API server's in-cluster address.
+const InCluster = "in-cluster"
+
+const serviceAccount = "/var/run/secrets/kubernetes.io/serviceaccount"
+
 // client builds an HTTP client for the kubeconfig's current context.
 func (k Kubernetes) client() (*http.Client, string, string, error) {
+	if k.Kubeconfig == InCluster {
+		token, err := os.ReadFile(serviceAccount + "/token")
+		if err != nil {
+			return nil, "", "", fmt.Errorf("in-cluster service account: %w", err)
+		}
+		ca, err := os.ReadFile(serviceAccount + "/ca.crt")
+		if err != nil {
+			return nil, "", "", fmt.Errorf("in-cluster service account: %w", err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(ca)
+		host, port := os.Getenv("KUBERNETES_SERVICE_HOST"), os.Getenv("KUBERNETES_SERVICE_PORT")
+		if host == "" {
+			host, port = "kubernetes.default.svc", "443"
+		}
+		tr := &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}}
+		return &http.Client{Timeout: 10 * time.Second, Transport: tr}, "https://" + net.JoinHostPort(host, port), strings.TrimSpace(string(token)), nil
+	}
 	data, err := os.ReadFile(k.Kubeconfig)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("kubeconfig: %w", err)

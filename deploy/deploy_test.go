@@ -2,11 +2,13 @@ package deploy
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -43,6 +45,12 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 			obj = &corev1.Service{}
 		case "DaemonSet":
 			obj = &appsv1.DaemonSet{}
+		case "Deployment":
+			obj = &appsv1.Deployment{}
+		case "Role":
+			obj = &rbacv1.Role{}
+		case "RoleBinding":
+			obj = &rbacv1.RoleBinding{}
 		case "ServiceMonitor":
 			// The Prometheus Operator's type is not in k8s.io/api: check
 			// the fields it needs.
@@ -67,10 +75,17 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 		if ds, ok := obj.(*appsv1.DaemonSet); ok {
 			checkAgent(t, ds)
 		}
+		if r, ok := obj.(*rbacv1.Role); ok {
+			// The fleet view may read pods, nothing else.
+			if len(r.Rules) != 1 || fmt.Sprint(r.Rules[0].Resources) != "[pods]" || fmt.Sprint(r.Rules[0].Verbs) != "[get list]" {
+				t.Errorf("the fleet view's role grants more than reading pods: %+v", r.Rules)
+			}
+		}
 	}
-	for _, k := range []string{"Namespace", "ServiceAccount", "DaemonSet", "Service", "ServiceMonitor"} {
-		if kinds[k] != 1 {
-			t.Errorf("%d %s objects, want 1", kinds[k], k)
+	for k, n := range map[string]int{"Namespace": 1, "ServiceAccount": 2, "DaemonSet": 1, "Service": 1, "ServiceMonitor": 1,
+		"Role": 1, "RoleBinding": 1, "Deployment": 1} {
+		if kinds[k] != n {
+			t.Errorf("%d %s objects, want %d", kinds[k], k, n)
 		}
 	}
 }
