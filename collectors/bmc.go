@@ -153,12 +153,17 @@ func (b *BMC) where() string {
 
 // sensorTarget is the component a sensor describes, by its IPMI entity ID
 // (IPMI 2.0 table 43-13): a power supply's sensors go to psu:INSTANCE,
-// the rest to the BMC that reads them.
+// the system board's and chassis' (inlet, ambient, board voltages) to the
+// host, the rest to the BMC that reads them. Processor and DIMM instances
+// are numbered by each BMC its own way, so those stay on the BMC rather
+// than be pinned to a guessed package or slot.
 func sensorTarget(f *topology.Fragment, s ipmi.Sensor) *topology.Component {
 	switch s.EntityID {
 	case 0x0a: // power supply
 		id := fmt.Sprintf("psu:%d", s.EntityInstance)
 		return f.Add(&topology.Component{ID: id, Kind: "psu", Name: fmt.Sprintf("power supply %d", s.EntityInstance), Parent: topology.BMCID})
+	case 0x07, 0x17: // system board, system chassis
+		return f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
 	}
 	return f.Add(&topology.Component{ID: topology.BMCID, Kind: topology.KindBMC})
 }

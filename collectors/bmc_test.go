@@ -193,10 +193,12 @@ func TestBMCAgainstIPMISim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Entity 0x07 (system board): the sensor describes the host.
 	reading := strings.Fields(ipmitoolField(sensors, "Sensor Reading")) // "35 (+/- 0) degrees C"
-	if len(reading) == 0 || fmt.Sprint(b.Attrs["sensor:Inlet Temp"]) != reading[0] || b.Attrs["sensor:Inlet Temp:unit"] != "degrees C" ||
-		fmt.Sprint(b.Attrs["sensor:Inlet Temp:upper_critical"]) != strings.TrimSuffix(ipmitoolField(sensors, "Upper Critical"), ".000") {
-		t.Errorf("sensor attrs %v; ipmitool:\n%s", b.Attrs, sensors)
+	h := g.Host
+	if len(reading) == 0 || fmt.Sprint(h.Attrs["sensor:Inlet Temp"]) != reading[0] || h.Attrs["sensor:Inlet Temp:unit"] != "degrees C" ||
+		fmt.Sprint(h.Attrs["sensor:Inlet Temp:upper_critical"]) != strings.TrimSuffix(ipmitoolField(sensors, "Upper Critical"), ".000") {
+		t.Errorf("host sensor attrs %v; ipmitool:\n%s", h.Attrs, sensors)
 	}
 	if b.Health.State != topology.StateOK {
 		t.Errorf("bmc health %+v", b.Health)
@@ -349,5 +351,23 @@ func TestBMCAbsentHere(t *testing.T) {
 	}
 	if st := status(bmcScan(t, &BMC{}), "bmc"); st.State != "absent" {
 		t.Errorf("%+v", st)
+	}
+}
+
+// TestBMCSensorPastCritical: the simulator's inlet sensor set to 85
+// degrees C, past its upper critical threshold of 80: the host it
+// describes is degraded with the reading and the threshold named, and
+// ipmitool reports the same state.
+func TestBMCSensorPastCritical(t *testing.T) {
+	sim := startIPMISim(t, []string{"sensor_set_value 0x20 0 1 85 0"})
+	g := bmcScan(t, &BMC{Host: sim.addr, User: "admin", Password: simPassword, CipherSuite: 3, SkipChassis: true})
+	h := g.Host
+	if h.Health.State != topology.StateDegraded || len(h.Health.Reasons) == 0 ||
+		h.Health.Reasons[0] != "Inlet Temp 85 degrees C past its critical threshold" {
+		t.Errorf("host health %+v", h.Health)
+	}
+	out, err := sim.ipmitool(t, "sensor", "get", "Inlet Temp")
+	if err != nil || ipmitoolField(out, "Status") != "Upper Critical" {
+		t.Errorf("ipmitool: %v\n%s", err, out)
 	}
 }
