@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/prometheus/common/promslog"
-	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/hwgraph/hwgraph/cluster"
 	"github.com/hwgraph/hwgraph/exporter"
@@ -172,16 +171,5 @@ func runClusterServe(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}()
-	addrs := splitList(*listen)
-	srv := exporter.NewServer(exporter.Handler(src, version))
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	err := web.ListenAndServe(srv, &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: new(bool), WebConfigFile: webConfig}, logger)
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Error("serving", "err", err)
-		return 1
-	}
-	return 0
+	return serveHTTP(ctx, exporter.Handler(src, version), *listen, *webConfig, false, logger)
 }

@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -88,16 +88,22 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			go gpu.Watch(ctx, collectorsEnv(sc))
 		}
 	}
-	addrs := splitList(*listen)
-	srv := exporter.NewServer(exporter.Handler(s, version))
+	logger.Info("serving", "addresses", *listen, "state_dir", sc.stateDir, "root", sc.root)
+	return serveHTTP(ctx, exporter.Handler(s, version), *listen, *webConfig, *systemdSocket, logger)
+}
+
+// serveHTTP serves h on the comma-separated addresses, with
+// exporter-toolkit's TLS and basic auth, until ctx ends; the exit code.
+func serveHTTP(ctx context.Context, h http.Handler, listen, webConfig string, systemdSocket bool, logger *slog.Logger) int {
+	addrs := splitList(listen)
+	srv := exporter.NewServer(h)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	logger.Info("serving", "addresses", strings.Join(addrs, ","), "state_dir", sc.stateDir, "root", sc.root)
-	err = web.ListenAndServe(srv, &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: systemdSocket, WebConfigFile: webConfig}, logger)
+	err := web.ListenAndServe(srv, &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: &systemdSocket, WebConfigFile: &webConfig}, logger)
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("serving", "err", err)
 		return 1
