@@ -92,26 +92,10 @@ func Classify(text string) (m Match, ok bool) {
 		return m, true
 	}
 	if s := edac.FindStringSubmatch(text); s != nil {
-		m.Kind = KindMemoryError
-		m.MC, _ = strconv.Atoi(s[1])
-		m.Severity = "warning"
-		if s[3] == "UE" {
-			m.Severity = "critical"
-		}
-		if label := strings.TrimSpace(s[5]); label != "unknown memory" && label != "unknown label" && label != "" {
-			m.DIMMLabel = label
-		}
-		return m, true
+		return memoryError(m, s[1], s[3], s[5]), true
 	}
 	if s := edacOld.FindStringSubmatch(text); s != nil {
-		m.Kind = KindMemoryError
-		m.MC, _ = strconv.Atoi(s[1])
-		m.Severity = "warning"
-		if s[2] == "UE" {
-			m.Severity = "critical"
-		}
-		m.DIMMLabel = s[3]
-		return m, true
+		return memoryError(m, s[1], s[2], s[3]), true
 	}
 	if s := mce.FindStringSubmatch(text); s != nil {
 		m.Kind, m.Severity = KindMCE, "critical"
@@ -153,6 +137,20 @@ func Classify(text string) (m Match, ok bool) {
 		return m, true
 	}
 	return m, false
+}
+
+// memoryError fills an EDAC match: controller, CE or UE, DIMM label
+// (none when the driver could not tell).
+func memoryError(m Match, mc, typ, label string) Match {
+	m.Kind, m.Severity = KindMemoryError, "warning"
+	m.MC, _ = strconv.Atoi(mc)
+	if typ == "UE" {
+		m.Severity = "critical"
+	}
+	if label = strings.TrimSpace(label); label != "unknown memory" && label != "unknown label" {
+		m.DIMMLabel = label
+	}
+	return m
 }
 
 func aerSeverity(s string) string {
