@@ -43,23 +43,17 @@ type DIMM struct {
 // sorted by number. It returns an fs.ErrNotExist-wrapped error when no
 // EDAC driver is loaded.
 func ReadControllers(sysfs string) ([]Controller, error) {
-	dir := filepath.Join(sysfs, "devices", "system", "edac", "mc")
-	ents, err := os.ReadDir(dir)
+	mcs, err := sysfsattr.Numbered(filepath.Join(sysfs, "devices", "system", "edac", "mc"), "mc")
 	if err != nil {
 		return nil, fmt.Errorf("read edac: %w", err)
 	}
 	var out []Controller
-	for _, e := range ents {
-		n, ok := numbered(e.Name(), "mc")
-		if !ok {
-			continue
-		}
-		out = append(out, readController(filepath.Join(dir, e.Name()), n))
+	for _, e := range mcs {
+		out = append(out, readController(e.Path, e.N))
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("read edac: no controllers: %w", os.ErrNotExist)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 
@@ -76,9 +70,9 @@ func readController(dir string, id int) Controller {
 	}
 	for _, e := range ents {
 		name := e.Name()
-		if _, ok := numbered(name, "dimm"); ok {
+		if _, ok := sysfsattr.Index(name, "dimm"); ok {
 			c.DIMMs = append(c.DIMMs, readDIMM(filepath.Join(dir, name), name, &r))
-		} else if _, ok := numbered(name, "rank"); ok {
+		} else if _, ok := sysfsattr.Index(name, "rank"); ok {
 			c.DIMMs = append(c.DIMMs, readDIMM(filepath.Join(dir, name), name, &r))
 		}
 	}
@@ -86,7 +80,7 @@ func readController(dir string, id int) Controller {
 	// compatibility; read csrows only when there is nothing better.
 	if len(c.DIMMs) == 0 {
 		for _, e := range ents {
-			if _, ok := numbered(e.Name(), "csrow"); ok {
+			if _, ok := sysfsattr.Index(e.Name(), "csrow"); ok {
 				c.DIMMs = append(c.DIMMs, readCSRow(filepath.Join(dir, e.Name()), e.Name(), &r)...)
 			}
 		}
@@ -126,7 +120,7 @@ func readCSRow(dir, name string, parent *sysfsattr.Dir) []DIMM {
 		if !ok || !strings.HasPrefix(ch, "ch") {
 			continue
 		}
-		if _, ok := numbered(ch, "ch"); !ok {
+		if _, ok := sysfsattr.Index(ch, "ch"); !ok {
 			continue
 		}
 		out = append(out, DIMM{
@@ -138,15 +132,6 @@ func readCSRow(dir, name string, parent *sysfsattr.Dir) []DIMM {
 	}
 	parent.Problems = append(parent.Problems, r.Problems...)
 	return out
-}
-
-func numbered(name, prefix string) (int, bool) {
-	s, ok := strings.CutPrefix(name, prefix)
-	if !ok || s == "" {
-		return 0, false
-	}
-	n, err := strconv.Atoi(s)
-	return n, err == nil && n >= 0
 }
 
 // naturalLess orders "dimm2" before "dimm10" and "csrow0/ch1" before

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -34,24 +33,19 @@ type Node struct {
 // NUMA information at all.
 func ReadNodes(sysfs string) ([]Node, error) {
 	dir := filepath.Join(sysfs, "devices", "system", "node")
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.Numbered(dir, "node")
 	if err != nil {
 		return nil, fmt.Errorf("read numa nodes: %w", err)
 	}
 	var nodes []Node
 	for _, e := range ents {
-		id, ok := nodeID(e.Name())
-		if !ok {
-			continue
-		}
-		nodes = append(nodes, readNode(filepath.Join(dir, e.Name()), id))
+		nodes = append(nodes, readNode(e.Path, e.N))
 	}
 	if len(nodes) == 0 {
 		return nil, fmt.Errorf("read numa nodes: %w", os.ErrNotExist)
 	}
 	// The distance file lists one column per online node in ascending
-	// numeric order — node8 before node250, unlike a directory listing.
-	sort.Slice(nodes, func(i, j int) bool { return nodes[i].ID < nodes[j].ID })
+	// numeric order — node8 before node250, as Numbered sorts them.
 	order := make([]int, len(nodes))
 	for i, n := range nodes {
 		order[i] = n.ID
@@ -60,15 +54,6 @@ func ReadNodes(sysfs string) ([]Node, error) {
 		nodes[i].readDistances(filepath.Join(dir, "node"+strconv.Itoa(nodes[i].ID)), order)
 	}
 	return nodes, nil
-}
-
-func nodeID(name string) (int, bool) {
-	s, ok := strings.CutPrefix(name, "node")
-	if !ok {
-		return 0, false
-	}
-	id, err := strconv.Atoi(s)
-	return id, err == nil && id >= 0
 }
 
 func readNode(dir string, id int) Node {

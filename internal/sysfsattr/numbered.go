@@ -1,0 +1,43 @@
+package sysfsattr
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Index parses the number of a sysfs name made of a prefix and a decimal
+// index: Index("node12", "node") is 12.
+func Index(name, prefix string) (int, bool) {
+	s, ok := strings.CutPrefix(name, prefix)
+	if !ok || s == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0
+}
+
+// Entry is one numbered folder.
+type Entry struct {
+	N    int
+	Path string
+}
+
+// Numbered lists the entries of dir named prefix+N, in numeric order
+// (node8 before node250, which a directory listing does not promise).
+func Numbered(dir, prefix string) ([]Entry, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for _, e := range ents {
+		if n, ok := Index(e.Name(), prefix); ok {
+			out = append(out, Entry{N: n, Path: filepath.Join(dir, e.Name())})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].N < out[j].N })
+	return out, nil
+}
