@@ -17,6 +17,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 go build -o "$work/hwgraph" ./cmd/hwgraph
+go build -o "$work/scrape" ./bench/scrape
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -34,11 +35,9 @@ measure() {
 	printf '%s\n' "${ms[@]}" | median | awk -v rss="$rss" '{printf "%.1f ms, %.1f MiB", $1/1000, rss/1024}'
 }
 
-# scrape URL: median of RUNS*5 GET /metrics after a warm-up, in ms.
-scrape() {
-	curl -s -o /dev/null "$1" || true
-	for _ in $(seq $((RUNS * 5))); do curl -s -o /dev/null -w '%{time_total}\n' "$1"; done | median | awk '{printf "%.1f ms", $1*1000}'
-}
+# scrape URL: median of RUNS*10 GET /metrics on one kept-alive
+# connection with gzip, as Prometheus scrapes.
+scrape() { "$work/scrape" "$1" $((RUNS * 10)); }
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
@@ -17,15 +18,19 @@ import (
 // compressed) once per scan and format: a 137-function machine has
 // ~1,400 series that cannot change between scans, and encoding them per
 // scrape made 100 concurrent scrapers CPU-bound. The Go runtime and
-// process metrics are gathered live and appended: the text formats are
-// a sequence of families, and gzip members concatenate.
+// process metrics follow, gathered at most once a second: the text formats
+// are a sequence of families, and gzip members concatenate.
 type metricsHandler struct {
-	graph   func() *topology.Graph
-	cached  prometheus.Gatherer // the graph's metrics
-	live    prometheus.Gatherer
+	graph        func() *topology.Graph
+	cached       prometheus.Gatherer // the graph's metrics
+	liveGatherer prometheus.Gatherer // runtime and process metrics
+
 	mu      sync.Mutex
 	key     *topology.Graph
-	encoded map[string][]byte // by format + "|gzip" or "|plain"
+	encoded map[string][]byte // by cacheKey
+
+	liveMu sync.Mutex
+	live   map[string]timedBytes
 }
 
 func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -39,14 +44,35 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	var tail bytes.Buffer
-	out := &tail
+	if gz {
+		w.Header().Set("Content-Encoding", "gzip")
+	}
+	w.Header().Set("Content-Type", string(format))
+	w.Write(head)
+	w.Write(h.livePart(format, gz))
+}
+
+// livePeriod is how long the runtime and process metrics are reused:
+// reading /proc/self for them cost more than all the graph's series, and
+// no one scrapes an exporter more than once a second.
+const livePeriod = time.Second
+
+// livePart is the Go runtime and process families, ending the document,
+// gathered at most once a livePeriod.
+func (h *metricsHandler) livePart(format expfmt.Format, gz bool) []byte {
+	key := cacheKey(format, gz)
+	h.liveMu.Lock()
+	defer h.liveMu.Unlock()
+	if c, ok := h.live[key]; ok && time.Since(c.at) < livePeriod {
+		return c.b
+	}
+	var buf bytes.Buffer
 	var zw *gzip.Writer
 	if gz {
-		zw = gzip.NewWriter(&tail)
+		zw = gzip.NewWriter(&buf)
 	}
-	enc := expfmt.NewEncoder(writerOr(zw, out), format)
-	if mfs, err := h.live.Gather(); err == nil {
+	enc := expfmt.NewEncoder(writerOr(zw, &buf), format)
+	if mfs, err := h.liveGatherer.Gather(); err == nil {
 		for _, mf := range mfs {
 			enc.Encode(mf)
 		}
@@ -56,11 +82,24 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if zw != nil {
 		zw.Close()
-		w.Header().Set("Content-Encoding", "gzip")
 	}
-	w.Header().Set("Content-Type", string(format))
-	w.Write(head)
-	w.Write(tail.Bytes())
+	if h.live == nil {
+		h.live = map[string]timedBytes{}
+	}
+	h.live[key] = timedBytes{buf.Bytes(), time.Now()}
+	return buf.Bytes()
+}
+
+type timedBytes struct {
+	b  []byte
+	at time.Time
+}
+
+func cacheKey(format expfmt.Format, gz bool) string {
+	if gz {
+		return string(format) + "|gzip"
+	}
+	return string(format) + "|plain"
 }
 
 func writerOr(zw *gzip.Writer, b *bytes.Buffer) interface{ Write([]byte) (int, error) } {
@@ -73,7 +112,7 @@ func writerOr(zw *gzip.Writer, b *bytes.Buffer) interface{ Write([]byte) (int, e
 // graphPart is the graph's families in the format, from the cache.
 func (h *metricsHandler) graphPart(format expfmt.Format, gz bool) ([]byte, error) {
 	g := h.graph()
-	key := string(format) + map[bool]string{true: "|gzip", false: "|plain"}[gz]
+	key := cacheKey(format, gz)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if g != h.key || g == nil {

@@ -32,7 +32,7 @@ func Handler(s Source, version string) http.Handler {
 	live := prometheus.NewRegistry()
 	live.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", &metricsHandler{graph: s.Graph, cached: graphReg, live: live})
+	mux.Handle("GET /metrics", &metricsHandler{graph: s.Graph, cached: graphReg, liveGatherer: live})
 	mux.HandleFunc("GET /api/v1/graph", func(w http.ResponseWriter, r *http.Request) {
 		g := s.Graph()
 		if g == nil {
