@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Device is one PCI function as sysfs describes it. Pointer and empty
@@ -81,15 +84,31 @@ func ReadDevices(sysfs string) ([]Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read pci devices: %w", err)
 	}
+	// Reading a function is two dozen small system calls; spread over the
+	// CPUs, a big machine's walk takes a fraction of the time.
+	read := make([]Device, len(ents))
+	errOf := make([]error, len(ents))
+	workers := min(runtime.GOMAXPROCS(0), 8, len(ents))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(ents); i = int(next.Add(1) - 1) {
+				read[i], errOf[i] = ReadDevice(sysfs, ents[i].Name())
+			}
+		}()
+	}
+	wg.Wait()
 	devs := make([]Device, 0, len(ents))
 	var errs []error
-	for _, e := range ents {
-		d, err := ReadDevice(sysfs, e.Name())
-		if err != nil {
-			errs = append(errs, err)
+	for i := range ents {
+		if errOf[i] != nil {
+			errs = append(errs, errOf[i])
 			continue
 		}
-		devs = append(devs, d)
+		devs = append(devs, read[i])
 	}
 	sort.Slice(devs, func(i, j int) bool { return devs[i].Name < devs[j].Name })
 	return devs, errors.Join(errs...)
