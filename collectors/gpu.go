@@ -6,7 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -315,11 +316,7 @@ func (x *xidLog) apply(f *topology.Fragment, ids map[string]string) {
 			Severity: sev, Message: msg, Source: "nvml"})
 	}
 	x.fresh = nil
-	buses := make([]string, 0, len(x.seen))
-	for b := range x.seen {
-		buses = append(buses, b)
-	}
-	sort.Strings(buses)
+	buses := slices.Sorted(maps.Keys(x.seen))
 	for _, bus := range buses {
 		c := f.Annotate(id(bus))
 		for _, e := range x.seen[bus] {

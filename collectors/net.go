@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -62,11 +64,7 @@ func (Net) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 		}
 		byFunction[addr] = append(byFunction[addr], nc)
 	}
-	addrs := make([]string, 0, len(byFunction))
-	for a := range byFunction {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
+	addrs := slices.Sorted(maps.Keys(byFunction))
 	for _, a := range addrs {
 		annotateNIC(f.Annotate("pci:"+a), byFunction[a])
 	}

@@ -5,8 +5,9 @@
 package exporter
 
 import (
+	"maps"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,7 +99,7 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 				gauge(i2cLocked, v, comp.ID)
 			}
 		}
-		for _, k := range sortedKeys(comp.Attrs) {
+		for _, k := range slices.Sorted(maps.Keys(comp.Attrs)) {
 			name, ok := strings.CutPrefix(k, "sensor:")
 			if !ok || strings.Contains(name, ":") {
 				continue
@@ -119,7 +120,7 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 				gauge(d, v, lv...)
 			}
 		}
-		for _, k := range sortedCounterKeys(l.Counters) {
+		for _, k := range slices.Sorted(maps.Keys(l.Counters)) {
 			if k == topology.CounterCorrected || k == topology.CounterUncorrected {
 				continue // on the DIMM's memory_errors_total
 			}
@@ -133,22 +134,4 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sortedCounterKeys(m map[string]uint64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

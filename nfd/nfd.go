@@ -11,10 +11,11 @@ package nfd
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,11 +111,7 @@ func Format(labels map[string]string, now time.Time, ttl time.Duration) string {
 	if ttl > 0 {
 		fmt.Fprintf(&b, "# +expiry-time=%s\n", now.Add(ttl).UTC().Format(time.RFC3339))
 	}
-	names := make([]string, 0, len(labels))
-	for k := range labels {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(labels))
 	for _, k := range names {
 		fmt.Fprintf(&b, "%s=%s\n", k, labels[k])
 	}

@@ -2,7 +2,8 @@ package topology
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -72,11 +73,7 @@ func Diff(old, cur *Graph, now time.Time) []Event {
 }
 
 func counterEvents(now time.Time, comp, link string, old, cur map[string]uint64) []Event {
-	names := make([]string, 0, len(cur))
-	for k := range cur {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(cur))
 	var out []Event
 	for _, k := range names {
 		before, ok := old[k]

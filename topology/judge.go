@@ -2,7 +2,8 @@ package topology
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -128,11 +129,7 @@ func (r Rules) judgeCounters(h *Health, now, before map[string]uint64) {
 	if before == nil {
 		return
 	}
-	names := make([]string, 0, len(now))
-	for k := range now {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(now))
 	threshold := max(r.CorrectedErrors, 1)
 	for _, k := range names {
 		old, ok := before[k]
