@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hwgraph/hwgraph/dmi"
 	"github.com/hwgraph/hwgraph/edac"
@@ -238,11 +239,16 @@ var socketInName = regexp.MustCompile(`(?:Socket|SrcID)#(\d+)`)
 // a multi-socket box spans them all).
 func controllerPlacer(env Env) func(edac.Controller) string {
 	nodes, _ := numa.ReadNodes(env.Path("sys"))
-	cpus, _ := numa.ReadCPUs(env.Root)
+	// Every CPU's topology is read only when a controller names a socket
+	// (ghes_edac and amd64_edac never do).
+	cpus := sync.OnceValue(func() numa.CPUs {
+		c, _ := numa.ReadCPUs(env.Root)
+		return c
+	})
 	return func(mc edac.Controller) string {
 		if m := socketInName.FindStringSubmatch(mc.Name); m != nil {
 			pkg, _ := strconv.Atoi(m[1])
-			for _, p := range cpus.Packages {
+			for _, p := range cpus().Packages {
 				if p.ID != pkg {
 					continue
 				}
