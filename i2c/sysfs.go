@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,10 +42,49 @@ type Client struct {
 // ID is the sysfs name of the client, "3-007c".
 func (c Client) ID() string { return fmt.Sprintf("%d-%04x", c.Bus, c.Addr) }
 
-var (
-	adapterName = regexp.MustCompile(`^i2c-(\d+)$`)
-	clientName  = regexp.MustCompile(`^(\d+)-([0-9a-f]{4})$`)
-)
+// adapterBus parses an adapter's name, "i2c-3", into its bus number. The
+// fallback walk tests every entry of hundreds of device folders, so this
+// is a plain scan, not a regular expression (which cost the walk 4 ms).
+func adapterBus(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "i2c-")
+	if !ok {
+		return 0, false
+	}
+	return decimal(rest)
+}
+
+// clientAddr parses a client's name, "3-007c", into bus and address.
+func clientAddr(name string) (bus int, addr uint16, ok bool) {
+	b, a, found := strings.Cut(name, "-")
+	if !found || len(a) != 4 {
+		return 0, 0, false
+	}
+	if bus, ok = decimal(b); !ok {
+		return 0, 0, false
+	}
+	for _, c := range []byte(a) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return 0, 0, false
+		}
+	}
+	v, err := strconv.ParseUint(a, 16, 16)
+	return bus, uint16(v), err == nil
+}
+
+// decimal parses a non-empty run of ASCII digits.
+func decimal(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
 
 // ReadAdapters lists the adapters of <sysfs>/bus/i2c/devices; captures
 // that lack that folder are searched under <sysfs>/devices instead. The
@@ -74,15 +112,14 @@ func adapterDirs(sysfs string) (map[int]string, error) {
 	ents, err := os.ReadDir(bus)
 	if err == nil {
 		for _, e := range ents {
-			m := adapterName.FindStringSubmatch(e.Name())
-			if m == nil {
+			n, ok := adapterBus(e.Name())
+			if !ok {
 				continue
 			}
 			real, err := filepath.EvalSymlinks(filepath.Join(bus, e.Name()))
 			if err != nil {
 				real = filepath.Join(bus, e.Name())
 			}
-			n, _ := strconv.Atoi(m[1])
 			out[n] = real
 		}
 		return out, nil
@@ -94,44 +131,54 @@ func adapterDirs(sysfs string) (map[int]string, error) {
 	// the adapters under their parents. The i2c-dev class device
 	// (i2c-3/i2c-dev/i2c-3) shares the name and is skipped.
 	root := filepath.Join(sysfs, "devices")
-	werr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return nil
-		}
-		name := d.Name()
-		if p == root {
-			return nil
-		}
-		if m := adapterName.FindStringSubmatch(name); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			out[n] = p
-			return nil // its clients and mux channels are inside
-		}
-		if !mayHoldAdapter(name) || strings.Count(p[len(root):], "/") > 10 {
-			return filepath.SkipDir
-		}
-		return nil
-	})
-	if werr != nil {
-		return nil, fmt.Errorf("read i2c: %w", werr)
-	}
-	if len(out) == 0 {
-		if _, err := os.Stat(root); err != nil {
+	if err := walkAdapters(root, 0, out); err != nil {
+		if len(out) == 0 {
 			return nil, fmt.Errorf("read i2c: %w", err)
 		}
 	}
 	return out, nil
 }
 
+// walkAdapters records the adapters below dir. It follows no symbolic
+// link, so a link loop in a capture cannot trap it, and stops ten levels
+// down. Only an unreadable dir itself is an error; unreadable folders
+// below it are skipped.
+func walkAdapters(dir string, depth int, out map[int]string) error {
+	var subdirs []string
+	err := sysfsattr.Each(dir, func(name string, typ fs.FileMode) {
+		if typ != fs.ModeDir {
+			return
+		}
+		if n, ok := adapterBus(name); ok {
+			out[n] = dir + "/" + name
+			subdirs = append(subdirs, name) // its clients and mux channels are inside
+			return
+		}
+		if mayHoldAdapter(name) {
+			subdirs = append(subdirs, name)
+		}
+	})
+	if err != nil || depth >= 10 {
+		return err
+	}
+	for _, name := range subdirs {
+		_ = walkAdapters(dir+"/"+name, depth+1, out)
+	}
+	return nil
+}
+
 // mayHoldAdapter reports whether a device folder can have an adapter
 // below it: PCI functions and buses, platform and ACPI devices (their
 // names hold ':' or '.'), DRM connectors (DP AUX), I²C clients (muxes).
 // Skipping the rest (net/, block/, power/, system/ with its thousands of
-// memory blocks…) keeps the walk of a capture short.
+// memory blocks…, and PCIe port services, "0000:00:01.0:pcie002", and
+// pci_bus/) keeps the walk of a capture short.
 func mayHoldAdapter(name string) bool {
 	switch {
+	case name == "pci_bus", strings.Contains(name, ":pcie"):
+		return false
 	case strings.HasPrefix(name, "pci"), name == "platform", name == "drm", strings.HasPrefix(name, "card"),
-		strings.ContainsAny(name, ":."), clientName.MatchString(name):
+		strings.ContainsAny(name, ":."), IsClientName(name):
 		return name != "i2c-dev"
 	}
 	return false
@@ -145,12 +192,11 @@ func readAdapter(bus int, dir string) Adapter {
 		d.Problems = append(d.Problems, err)
 	}
 	for _, e := range ents {
-		m := clientName.FindStringSubmatch(e.Name())
-		if m == nil {
+		_, addr, ok := clientAddr(e.Name())
+		if !ok {
 			continue
 		}
-		addr, _ := strconv.ParseUint(m[2], 16, 16)
-		a.Clients = append(a.Clients, readClient(bus, uint16(addr), filepath.Join(dir, e.Name()), &d))
+		a.Clients = append(a.Clients, readClient(bus, addr, filepath.Join(dir, e.Name()), &d))
 	}
 	sort.Slice(a.Clients, func(i, j int) bool { return a.Clients[i].Addr < a.Clients[j].Addr })
 	a.Problems = d.Problems
@@ -175,4 +221,4 @@ func readClient(bus int, addr uint16, dir string, parent *sysfsattr.Dir) Client 
 
 // IsClientName reports whether a sysfs name is an I²C client ("2-0070"):
 // an adapter under one is a mux channel.
-func IsClientName(name string) bool { return clientName.MatchString(name) }
+func IsClientName(name string) bool { _, _, ok := clientAddr(name); return ok }
