@@ -3,6 +3,7 @@ package pcie
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,50 +16,86 @@ import (
 // at most a few dozen bytes into a page.
 const maxAttrSize = 4096
 
-// readAttrInto reads an attribute into buf (maxAttrSize+1 bytes).
-func readAttrInto(buf []byte, dir, name string) (string, error) {
-	p := dir + "/" + name
-	s, err := sysfsattr.ReadBuf(buf, p)
-	if sysfsattr.IsTooBig(err) {
-		return "", fmt.Errorf("read %s: larger than %d bytes", p, maxAttrSize)
-	}
-	return s, err
-}
-
 // attrReader reads the attributes of one directory and collects the
 // problems, so one bad file costs one attribute, not the device.
 type attrReader struct {
 	dir      string
 	problems []error
-	// names, when set, lists the directory: an attribute not in it is
-	// absent without a failed open. A device directory holds 30–60
-	// entries of which we want about 25, and old kernels lack half of
-	// those; listing once halves the syscalls of a scan.
-	names map[string]bool
-	buf   [maxAttrSize + 1]byte
+	// folder, when open, is dir: attributes are read relative to it.
+	folder *sysfsattr.Folder
+	// listed is set once the directory has been listed; present then
+	// holds a bit per deviceAttrs entry found in it, so an attribute not
+	// there is absent without a failed open. A device directory holds
+	// 30–60 entries of which we want about 20, and old kernels lack half
+	// of those; listing once halves the syscalls of a scan.
+	listed  bool
+	present uint64
+	buf     [maxAttrSize + 1]byte
 }
 
-// listDir fills names from one read of the directory.
-func (r *attrReader) listDir() error {
-	f, err := os.Open(r.dir)
+// deviceAttrs numbers the attributes ReadDevice asks for, for attrReader's
+// presence bits.
+var deviceAttrs = func() map[string]uint {
+	m := map[string]uint{}
+	for i, name := range []string{
+		"class", "vendor", "device", "subsystem_vendor", "subsystem_device", "revision",
+		"driver", "label", "numa_node", "local_cpulist", "local_cpus", "iommu_group", "physfn",
+		"current_link_speed", "max_link_speed", "current_link_width", "max_link_width",
+		"sriov_totalvfs", "sriov_numvfs", "aer_dev_correctable", "aer_dev_nonfatal", "aer_dev_fatal",
+	} {
+		m[name] = uint(i)
+	}
+	return m
+}()
+
+// open opens and lists the directory; close releases it.
+func (r *attrReader) open() error {
+	f, err := sysfsattr.OpenFolder(r.dir)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	list, err := f.Readdirnames(-1)
+	err = f.Each(func(name string, _ fs.FileMode) {
+		if i, ok := deviceAttrs[name]; ok {
+			r.present |= 1 << i
+		}
+	})
 	if err != nil {
+		f.Close()
 		return fmt.Errorf("list %s: %w", r.dir, err)
 	}
-	r.names = make(map[string]bool, len(list))
-	for _, n := range list {
-		r.names[n] = true
-	}
+	r.folder, r.listed = f, true
 	return nil
+}
+
+func (r *attrReader) close() {
+	if r.folder != nil {
+		r.folder.Close()
+		r.folder = nil
+	}
+}
+
+// read reads one attribute, bounded by maxAttrSize.
+func (r *attrReader) read(name string) (string, error) {
+	var s string
+	var err error
+	if r.folder != nil {
+		s, err = r.folder.ReadBuf(r.buf[:], name)
+	} else {
+		s, err = sysfsattr.ReadBuf(r.buf[:], r.dir+"/"+name)
+	}
+	if sysfsattr.IsTooBig(err) {
+		return "", fmt.Errorf("read %s/%s: larger than %d bytes", r.dir, name, maxAttrSize)
+	}
+	return s, err
 }
 
 // has reports whether the attribute may exist.
 func (r *attrReader) has(name string) bool {
-	return r.names == nil || r.names[name]
+	if !r.listed {
+		return true
+	}
+	i, ok := deviceAttrs[name]
+	return !ok || r.present&(1<<i) != 0
 }
 
 // str returns the attribute, or "" when it is absent or unreadable.
@@ -66,7 +103,7 @@ func (r *attrReader) str(name string) string {
 	if !r.has(name) {
 		return ""
 	}
-	s, err := readAttrInto(r.buf[:], r.dir, name)
+	s, err := r.read(name)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			r.problems = append(r.problems, err)
@@ -82,7 +119,7 @@ func (r *attrReader) hex(name string, bits int) (uint64, bool) {
 	if !r.has(name) {
 		return 0, false
 	}
-	s, err := readAttrInto(r.buf[:], r.dir, name)
+	s, err := r.read(name)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			r.problems = append(r.problems, err)
@@ -120,7 +157,13 @@ func (r *attrReader) linkBase(name string) string {
 	if !r.has(name) {
 		return ""
 	}
-	t, err := os.Readlink(filepath.Join(r.dir, name))
+	var t string
+	var err error
+	if r.folder != nil {
+		t, err = r.folder.Readlink(name)
+	} else {
+		t, err = os.Readlink(filepath.Join(r.dir, name))
+	}
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			r.problems = append(r.problems, fmt.Errorf("readlink %s/%s: %w", r.dir, name, err))

@@ -141,9 +141,10 @@ func ReadDevice(sysfs, name string) (Device, error) {
 	// A device removed between the bus listing and here is gone, not
 	// broken: listing its directory fails.
 	r := attrReader{dir: dir}
-	if err := r.listDir(); err != nil {
+	if err := r.open(); err != nil {
 		return Device{}, fmt.Errorf("pci device %s: %w", name, err)
 	}
+	defer r.close()
 	d.readIdentity(&r)
 	d.readPlacement(&r)
 	d.readLink(&r)
@@ -233,8 +234,11 @@ func (d *Device) readPlacement(r *attrReader) {
 	if v, ok := r.int("numa_node"); ok {
 		d.NUMANode = &v
 	}
-	d.LocalCPUList = r.str("local_cpulist")
-	d.LocalCPUMask = r.str("local_cpus")
+	// The list is the mask in another form; kernels before 2.6.29 have only
+	// the mask.
+	if d.LocalCPUList = r.str("local_cpulist"); d.LocalCPUList == "" {
+		d.LocalCPUMask = r.str("local_cpus")
+	}
 	if g := r.linkBase("iommu_group"); g != "" {
 		var n int
 		if _, err := fmt.Sscanf(g, "%d", &n); err == nil {
@@ -281,7 +285,7 @@ func (d *Device) readAER(r *attrReader) {
 			continue
 		}
 		p := filepath.Join(r.dir, "aer_dev_"+sev)
-		text, err := readAttrInto(r.buf[:], r.dir, "aer_dev_"+sev)
+		text, err := r.read("aer_dev_" + sev)
 		if err != nil {
 			if !errors.Is(err, os.ErrNotExist) {
 				r.problems = append(r.problems, err)

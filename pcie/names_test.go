@@ -37,3 +37,27 @@ func TestNamesWithoutPCIIDs(t *testing.T) {
 		t.Errorf("Lookup without a database: %+v", got)
 	}
 }
+
+// TestDeviceSearchMatchesScan checks the binary search against a line
+// scan for every device of every vendor in the system's pci.ids.
+func TestDeviceSearchMatchesScan(t *testing.T) {
+	db := &NameDB{}
+	if err := db.Err(); err != nil {
+		t.Skip(err)
+	}
+	devices := 0
+	for id, s := range db.vendors {
+		for p := db.deviceLine(s.start+1, s.end); p >= 0; p = db.deviceLine(p+1, s.end) {
+			dev := string(db.data[p+1 : p+5])
+			want := db.child(s.start, dev)
+			if got := db.device(s, dev); got != want || want == "" {
+				t.Errorf("%04x:%s: search %q, scan %q", id, dev, got, want)
+			}
+			devices++
+		}
+	}
+	if len(db.vendors) < 2000 || devices < 15000 {
+		t.Errorf("%d vendors, %d devices: not the whole file", len(db.vendors), devices)
+	}
+	t.Logf("%d vendors, %d devices", len(db.vendors), devices)
+}

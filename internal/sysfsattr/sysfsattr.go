@@ -48,10 +48,17 @@ var errTooBig = errors.New("attribute larger than the buffer")
 // regular file, and four fcntl calls), which for a scan of thousands of
 // attributes cost more than the reads.
 func ReadBuf(buf []byte, path string) (string, error) {
-	fd, err := openRead(path)
+	fd, err := retry(func() (int, error) {
+		return syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	})
 	if err != nil {
 		return "", &os.PathError{Op: "open", Path: path, Err: err}
 	}
+	return readFD(fd, buf, path)
+}
+
+// readFD reads and closes fd.
+func readFD(fd int, buf []byte, path string) (string, error) {
 	defer syscall.Close(fd)
 	n := 0
 	for n < len(buf) {
@@ -71,15 +78,6 @@ func ReadBuf(buf []byte, path string) (string, error) {
 		return "", errTooBig
 	}
 	return strings.TrimSpace(string(buf[:n])), nil
-}
-
-func openRead(path string) (int, error) {
-	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err != syscall.EINTR {
-			return fd, err
-		}
-	}
 }
 
 // IsTooBig reports whether err says an attribute overflowed ReadBuf's
