@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -45,6 +44,24 @@ type kubeconfig struct {
 			ClientKeyData         string `json:"client-key-data"`
 		}
 	}
+}
+
+// podList is the part of the API's PodList (core/v1) discovery reads;
+// k8s.io/api's types would link, and initialise at every start of the
+// one-shot CLI, a dozen packages for four fields.
+type podList struct {
+	Items []struct {
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+		Spec struct {
+			NodeName string `json:"nodeName"`
+		} `json:"spec"`
+		Status struct {
+			Phase string `json:"phase"`
+			PodIP string `json:"podIP"`
+		} `json:"status"`
+	} `json:"items"`
 }
 
 // Kubernetes finds the agents as the pods of the hwgraph DaemonSet,
@@ -90,18 +107,18 @@ func (k Kubernetes) Targets(ctx context.Context) ([]Target, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("kubernetes pods: %s", resp.Status)
 	}
-	var pods corev1.PodList
+	var pods podList
 	if err := json.NewDecoder(resp.Body).Decode(&pods); err != nil {
 		return nil, fmt.Errorf("kubernetes pods: %w", err)
 	}
 	var out []Target
 	for _, p := range pods.Items {
-		if p.Status.Phase != corev1.PodRunning || p.Status.PodIP == "" {
+		if p.Status.Phase != "Running" || p.Status.PodIP == "" {
 			continue
 		}
 		name := p.Spec.NodeName
 		if name == "" {
-			name = p.Name
+			name = p.Metadata.Name
 		}
 		out = append(out, Target{Name: name, URL: "http://" + net.JoinHostPort(p.Status.PodIP, strconv.Itoa(port))})
 	}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Kinds of Match.
@@ -30,60 +31,81 @@ type Match struct {
 	Message   string
 }
 
-var (
-	// A device prefix as dev_printk writes it: "driver 0000:3b:00.0: ".
-	pciPrefix = regexp.MustCompile(`^(?:[\w.-]+ )?([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])(?::pcie\d+)?: (.*)$`)
+// patterns are the kernel's message formats, compiled on first use: a
+// one-shot scan whose log is empty (or a --root capture without one) need
+// not pay for them at every start.
+type patterns struct {
+	pciPrefix   *regexp.Regexp
+	aerError    *regexp.Regexp
+	aerReceived *regexp.Regexp
+	pciehp      *regexp.Regexp
+	edac        *regexp.Regexp
+	edacOld     *regexp.Regexp
+	mce         *regexp.Regexp
+	xid         *regexp.Regexp
+	nvmeLine    *regexp.Regexp
+	i2cAdapter  *regexp.Regexp
+	i2cTrouble  *regexp.Regexp
+	i2cDriver   *regexp.Regexp
+}
 
-	// drivers/pci/pcie/aer.c, aer_print_error():
-	// "PCIe Bus Error: severity=%s, type=%s, (%s)".
-	aerError = regexp.MustCompile(`PCIe Bus Error: severity=([^,]+), type=([^,]+), \(([^)]*)\)`)
-	// aer.c: "AER: Corrected error received: %s", "Multiple Uncorrected (Fatal) error received: …".
-	aerReceived = regexp.MustCompile(`AER: (?:Multiple )?(Corrected|Uncorrected \(Non-Fatal\)|Uncorrected \(Fatal\)) error (?:message )?received: ([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])`)
-	// drivers/pci/hotplug/pciehp_ctrl.c: "Slot(%s): Link Down", "Card not present", …
-	pciehp = regexp.MustCompile(`Slot\(([^)]*)\): (Link Down|Link Up|Card not present|Card present)`)
+var compiled = sync.OnceValue(func() *patterns {
+	return &patterns{
+		// A device prefix as dev_printk writes it: "driver 0000:3b:00.0: ".
+		pciPrefix: regexp.MustCompile(`^(?:[\w.-]+ )?([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])(?::pcie\d+)?: (.*)$`),
 
-	// drivers/edac/edac_mc.c, edac_ce_error()/edac_ue_error():
-	// "EDAC MC%d: %d CE %s%son %s (%s page:… )".
-	edac = regexp.MustCompile(`EDAC MC(\d+): (\d+) (CE|UE) (.*?)\bon (.+?) \(`)
-	// The pre-3.6 format, still in amd64_edac reports on old kernels:
-	// "EDAC MC1: CE page 0xf075b2, offset 0x410, …, label \"\": amd64_edac".
-	edacOld = regexp.MustCompile(`EDAC MC(\d+): (CE|UE) page 0x[0-9a-f]+,.*label "([^"]*)"`)
+		// drivers/pci/pcie/aer.c, aer_print_error():
+		// "PCIe Bus Error: severity=%s, type=%s, (%s)".
+		aerError: regexp.MustCompile(`PCIe Bus Error: severity=([^,]+), type=([^,]+), \(([^)]*)\)`),
+		// aer.c: "AER: Corrected error received: %s", "Multiple Uncorrected (Fatal) error received: …".
+		aerReceived: regexp.MustCompile(`AER: (?:Multiple )?(Corrected|Uncorrected \(Non-Fatal\)|Uncorrected \(Fatal\)) error (?:message )?received: ([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])`),
+		// drivers/pci/hotplug/pciehp_ctrl.c: "Slot(%s): Link Down", "Card not present", …
+		pciehp: regexp.MustCompile(`Slot\(([^)]*)\): (Link Down|Link Up|Card not present|Card present)`),
 
-	// arch/x86/kernel/cpu/mce: "mce: [Hardware Error]: …".
-	mce = regexp.MustCompile(`mce: \[Hardware Error\]: (.*)$`)
+		// drivers/edac/edac_mc.c, edac_ce_error()/edac_ue_error():
+		// "EDAC MC%d: %d CE %s%son %s (%s page:… )".
+		edac: regexp.MustCompile(`EDAC MC(\d+): (\d+) (CE|UE) (.*?)\bon (.+?) \(`),
+		// The pre-3.6 format, still in amd64_edac reports on old kernels:
+		// "EDAC MC1: CE page 0xf075b2, offset 0x410, …, label \"\": amd64_edac".
+		edacOld: regexp.MustCompile(`EDAC MC(\d+): (CE|UE) page 0x[0-9a-f]+,.*label "([^"]*)"`),
 
-	// NVIDIA's driver: "NVRM: Xid (PCI:0000:3b:00): 79, pid=…, GPU has fallen off the bus.".
-	xid = regexp.MustCompile(`NVRM: Xid \(PCI:([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2})\): (\d+), ?(.*)$`)
+		// arch/x86/kernel/cpu/mce: "mce: [Hardware Error]: …".
+		mce: regexp.MustCompile(`mce: \[Hardware Error\]: (.*)$`),
 
-	// drivers/nvme/host/{core,pci}.c, device "nvme nvme0".
-	nvmeLine = regexp.MustCompile(`^nvme (nvme\d+): (.*)$`)
+		// NVIDIA's driver: "NVRM: Xid (PCI:0000:3b:00): 79, pid=…, GPU has fallen off the bus.".
+		xid: regexp.MustCompile(`NVRM: Xid \(PCI:([0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2})\): (\d+), ?(.*)$`),
 
-	// i2c core and adapters: the adapter device "i2c i2c-3" or an
-	// adapter driver's device.
-	i2cAdapter = regexp.MustCompile(`\bi2c-(\d+)\b`)
-	i2cTrouble = regexp.MustCompile(`(?i)controller timed out|transfer timed out|timeout waiting for bus ready|SDA (?:is )?stuck|SCL (?:is )?stuck|bus recovery|arbitration lost|SMBus is busy|bus is busy`)
-	i2cDriver  = regexp.MustCompile(`^(i2c[\w-]*|i801_smbus|piix4_smbus|[\w-]*i2c[\w-]*) `)
-)
+		// drivers/nvme/host/{core,pci}.c, device "nvme nvme0".
+		nvmeLine: regexp.MustCompile(`^nvme (nvme\d+): (.*)$`),
+
+		// i2c core and adapters: the adapter device "i2c i2c-3" or an
+		// adapter driver's device.
+		i2cAdapter: regexp.MustCompile(`\bi2c-(\d+)\b`),
+		i2cTrouble: regexp.MustCompile(`(?i)controller timed out|transfer timed out|timeout waiting for bus ready|SDA (?:is )?stuck|SCL (?:is )?stuck|bus recovery|arbitration lost|SMBus is busy|bus is busy`),
+		i2cDriver:  regexp.MustCompile(`^(i2c[\w-]*|i801_smbus|piix4_smbus|[\w-]*i2c[\w-]*) `),
+	}
+})
 
 // Classify recognises a kernel log text; ok is false for lines that are
 // not about hardware trouble.
 func Classify(text string) (m Match, ok bool) {
+	p := compiled()
 	m = Match{I2CBus: -1, MC: -1, Message: strings.TrimSpace(text)}
 	device, rest := "", text
-	if p := pciPrefix.FindStringSubmatch(text); p != nil {
-		device, rest = p[1], p[2]
+	if pre := p.pciPrefix.FindStringSubmatch(text); pre != nil {
+		device, rest = pre[1], pre[2]
 	}
 	switch {
-	case aerError.MatchString(rest) && device != "":
-		s := aerError.FindStringSubmatch(rest)
+	case p.aerError.MatchString(rest) && device != "":
+		s := p.aerError.FindStringSubmatch(rest)
 		m.Kind, m.PCI, m.Severity = KindAER, device, aerSeverity(s[1])
 		return m, true
-	case aerReceived.MatchString(rest):
-		s := aerReceived.FindStringSubmatch(rest)
+	case p.aerReceived.MatchString(rest):
+		s := p.aerReceived.FindStringSubmatch(rest)
 		m.Kind, m.PCI, m.Severity = KindAER, s[2], aerSeverity(s[1])
 		return m, true
-	case pciehp.MatchString(rest) && device != "":
-		s := pciehp.FindStringSubmatch(rest)
+	case p.pciehp.MatchString(rest) && device != "":
+		s := p.pciehp.FindStringSubmatch(rest)
 		m.Kind, m.PCI = KindHotplug, device
 		m.Severity = "warning"
 		if s[2] == "Link Up" || s[2] == "Card present" {
@@ -91,20 +113,20 @@ func Classify(text string) (m Match, ok bool) {
 		}
 		return m, true
 	}
-	if s := edac.FindStringSubmatch(text); s != nil {
+	if s := p.edac.FindStringSubmatch(text); s != nil {
 		return memoryError(m, s[1], s[3], s[5]), true
 	}
-	if s := edacOld.FindStringSubmatch(text); s != nil {
+	if s := p.edacOld.FindStringSubmatch(text); s != nil {
 		return memoryError(m, s[1], s[2], s[3]), true
 	}
-	if s := mce.FindStringSubmatch(text); s != nil {
+	if s := p.mce.FindStringSubmatch(text); s != nil {
 		m.Kind, m.Severity = KindMCE, "critical"
 		if strings.Contains(s[1], "Machine check events logged") {
 			m.Severity = "warning"
 		}
 		return m, true
 	}
-	if s := xid.FindStringSubmatch(text); s != nil {
+	if s := p.xid.FindStringSubmatch(text); s != nil {
 		m.Kind, m.PCI = KindXid, s[1]+".0"
 		m.Severity = "warning"
 		if code, _ := strconv.Atoi(s[2]); code == 48 || code == 64 || code == 79 || code == 95 {
@@ -112,7 +134,7 @@ func Classify(text string) (m Match, ok bool) {
 		}
 		return m, true
 	}
-	if s := nvmeLine.FindStringSubmatch(text); s != nil {
+	if s := p.nvmeLine.FindStringSubmatch(text); s != nil {
 		msg := s[2]
 		switch {
 		case strings.Contains(msg, "controller is down"), strings.Contains(msg, "Removing after probe failure"),
@@ -127,9 +149,9 @@ func Classify(text string) (m Match, ok bool) {
 		m.Kind, m.NVMe = KindNVMe, s[1]
 		return m, true
 	}
-	if i2cTrouble.MatchString(text) && (i2cAdapter.MatchString(text) || i2cDriver.MatchString(text)) {
+	if p.i2cTrouble.MatchString(text) && (p.i2cAdapter.MatchString(text) || p.i2cDriver.MatchString(text)) {
 		m.Kind, m.Severity = KindBusLockup, "critical"
-		if s := i2cAdapter.FindStringSubmatch(text); s != nil {
+		if s := p.i2cAdapter.FindStringSubmatch(text); s != nil {
 			m.I2CBus, _ = strconv.Atoi(s[1])
 		} else if device != "" {
 			m.PCI = device // an SMBus controller: i801_smbus 0000:00:1f.4
