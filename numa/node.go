@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hwgraph/hwgraph/internal/parallel"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
@@ -37,10 +38,8 @@ func ReadNodes(sysfs string) ([]Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read numa nodes: %w", err)
 	}
-	var nodes []Node
-	for _, e := range ents {
-		nodes = append(nodes, readNode(e.Path, e.N))
-	}
+	nodes := make([]Node, len(ents))
+	parallel.For(len(ents), func(i int) { nodes[i] = readNode(ents[i].Path, ents[i].N) })
 	if len(nodes) == 0 {
 		return nil, fmt.Errorf("read numa nodes: %w", os.ErrNotExist)
 	}
@@ -50,9 +49,9 @@ func ReadNodes(sysfs string) ([]Node, error) {
 	for i, n := range nodes {
 		order[i] = n.ID
 	}
-	for i := range nodes {
+	parallel.For(len(nodes), func(i int) {
 		nodes[i].readDistances(filepath.Join(dir, "node"+strconv.Itoa(nodes[i].ID)), order)
-	}
+	})
 	return nodes, nil
 }
 

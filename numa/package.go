@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hwgraph/hwgraph/internal/parallel"
 	"github.com/prometheus/procfs"
 )
 
@@ -37,44 +38,66 @@ func ReadCPUs(root string) (CPUs, error) {
 	if err != nil {
 		return CPUs{}, fmt.Errorf("read cpus: %w", err)
 	}
-	var out CPUs
-	type core struct{ pkg, core int }
-	pkgs := map[int]*Package{}
-	cores := map[core]bool{}
+	// One read of the online list spares a read of cpuN/online per CPU (a
+	// quarter of the files on a 256-CPU machine); kernels or captures
+	// without it are asked CPU by CPU.
+	var online map[int]bool
+	if s, err := readSmall(filepath.Join(dir, "online")); err == nil {
+		if set, err := ParseCPUList(s); err == nil {
+			online = make(map[int]bool, len(set))
+			for _, c := range set {
+				online[c] = true
+			}
+		}
+	}
+	// A CPU's topology is two or three files; on a 256-CPU machine they
+	// are most of the scan, so they are read in parallel.
+	type cpuDir struct {
+		n   int
+		dir string
+	}
+	var dirs []cpuDir
 	for _, e := range ents {
 		s, ok := strings.CutPrefix(e.Name(), "cpu")
 		if !ok {
 			continue
 		}
-		cpu, err := strconv.Atoi(s)
-		if err != nil {
-			continue
+		if cpu, err := strconv.Atoi(s); err == nil {
+			dirs = append(dirs, cpuDir{cpu, filepath.Join(dir, e.Name())})
 		}
-		cdir := filepath.Join(dir, e.Name())
-		if v, err := readSmall(filepath.Join(cdir, "online")); err == nil && v == "0" {
+	}
+	read := make([]cpuTopology, len(dirs))
+	parallel.For(len(dirs), func(i int) {
+		if online != nil && !online[dirs[i].n] {
+			read[i].offline = true
+			return
+		}
+		read[i] = readCPU(dirs[i].dir, online == nil)
+	})
+
+	var out CPUs
+	type core struct{ pkg, core int }
+	pkgs := map[int]*Package{}
+	cores := map[core]bool{}
+	for i, t := range read {
+		cpu := dirs[i].n
+		switch {
+		case t.offline:
 			out.Offline = append(out.Offline, cpu)
 			continue
-		}
-		pid, err := readInt(filepath.Join(cdir, "topology", "physical_package_id"))
-		if err != nil {
-			// An offline CPU keeps no topology; one we cannot read is
-			// reported, not guessed.
-			if _, serr := os.Stat(filepath.Join(cdir, "topology")); serr != nil {
-				out.Offline = append(out.Offline, cpu)
-			} else {
-				out.Problems = append(out.Problems, fmt.Errorf("cpu%d package id: %w", cpu, err))
-			}
+		case t.err != nil:
+			out.Problems = append(out.Problems, fmt.Errorf("cpu%d package id: %w", cpu, t.err))
 			continue
 		}
 		out.Online = append(out.Online, cpu)
-		p := pkgs[pid]
+		p := pkgs[t.pkg]
 		if p == nil {
-			p = &Package{ID: pid}
-			pkgs[pid] = p
+			p = &Package{ID: t.pkg}
+			pkgs[t.pkg] = p
 		}
 		p.CPUs = append(p.CPUs, cpu)
-		if cid, err := readInt(filepath.Join(cdir, "topology", "core_id")); err == nil {
-			cores[core{pid, cid}] = true
+		if t.core >= 0 {
+			cores[core{t.pkg, t.core}] = true
 		}
 	}
 	for c := range cores {
@@ -95,6 +118,37 @@ func ReadCPUs(root string) (CPUs, error) {
 	out.Online = out.Online.normalize()
 	out.Offline = out.Offline.normalize()
 	return out, nil
+}
+
+// cpuTopology is what one cpuN folder says.
+type cpuTopology struct {
+	offline   bool
+	pkg, core int // core is -1 when unreadable
+	err       error
+}
+
+// readCPU reads a CPU's package and core; askOnline reads its own online
+// file, for kernels without the system-wide list.
+func readCPU(dir string, askOnline bool) cpuTopology {
+	if askOnline {
+		if v, err := readSmall(filepath.Join(dir, "online")); err == nil && v == "0" {
+			return cpuTopology{offline: true}
+		}
+	}
+	pid, err := readInt(filepath.Join(dir, "topology", "physical_package_id"))
+	if err != nil {
+		// An offline CPU keeps no topology; one we cannot read is
+		// reported, not guessed.
+		if _, serr := os.Stat(filepath.Join(dir, "topology")); serr != nil {
+			return cpuTopology{offline: true}
+		}
+		return cpuTopology{err: err}
+	}
+	t := cpuTopology{pkg: pid, core: -1}
+	if cid, err := readInt(filepath.Join(dir, "topology", "core_id")); err == nil {
+		t.core = cid
+	}
+	return t
 }
 
 // cpuModels maps CPU number to model name. procfs parses cpuinfo for the

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
+
+	"github.com/hwgraph/hwgraph/internal/parallel"
 )
 
 // Device is one PCI function as sysfs describes it. Pointer and empty
@@ -88,19 +87,7 @@ func ReadDevices(sysfs string) ([]Device, error) {
 	// CPUs, a big machine's walk takes a fraction of the time.
 	read := make([]Device, len(ents))
 	errOf := make([]error, len(ents))
-	workers := min(runtime.GOMAXPROCS(0), 8, len(ents))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(ents); i = int(next.Add(1) - 1) {
-				read[i], errOf[i] = ReadDevice(sysfs, ents[i].Name())
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(ents), func(i int) { read[i], errOf[i] = ReadDevice(sysfs, ents[i].Name()) })
 	devs := make([]Device, 0, len(ents))
 	var errs []error
 	for i := range ents {
