@@ -2,6 +2,8 @@ package topology
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -232,6 +234,43 @@ func TestSortByIDMatchesIDLess(t *testing.T) {
 	for i := 1; i < len(got); i++ {
 		if idLess(got[i], got[i-1]) {
 			t.Errorf("%q sorted after %q", got[i], got[i-1])
+		}
+	}
+}
+
+// TestWriteJSONEqualsMarshal: the line-per-element writer must say what
+// encoding/json says of the whole Graph, so a field added to Graph cannot
+// be silently left out.
+func TestWriteJSONEqualsMarshal(t *testing.T) {
+	for _, g := range []*Graph{
+		Build(&Fragment{
+			Components: []*Component{{ID: "numa:0", Kind: KindNUMANode, Attrs: map[string]any{"memory_bytes": uint64(1 << 30), "note": "<&>"}}},
+			Links:      []*Link{{ID: "numa:0~numa:1", Kind: LinkNUMAInterconnect, From: "numa:0", To: "numa:1", Attrs: map[string]any{"distance": 21}}},
+		}),
+		{Schema: SchemaVersion, Host: &Component{ID: HostID}, Components: []*Component{}, Links: []*Link{}, Events: []Event{{Kind: "added", Component: "pci:0000:00:00.0"}},
+			Collectors: []CollectorStatus{{Name: "pcie", State: "ok"}, {Name: "gpu", State: "absent"}}},
+	} {
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, g); err != nil {
+			t.Fatal(err)
+		}
+		var got, want any
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatalf("%v\n%s", err, buf.String())
+		}
+		norm := *g // WriteJSON writes absent lists as []
+		if norm.Events == nil {
+			norm.Events = []Event{}
+		}
+		b, err := json.Marshal(&norm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("WriteJSON:\n%s\njson.Marshal:\n%s", buf.String(), b)
 		}
 	}
 }
