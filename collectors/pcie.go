@@ -293,13 +293,12 @@ func kindOf(d *pcie.Device) string {
 // knows one, else the single node whose CPUs contain the function's local
 // CPUs (what hwloc does), else -1.
 type locality struct {
-	nodes []numa.Node
+	sysfs string
+	nodes []numa.Node // read on first need: most functions have numa_node
+	read  bool
 }
 
-func newLocality(sysfs string) *locality {
-	nodes, _ := numa.ReadNodes(sysfs)
-	return &locality{nodes: nodes}
-}
+func newLocality(sysfs string) *locality { return &locality{sysfs: sysfs} }
 
 func (l *locality) node(d *pcie.Device) (int, string) {
 	if d.NUMANode != nil && *d.NUMANode >= 0 {
@@ -317,6 +316,10 @@ func (l *locality) node(d *pcie.Device) (int, string) {
 	}
 	if err != nil || len(cpus) == 0 {
 		return -1, ""
+	}
+	if !l.read {
+		l.nodes, _ = numa.ReadNodes(l.sysfs)
+		l.read = true
 	}
 	found := -1
 	for _, n := range l.nodes {

@@ -44,8 +44,10 @@ type Device struct {
 
 	Driver       string
 	NUMANode     *int
-	LocalCPUList string // "0-7,16-23", when the kernel provides it
-	LocalCPUMask string // hex mask, the older form
+	// LocalCPUList ("0-7,16-23") or, from older kernels, LocalCPUMask (hex)
+	// are read only when NUMANode is unknown, to place the function.
+	LocalCPUList string
+	LocalCPUMask string
 	IOMMUGroup   *int
 	Label        string // firmware (ACPI/SMBIOS) label, e.g. "NIC1"
 
@@ -221,10 +223,15 @@ func (d *Device) readPlacement(r *attrReader) {
 	if v, ok := r.int("numa_node"); ok {
 		d.NUMANode = &v
 	}
+	// The local CPUs only place a function whose numa_node the kernel does
+	// not know (-1: firmware without _PXM, or a single-node machine), so
+	// they are read only then: for the rest they cost a tenth of the walk.
 	// The list is the mask in another form; kernels before 2.6.29 have only
 	// the mask.
-	if d.LocalCPUList = r.str("local_cpulist"); d.LocalCPUList == "" {
-		d.LocalCPUMask = r.str("local_cpus")
+	if d.NUMANode == nil || *d.NUMANode < 0 {
+		if d.LocalCPUList = r.str("local_cpulist"); d.LocalCPUList == "" {
+			d.LocalCPUMask = r.str("local_cpus")
+		}
 	}
 	if g := r.linkBase("iommu_group"); g != "" {
 		var n int
