@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/topology"
@@ -50,9 +51,13 @@ func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 			f.Problem(n.DistanceErr.Error())
 		}
 	}
+	ids := make([]string, len(nodes)) // 64 nodes make 2,016 links
+	for i, n := range nodes {
+		ids[i] = "numa:" + strconv.Itoa(n.ID)
+	}
 	for i, a := range nodes {
-		for _, b := range nodes[i+1:] {
-			if l := interconnect(a, b); l != nil {
+		for j := i + 1; j < len(nodes); j++ {
+			if l := interconnect(a, nodes[j], ids[i], ids[j]); l != nil {
 				f.AddLink(l)
 			}
 		}
@@ -112,28 +117,29 @@ func nodeComponent(n numa.Node) *topology.Component {
 	return c
 }
 
-// interconnect links two nodes with the distance from a to b. Firmware
-// tables may be asymmetric; then the reverse distance is kept too.
-func interconnect(a, b numa.Node) *topology.Link {
+// interconnect links two nodes, whose component IDs are from and to, with
+// the distance from a to b. Firmware tables may be asymmetric; then the
+// reverse distance is kept too.
+func interconnect(a, b numa.Node, from, to string) *topology.Link {
 	ab, okab := a.Distances[b.ID]
 	ba, okba := b.Distances[a.ID]
 	if !okab && !okba {
 		return nil
 	}
-	from, to := fmt.Sprintf("numa:%d", a.ID), fmt.Sprintf("numa:%d", b.ID)
 	l := &topology.Link{ID: topology.LinkID(from, to, 0), Kind: topology.LinkNUMAInterconnect, From: from, To: to}
+	d := ab
 	switch {
 	case okab:
-		l.SetAttr(topology.AttrDistance, ab)
 		if okba && ba != ab {
 			l.SetAttr("distance_reverse", ba)
 		}
 	default:
-		l.SetAttr(topology.AttrDistance, ba)
+		d = ba
 	}
+	l.SetAttr(topology.AttrDistance, d)
 	// ACPI SLIT defines 10 as local; two distinct nodes at 10 or less is
 	// a firmware table bug, and any placement based on it is wrong.
-	if d, _ := topology.Number(l.Attrs, topology.AttrDistance); d <= 10 {
+	if d <= 10 {
 		l.Health.Mark(topology.StateUnknown, fmt.Sprintf("distance %v between distinct nodes: inconsistent firmware (SLIT) data", d))
 	}
 	return l

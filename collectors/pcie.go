@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 
 	"github.com/hwgraph/hwgraph/numa"
@@ -28,7 +30,11 @@ func (*PCIe) Name() string { return "pcie" }
 func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	sysfs := env.Path("sys")
 	if p.Names != nil {
-		p.Names.Preload()
+		// Read pci.ids while the walk runs, unless there is nothing to
+		// name: indexing it is a millisecond of a machine without PCI.
+		if _, err := os.Stat(filepath.Join(sysfs, "bus", "pci", "devices")); err == nil {
+			p.Names.Preload()
+		}
 	}
 	devs, err := pcie.ReadDevices(sysfs)
 	if devs == nil && err != nil {
