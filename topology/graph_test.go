@@ -247,6 +247,13 @@ func TestWriteJSONEqualsMarshal(t *testing.T) {
 			Components: []*Component{{ID: "numa:0", Kind: KindNUMANode, Attrs: map[string]any{"memory_bytes": uint64(1 << 30), "note": "<&>"}}},
 			Links:      []*Link{{ID: "numa:0~numa:1", Kind: LinkNUMAInterconnect, From: "numa:0", To: "numa:1", Attrs: map[string]any{"distance": 21}}},
 		}),
+		Build(&Fragment{Links: []*Link{
+			{ID: "gpu:0~nvswitch:1#3", Kind: LinkNVLink, From: "gpu:0", To: "nvswitch:1",
+				Attrs:    map[string]any{"speed_gts": 25.78125, "width": 4, "version": uint64(4), "up": true, "bw": int64(-1), "ports": []int{1, 2}, "name": "NVLink \"3\" <&> é\x00"},
+				Counters: map[string]uint64{"nvlink_crc_flit": 12, "nvlink_replay": 0},
+				Health:   Health{State: StateDegraded, Reasons: []string{"12 new nvlink_crc_flit errors", "a <b> & c"}}},
+			{ID: "numa:0~numa:1", Kind: LinkNUMAInterconnect, From: "numa:0", To: "numa:1", Attrs: map[string]any{"distance": 21, "f": 1e21, "g": 0.000001}},
+		}}),
 		{Schema: SchemaVersion, Host: &Component{ID: HostID}, Components: []*Component{}, Links: []*Link{}, Events: []Event{{Kind: "added", Component: "pci:0000:00:00.0"}},
 			Collectors: []CollectorStatus{{Name: "pcie", State: "ok"}, {Name: "gpu", State: "absent"}}},
 	} {

@@ -42,6 +42,7 @@ func WriteJSON(w io.Writer, g *Graph) error {
 // jsonWriter writes members of one object, keeping the first error.
 type jsonWriter struct {
 	w   *bufio.Writer
+	buf []byte // reused by appendLink
 	err error
 }
 
@@ -50,7 +51,14 @@ func (j *jsonWriter) value(v any) {
 	if j.err != nil {
 		return
 	}
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if l, ok := v.(*Link); ok {
+		j.buf, err = appendLink(j.buf[:0], l)
+		b = j.buf
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		j.err = err
 		return
