@@ -35,6 +35,7 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		if _, err := os.Stat(filepath.Join(sysfs, "bus", "pci", "devices")); err == nil {
 			p.Names.Preload()
 		}
+		defer p.Names.Release() // the names found are kept
 	}
 	devs, err := pcie.ReadDevices(sysfs)
 	if devs == nil && err != nil {

@@ -42,8 +42,8 @@ type Device struct {
 	SubsystemDevice uint16
 	Revision        *uint8
 
-	Driver       string
-	NUMANode     *int
+	Driver   string
+	NUMANode *int
 	// LocalCPUList ("0-7,16-23") or, from older kernels, LocalCPUMask (hex)
 	// are read only when NUMANode is unknown, to place the function.
 	LocalCPUList string

@@ -26,22 +26,39 @@ type Names struct {
 // builds maps of all ~40,000 entries, which cost a one-shot run more time
 // than the whole PCI walk; an index of the ~2,300 vendor sections and a
 // binary search within one finds the few names a machine needs.
+//
+// Names found are kept and the file is let go after each scan (Release):
+// a long-running exporter looks up the same few dozen devices every scan
+// and need not keep 1.3 MB mapped for them; a new device maps it again.
 type NameDB struct {
 	// Path is the pci.ids to read; "" searches where distributions put it.
 	Path string
 
-	once    sync.Once
+	mu      sync.Mutex
+	loaded  bool
 	data    []byte
 	vendors map[uint16]span // each vendor's line and the lines under it
 	classes map[uint8]int   // offset of each "C xx" class line
 	err     error
+	found   map[nameKey]Names
 }
+
+// nameKey is what a lookup depends on; class is base and subclass.
+type nameKey struct{ vendor, device, class uint16 }
 
 // DefaultNames is the process-wide database, loaded lazily.
 var DefaultNames = &NameDB{}
 
 // pciIDsPaths are where Debian, Fedora and others install pci.ids.
 var pciIDsPaths = []string{"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids", "/usr/local/share/pci.ids"}
+
+// ensure loads the file unless it is; n.mu is held.
+func (n *NameDB) ensure() {
+	if !n.loaded {
+		n.load()
+		n.loaded = true
+	}
+}
 
 func (n *NameDB) load() {
 	paths := pciIDsPaths
@@ -93,20 +110,48 @@ func (n *NameDB) load() {
 type span struct{ start, end int }
 
 // Preload starts loading the database in the background, so the file is
-// read while a scan reads sysfs. Lookup and Err wait for it.
+// read while a scan reads sysfs, unless earlier scans found names already.
 func (n *NameDB) Preload() {
-	go n.once.Do(n.load)
+	go func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if len(n.found) == 0 {
+			n.ensure()
+		}
+	}()
 }
 
 // Err reports why names are unavailable, nil when they are.
 func (n *NameDB) Err() error {
-	n.once.Do(n.load)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.loaded && len(n.found) > 0 {
+		return nil
+	}
+	n.ensure()
 	return n.err
+}
+
+// Release unmaps the file; the names found so far are kept. The next
+// lookup of a device not seen before maps it again.
+func (n *NameDB) Release() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.data != nil {
+		syscall.Munmap(n.data)
+	}
+	n.data, n.vendors, n.classes, n.err, n.loaded = nil, nil, nil, nil, false
 }
 
 // Lookup returns the names of d; fields stay empty where pci.ids has none.
 func (n *NameDB) Lookup(d *Device) Names {
-	n.once.Do(n.load)
+	key := nameKey{d.Vendor, d.DeviceID, uint16(d.Class >> 8)}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if out, ok := n.found[key]; ok {
+		return out
+	}
+	n.ensure()
 	if n.err != nil {
 		return Names{}
 	}
@@ -121,6 +166,10 @@ func (n *NameDB) Lookup(d *Device) Names {
 			out.Class = sub
 		}
 	}
+	if n.found == nil {
+		n.found = map[nameKey]Names{}
+	}
+	n.found[key] = out
 	return out
 }
 

@@ -61,3 +61,28 @@ func TestDeviceSearchMatchesScan(t *testing.T) {
 	}
 	t.Logf("%d vendors, %d devices", len(db.vendors), devices)
 }
+
+// TestReleaseKeepsNames: after Release the names found stay, the file is
+// unmapped, and a device not seen before maps it again.
+func TestReleaseKeepsNames(t *testing.T) {
+	db := &NameDB{}
+	if err := db.Err(); err != nil {
+		t.Skip(err)
+	}
+	i350 := Device{Vendor: 0x8086, DeviceID: 0x1521, Class: 0x020000}
+	want := db.Lookup(&i350)
+	db.Release()
+	if db.data != nil || db.loaded {
+		t.Fatal("Release kept the file")
+	}
+	if got := db.Lookup(&i350); got != want || db.loaded {
+		t.Errorf("after Release: %+v (file mapped again: %v), want %+v without the file", got, db.loaded, want)
+	}
+	if err := db.Err(); err != nil || db.loaded {
+		t.Errorf("Err after Release: %v, mapped: %v", err, db.loaded)
+	}
+	pm981 := Device{Vendor: 0x144d, DeviceID: 0xa808, Class: 0x010802}
+	if got := db.Lookup(&pm981); got.Device != "NVMe SSD Controller SM981/PM981/PM983" || !db.loaded {
+		t.Errorf("new device after Release: %+v, mapped: %v", got, db.loaded)
+	}
+}
