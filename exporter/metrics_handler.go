@@ -33,6 +33,20 @@ type metricsHandler struct {
 	live   map[string]timedBytes
 }
 
+// gzipWriters are reused: a gzip.Writer carries 800 KB of compressor
+// tables, and the live part is compressed anew every second.
+var gzipWriters sync.Pool
+
+// gzipTo returns a pooled writer reset to write to buf; put it back after
+// Close.
+func gzipTo(buf *bytes.Buffer) *gzip.Writer {
+	if zw, ok := gzipWriters.Get().(*gzip.Writer); ok {
+		zw.Reset(buf)
+		return zw
+	}
+	return gzip.NewWriter(buf)
+}
+
 func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	format := expfmt.NegotiateIncludingOpenMetrics(r.Header)
 	if format.FormatType() == expfmt.TypeProtoDelim {
@@ -69,7 +83,7 @@ func (h *metricsHandler) livePart(format expfmt.Format, gz bool) []byte {
 	var buf bytes.Buffer
 	var zw *gzip.Writer
 	if gz {
-		zw = gzip.NewWriter(&buf)
+		zw = gzipTo(&buf)
 	}
 	enc := expfmt.NewEncoder(writerOr(zw, &buf), format)
 	if mfs, err := h.liveGatherer.Gather(); err == nil {
@@ -82,6 +96,7 @@ func (h *metricsHandler) livePart(format expfmt.Format, gz bool) []byte {
 	}
 	if zw != nil {
 		zw.Close()
+		gzipWriters.Put(zw)
 	}
 	if h.live == nil {
 		h.live = map[string]timedBytes{}
@@ -128,7 +143,7 @@ func (h *metricsHandler) graphPart(format expfmt.Format, gz bool) ([]byte, error
 	var buf bytes.Buffer
 	var zw *gzip.Writer
 	if gz {
-		zw = gzip.NewWriter(&buf)
+		zw = gzipTo(&buf)
 	}
 	enc := expfmt.NewEncoder(writerOr(zw, &buf), format) // not closed: the live part ends the document
 	for _, mf := range mfs {
@@ -138,6 +153,7 @@ func (h *metricsHandler) graphPart(format expfmt.Format, gz bool) ([]byte, error
 	}
 	if zw != nil {
 		zw.Close()
+		gzipWriters.Put(zw)
 	}
 	h.encoded[key] = buf.Bytes()
 	return h.encoded[key], nil
