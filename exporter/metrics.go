@@ -112,6 +112,12 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, l := range g.Links {
 		lv := []string{l.ID, l.Kind, l.From, l.To}
 		gauge(linkInfo, 1, lv...)
+		if l.Kind == topology.LinkNUMAInterconnect {
+			// The firmware's distance table: it cannot go down or train
+			// down, and up and degraded for every pair of a 64-node
+			// machine were 4,032 series that never change.
+			continue
+		}
 		gauge(linkUp, b2f(l.Health.State != topology.StateFailed && l.Health.State != topology.StateMissing), lv...)
 		gauge(linkDegraded, b2f(l.Health.State == topology.StateDegraded), lv...)
 		for attr, d := range map[string]*prometheus.Desc{topology.AttrSpeedGTs: linkSpeed, topology.AttrMaxSpeedGTs: linkMaxSpeed,
