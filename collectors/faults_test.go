@@ -35,6 +35,26 @@ func write(t *testing.T, path, content string) {
 	}
 }
 
+// eio replaces the file at path with one whose every read fails with EIO,
+// as a driver's show() does when the device stops answering: a link to
+// /proc/self/mem, which the kernel refuses to read at address 0 (tmpfs
+// offers no other way to make a read fail with EIO, and no FUSE here).
+func eio(t *testing.T, path string) {
+	t.Helper()
+	os.Remove(path)
+	if err := os.Symlink("/proc/self/mem", path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Read(make([]byte, 16)); err == nil || !strings.Contains(err.Error(), "input/output error") {
+		t.Skipf("reading /proc/self/mem gave %v, not EIO", err)
+	}
+}
+
 // faultScan scans a broken tree; the collectors must still succeed.
 func faultScan(t *testing.T, root string) *topology.Graph {
 	t.Helper()
@@ -71,6 +91,7 @@ func TestFaultPCIeAttributeFiles(t *testing.T) {
 			}
 		}, "larger than 4096 bytes"},
 		{"garbage AER file", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "aer_dev_correctable"), "RxErr lots\n") }, "aer line 1"},
+		{"I/O error (EIO) reading an attribute", func(t *testing.T, dir string) { eio(t, filepath.Join(dir, "device")) }, "input/output error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := fixture.Root(t, faultCapture)
@@ -156,9 +177,11 @@ func TestFaultNUMAFiles(t *testing.T) {
 	os.Remove(filepath.Join(node, "node3/cpulist"))
 	os.Remove(filepath.Join(node, "node3/cpumap"))
 	os.Remove(filepath.Join(node, "node0/cpulist")) // cpumap, the older form, remains
+	eio(t, filepath.Join(node, "node1/meminfo"))
 	g := faultScan(t, root)
-	if c, _ := g.Component("numa:1"); c.Health.State != topology.StateOK {
-		t.Errorf("numa:1 %v: a bad distance row says nothing of the node", c.Health)
+	if c, _ := g.Component("numa:1"); c.Health.State != topology.StateUnknown || !strings.Contains(strings.Join(c.Health.Reasons, " "), "input/output error") ||
+		c.Attrs["cpus"] == nil {
+		t.Errorf("numa:1 %v %v: want unknown for its meminfo's EIO, CPUs still read (a bad distance row says nothing of the node)", c.Health, c.Attrs)
 	}
 	if _, ok := g.Link("numa:0~numa:1"); !ok {
 		t.Error("numa:0~numa:1 lost: node0's row still names the distance")

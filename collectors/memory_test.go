@@ -408,3 +408,28 @@ func TestFaultSMBIOSTruncatedTables(t *testing.T) {
 		t.Error("the DIMM after the cut is there")
 	}
 }
+
+// TestFaultSMBIOSReadEIO: the firmware table read fails with EIO (a
+// firmware bug, a failing flash) beside node_exporter's EDAC tree: the
+// SMBIOS half reports the error, the memory controllers still answer,
+// and the smbios collector fails alone.
+func TestFaultSMBIOSReadEIO(t *testing.T) {
+	root := fixture.Root(t, "node_exporter/sys.tar.gz")
+	installTables(t, root, "smbios_table.bin", nil, -1)
+	eio(t, filepath.Join(root, "sys", "firmware", "dmi", "tables", "DMI"))
+	reg, _ := Default.Select([]string{"memory", "smbios", "pcie"})
+	g := reg.Scan(t.Context(), Env{Root: root}, nil)
+	st := status(g, "memory")
+	if !strings.Contains(strings.Join(st.Problems, "\n")+st.Error, "input/output error") {
+		t.Errorf("memory status %+v, want the EIO named", st)
+	}
+	if _, ok := g.Component("mc:0"); !ok {
+		t.Error("EDAC lost because the SMBIOS read failed")
+	}
+	if st := status(g, "smbios"); st.Success() || !strings.Contains(st.Error, "input/output error") {
+		t.Errorf("smbios status %+v, want an error naming the EIO", st)
+	}
+	if st := status(g, "pcie"); st.State != "ok" {
+		t.Errorf("pcie %+v: the other collectors must not suffer", st)
+	}
+}
