@@ -18,22 +18,12 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 go build -o "$work/hwgraph" ./cmd/hwgraph
 go build -o "$work/scrape" ./bench/scrape
+go build -o "$work/timeit" ./bench/timeit
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
-# measure CMD...: median wall time (ms) and the largest peak RSS (KiB) of RUNS runs.
-measure() {
-	local ms=() rss=0
-	for _ in $(seq "$RUNS"); do
-		local t0 t1 r
-		t0=$(date +%s%N)
-		/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1 || true
-		t1=$(date +%s%N)
-		ms+=($(( (t1 - t0) / 1000 )))
-		r=$(tail -1 "$work/rss"); [ "$r" -gt "$rss" ] && rss=$r
-	done
-	printf '%s\n' "${ms[@]}" | median | awk -v rss="$rss" '{printf "%.1f ms, %.1f MiB", $1/1000, rss/1024}'
-}
+# measure CMD...: median wall time and largest peak RSS of RUNS runs, timed
+# by bench/timeit, which starts the command itself (no shell, date or
+# time(1) in the measurement).
+measure() { "$work/timeit" "$RUNS" "$@"; }
 
 # scrape URL: median of RUNS*10 GET /metrics on one kept-alive
 # connection with gzip, as Prometheus scrapes.
@@ -43,8 +33,11 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 
 wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; return 1; }
 
-echo "| capture | hwgraph --format json | lstopo --whole-io --of xml | lspci -tv | hwgraph /metrics scrape (RSS) | node_exporter /metrics scrape (RSS) |"
-echo "|---|---|---|---|---|---|"
+# ratio A B: the first number of A over that of B, as "0.52×".
+ratio() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "n/a" }'; }
+
+echo "| capture | hwgraph --format json | lstopo --whole-io --of xml | hwgraph / lstopo | lspci -tv | hwgraph /metrics scrape (RSS) | node_exporter /metrics scrape (RSS) | node_exporter / hwgraph |"
+echo "|---|---|---|---|---|---|---|---|"
 for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 hwloc/256ia64-64n2s2c.tar.bz2 hwloc/40intel64-2g2n4c+pcilocality.tar.bz2 node_exporter/sys.tar.gz; do
 	[ -f "$FIXTURES/$c" ] || continue
 	dir="$work/$(basename "$c")"; mkdir -p "$dir"; tar xf "$FIXTURES/$c" -C "$dir"
@@ -69,5 +62,5 @@ for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 hwloc/256ia64-64n2s2c.tar
 	wait_http "http://127.0.0.1:$hp/metrics"
 	hs=$(scrape "http://127.0.0.1:$hp/metrics")
 	hrss="$(( $(ps -o rss= -p $hsp) / 1024 )) MiB"
-	echo "| ${c%%.tar*} ($fns PCI functions) | $hw | $lt | $lp | $hs ($hrss) | $ne$nrss |"
+	echo "| ${c%%.tar*} ($fns PCI functions) | $hw | $lt | $(ratio "$hw" "$lt") | $lp | $hs ($hrss) | $ne$nrss | $(ratio "$ne" "$hs") |"
 done
