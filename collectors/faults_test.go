@@ -55,6 +55,14 @@ func eio(t *testing.T, path string) {
 	}
 }
 
+// noUevent removes a function's uevent, as captures of old tools lack it.
+func noUevent(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(dir, "uevent")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // faultScan scans a broken tree; the collectors must still succeed.
 func faultScan(t *testing.T, root string) *topology.Graph {
 	t.Helper()
@@ -68,9 +76,17 @@ func TestFaultPCIeAttributeFiles(t *testing.T) {
 		breakF func(t *testing.T, dir string)
 		reason string
 	}{
-		{"missing vendor file", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "vendor")) }, "vendor: missing"},
-		{"empty class file", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "class"), "") }, "class: empty"},
-		{"garbage device file", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "device"), "\xff\xfegarbage") }, "parse"},
+		// The identity is read from uevent; without one (older capture
+		// tools), from the attribute files.
+		{"no uevent, missing vendor file", func(t *testing.T, dir string) { noUevent(t, dir); os.Remove(filepath.Join(dir, "vendor")) }, "vendor: missing"},
+		{"no uevent, empty class file", func(t *testing.T, dir string) { noUevent(t, dir); write(t, filepath.Join(dir, "class"), "") }, "class: empty"},
+		{"no uevent, garbage device file", func(t *testing.T, dir string) {
+			noUevent(t, dir)
+			write(t, filepath.Join(dir, "device"), "\xff\xfegarbage")
+		}, "parse"},
+		{"garbage uevent", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "uevent"), "PCI_CLASS=zz\nPCI_ID=8086\n\xff\xfe\n")
+		}, "uevent: bad lines"},
 		{"truncated link speed", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "current_link_speed"), "8 G") }, "link speed"},
 		{"garbage numa_node", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "numa_node"), "two") }, "numa_node"},
 		{"unreadable attribute (a directory in its place)", func(t *testing.T, dir string) {
@@ -91,7 +107,11 @@ func TestFaultPCIeAttributeFiles(t *testing.T) {
 			}
 		}, "larger than 4096 bytes"},
 		{"garbage AER file", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "aer_dev_correctable"), "RxErr lots\n") }, "aer line 1"},
-		{"I/O error (EIO) reading an attribute", func(t *testing.T, dir string) { eio(t, filepath.Join(dir, "device")) }, "input/output error"},
+		{"I/O error (EIO) reading uevent", func(t *testing.T, dir string) { eio(t, filepath.Join(dir, "uevent")) }, "input/output error"},
+		{"no uevent, I/O error (EIO) reading an attribute", func(t *testing.T, dir string) {
+			noUevent(t, dir)
+			eio(t, filepath.Join(dir, "device"))
+		}, "input/output error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := fixture.Root(t, faultCapture)

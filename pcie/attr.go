@@ -38,7 +38,7 @@ type attrReader struct {
 var deviceAttrs = func() map[string]uint {
 	m := map[string]uint{}
 	for i, name := range []string{
-		"class", "vendor", "device", "subsystem_vendor", "subsystem_device", "revision",
+		"uevent", "class", "vendor", "device", "subsystem_vendor", "subsystem_device", "revision",
 		"driver", "label", "numa_node", "local_cpulist", "local_cpus", "iommu_group", "physfn",
 		"current_link_speed", "max_link_speed", "current_link_width", "max_link_width",
 		"sriov_totalvfs", "sriov_numvfs", "aer_dev_correctable", "aer_dev_nonfatal", "aer_dev_fatal",

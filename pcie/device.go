@@ -187,36 +187,74 @@ func (d *Device) placeFromPath(target string) {
 }
 
 // requiredAttrs exist for every PCI function on every kernel; a tree
-// without them is damaged, not merely old.
+// without them (and without a uevent that says the same) is damaged, not
+// merely old.
 var requiredAttrs = []string{"class", "vendor", "device"}
 
 func (d *Device) readIdentity(r *attrReader) {
-	for _, name := range requiredAttrs {
-		if !r.has(name) {
-			r.problems = append(r.problems, fmt.Errorf("%s/%s: missing", r.dir, name))
+	u := d.readUevent(r)
+	if !u.hasClass || !u.hasID {
+		for _, name := range requiredAttrs {
+			if !r.has(name) {
+				r.problems = append(r.problems, fmt.Errorf("%s/%s: missing", r.dir, name))
+			}
 		}
 	}
-	if v, ok := r.hex("class", 32); ok {
+	if u.hasClass {
+		d.Class = u.class
+	} else if v, ok := r.hex("class", 32); ok {
 		d.Class = uint32(v)
 	}
-	if v, ok := r.hex("vendor", 16); ok {
-		d.Vendor = uint16(v)
+	if u.hasID {
+		d.Vendor, d.DeviceID = u.vendor, u.device
+	} else {
+		if v, ok := r.hex("vendor", 16); ok {
+			d.Vendor = uint16(v)
+		}
+		if v, ok := r.hex("device", 16); ok {
+			d.DeviceID = uint16(v)
+		}
 	}
-	if v, ok := r.hex("device", 16); ok {
-		d.DeviceID = uint16(v)
-	}
-	if v, ok := r.hex("subsystem_vendor", 16); ok {
-		d.SubsystemVendor = uint16(v)
-	}
-	if v, ok := r.hex("subsystem_device", 16); ok {
-		d.SubsystemDevice = uint16(v)
+	if u.hasSubsys {
+		d.SubsystemVendor, d.SubsystemDevice = u.subVendor, u.subDevice
+	} else {
+		if v, ok := r.hex("subsystem_vendor", 16); ok {
+			d.SubsystemVendor = uint16(v)
+		}
+		if v, ok := r.hex("subsystem_device", 16); ok {
+			d.SubsystemDevice = uint16(v)
+		}
 	}
 	if v, ok := r.hex("revision", 8); ok {
 		rev := uint8(v)
 		d.Revision = &rev
 	}
-	d.Driver = r.linkBase("driver")
+	if u.hasID {
+		d.Driver = u.driver // the kernel prints DRIVER= only when one is bound
+	} else {
+		d.Driver = r.linkBase("driver")
+	}
 	d.Label = r.str("label")
+}
+
+// readUevent reads the function's uevent; fields it lacks or garbles are
+// zero in the result and read from their own files.
+func (d *Device) readUevent(r *attrReader) uevent {
+	if !r.has("uevent") {
+		return uevent{}
+	}
+	text, err := r.read("uevent")
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			r.problems = append(r.problems, err)
+		}
+		return uevent{}
+	}
+	u, err := parseUevent(text)
+	if err != nil {
+		r.problems = append(r.problems, fmt.Errorf("%s/uevent: %w", r.dir, err))
+	}
+	return u
 }
 
 func (d *Device) readPlacement(r *attrReader) {

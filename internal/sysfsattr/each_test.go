@@ -48,3 +48,19 @@ func TestEachMatchesReadDir(t *testing.T) {
 		t.Error("a file listed as a folder: no error")
 	}
 }
+
+// TestFolderEachTwice: a second listing of one open folder rewinds.
+func TestFolderEachTwice(t *testing.T) {
+	root := fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")
+	f, err := sysfsattr.OpenFolder(filepath.Join(root, "sys/devices/system/node/node1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var first, second int
+	f.Each(func(string, fs.FileMode) { first++ })
+	f.Each(func(string, fs.FileMode) { second++ })
+	if first == 0 || second != first {
+		t.Errorf("listed %d, then %d entries", first, second)
+	}
+}

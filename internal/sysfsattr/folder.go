@@ -18,8 +18,9 @@ import (
 // and offers the descriptor to the network poller. For the 137 functions
 // of a real capture those two halved the PCI walk.
 type Folder struct {
-	Path string
-	fd   int
+	Path   string
+	fd     int
+	listed bool // Each has read the directory: the next must rewind
 }
 
 // OpenFolder opens the directory at path. The error wraps fs.ErrNotExist
@@ -62,9 +63,12 @@ func (f *Folder) Readlink(name string) (string, error) {
 // returns them, with its type: fs.ModeDir, fs.ModeSymlink, 0 for a regular
 // file, fs.ModeIrregular for the rest.
 func (f *Folder) Each(fn func(name string, typ fs.FileMode)) error {
-	if _, err := unix.Seek(f.fd, 0, 0); err != nil {
-		return &os.PathError{Op: "seek", Path: f.Path, Err: err}
+	if f.listed {
+		if _, err := unix.Seek(f.fd, 0, 0); err != nil {
+			return &os.PathError{Op: "seek", Path: f.Path, Err: err}
+		}
 	}
+	f.listed = true
 	bp := direntPool.Get().(*[]byte)
 	defer direntPool.Put(bp)
 	buf := *bp
