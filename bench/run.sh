@@ -19,6 +19,7 @@ trap cleanup EXIT
 go build -o "$work/hwgraph" ./cmd/hwgraph
 go build -o "$work/scrape" ./bench/scrape
 go build -o "$work/timeit" ./bench/timeit
+sync; sleep 2 # let the builds' writes settle before anything is timed
 
 # measure CMD...: median wall time and largest peak RSS of RUNS runs, timed
 # by bench/timeit, which starts the command itself (no shell, date or
