@@ -21,6 +21,8 @@ type Env struct {
 	// Root is the filesystem root to read: "/" for this machine, or a
 	// captured tree holding sys/ and proc/.
 	Root string
+
+	memo *scanMemo // what collectors of one scan share; set by Registry.Run
 }
 
 // Path joins elements below the root.

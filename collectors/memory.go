@@ -35,7 +35,7 @@ func (Memory) Name() string { return "memory" }
 // Collect implements Collector.
 func (Memory) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	f := &topology.Fragment{}
-	tabs, serr := dmi.Read(env.Path("sys"))
+	tabs, serr := env.smbiosTables()
 	mcs, eerr := edac.ReadControllers(env.Path("sys"))
 	absent := func(err error) bool { return err != nil && errors.Is(err, fs.ErrNotExist) }
 	if serr != nil && eerr != nil {

@@ -86,6 +86,9 @@ type Result struct {
 // a deadline. A panicking collector is recorded as failed.
 func (r *Registry) Run(ctx context.Context, env Env) []Result {
 	results := make([]Result, len(r.collectors))
+	if env.memo == nil {
+		env.memo = &scanMemo{}
+	}
 	var wg sync.WaitGroup
 	for i, c := range r.collectors {
 		wg.Add(1)

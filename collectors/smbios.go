@@ -25,7 +25,7 @@ func (SMBIOS) Name() string { return "smbios" }
 
 // Collect implements Collector.
 func (SMBIOS) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
-	tabs, err := dmi.Read(env.Path("sys"))
+	tabs, err := env.smbiosTables()
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrAbsent

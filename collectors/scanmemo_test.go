@@ -1,0 +1,25 @@
+package collectors
+
+import (
+	"testing"
+
+	"github.com/hwgraph/hwgraph/internal/fixture"
+)
+
+// TestSMBIOSTablesReadOncePerScan: within one scan the memory and smbios
+// collectors get the same decoded tables; a new scan reads them anew.
+func TestSMBIOSTablesReadOncePerScan(t *testing.T) {
+	root := fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")
+	scan1 := Env{Root: root, memo: &scanMemo{}}
+	a, err := scan1.smbiosTables()
+	if err != nil || len(a.Info.Tables) == 0 {
+		t.Fatalf("tables %v, %v", a, err)
+	}
+	if b, _ := scan1.smbiosTables(); b != a {
+		t.Error("the second collector of a scan read the tables again")
+	}
+	scan2 := Env{Root: root, memo: &scanMemo{}}
+	if c, _ := scan2.smbiosTables(); c == a || len(c.Info.Tables) != len(a.Info.Tables) {
+		t.Error("a new scan reused the last scan's tables")
+	}
+}
