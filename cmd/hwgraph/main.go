@@ -130,6 +130,9 @@ func addScanFlags(fs *flag.FlagSet) *scanConfig {
 // defaultStateDir is /var/lib/hwgraph for root, else the XDG state
 // folder.
 func defaultStateDir() string {
+	if d, ok := os.LookupEnv("HWGRAPH_STATE_DIR"); ok {
+		return d // a unit file's or a container's choice, and the tests'
+	}
 	if os.Geteuid() == 0 {
 		return "/var/lib/hwgraph"
 	}
