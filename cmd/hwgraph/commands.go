@@ -169,11 +169,22 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 			}
 		})
 	}
+	reg, err := sc.registry(sc.stateDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return 2
+	}
+	// One open store for the whole watch: its journal is not reopened,
+	// nor its lock retaken, every scan.
+	st, code := sc.openState(stderr)
+	if code != 0 {
+		return code
+	}
+	if st != nil {
+		defer st.Close()
+	}
 	for n := 1; ; n++ {
-		g, code := sc.scanAndRecord(stderr)
-		if g == nil {
-			return code
-		}
+		g := sc.scanWith(reg, st, stderr)
 		for _, e := range g.Events {
 			fmt.Fprintln(stdout, eventLine(e))
 		}

@@ -201,14 +201,36 @@ func (c *scanConfig) scanAndRecord(stderr io.Writer) (*topology.Graph, int) {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
 		return nil, 2
 	}
-	var st *history.Store
-	var last *topology.Graph
-	if c.stateDir != "" {
-		if st, err = history.Open(c.stateDir); err != nil {
-			fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
-			return nil, 1
-		}
+	st, code := c.openState(stderr)
+	if code != 0 {
+		return nil, code
+	}
+	if st != nil {
 		defer st.Close()
+	}
+	return c.scanWith(reg, st, stderr), 0
+}
+
+// openState opens the state folder, nil without one; a non-zero code on
+// failure, already reported.
+func (c *scanConfig) openState(stderr io.Writer) (*history.Store, int) {
+	if c.stateDir == "" {
+		return nil, 0
+	}
+	st, err := history.Open(c.stateDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
+		return nil, 1
+	}
+	return st, 0
+}
+
+// scanWith scans with reg and, when st is set, judges against and records
+// into it.
+func (c *scanConfig) scanWith(reg *collectors.Registry, st *history.Store, stderr io.Writer) *topology.Graph {
+	var last *topology.Graph
+	if st != nil {
+		var err error
 		if last, err = st.Last(); err != nil {
 			fmt.Fprintf(stderr, "hwgraph: %v; judging without the last scan\n", err)
 		}
@@ -221,7 +243,7 @@ func (c *scanConfig) scanAndRecord(stderr io.Writer) (*topology.Graph, int) {
 			fmt.Fprintf(stderr, "hwgraph: recording the scan: %v\n", err)
 		}
 	}
-	return g, 0
+	return g
 }
 
 // wireI2C gives the I²C collector its allow-list and periph's Linux
