@@ -27,7 +27,8 @@ func init() { Default.Register(&Kmsg{}) }
 // (root only), from where the last scan stopped, or a saved log (File).
 type Kmsg struct {
 	// File is a saved kernel log (dmesg or /dev/kmsg records) to read
-	// instead of /dev/kmsg; every matching line in it is reported.
+	// instead of /dev/kmsg; every matching line in it is reported once:
+	// later scans of the same process read only what was appended.
 	File string
 	// StateDir keeps the /dev/kmsg cursor across runs, so a record is
 	// reported once; "" keeps it in memory.
@@ -36,6 +37,11 @@ type Kmsg struct {
 	mu      sync.Mutex
 	lastSeq uint64
 	boot    string
+	// fileOff is how much of fileName the scans have read; fileIno tells
+	// a replaced (rotated) file, which is read from its start.
+	fileName string
+	fileOff  int64
+	fileIno  uint64
 }
 
 // Name implements Collector.
@@ -48,7 +54,7 @@ func (k *Kmsg) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 	bootTime := time.Now()
 	switch {
 	case k.File != "":
-		recs, err = readLogFile(k.File)
+		recs, err = k.readFile()
 	case env.root() == "/":
 		recs, err = k.readDevKmsg()
 		if up, uerr := uptime(); uerr == nil {
@@ -105,24 +111,58 @@ func kmsgComponent(m kmsg.Match) string {
 	return topology.HostID
 }
 
-func readLogFile(path string) ([]kmsg.Record, error) {
-	f, err := os.Open(path)
+// readFile reads File from where this process's last scan stopped, so
+// that `watch` and `serve` report a line once, not once a scan. A file
+// that was replaced or truncated is read from its start. At most 64 MiB
+// are read a scan; the rest waits for the next.
+func (k *Kmsg) readFile() ([]kmsg.Record, error) {
+	f, err := os.Open(k.File)
 	if err != nil {
 		return nil, fmt.Errorf("kernel log: %w", err)
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("kernel log: %w", err)
+	}
+	var ino uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	off := k.fileOff
+	if k.File != k.fileName || ino != k.fileIno || fi.Size() < off {
+		off = 0
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("kernel log %s: %w", k.File, err)
+	}
+	recs, n, err := readLogRecords(io.LimitReader(f, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("kernel log %s: %w", k.File, err)
+	}
+	k.fileName, k.fileOff, k.fileIno = k.File, off+n, ino
+	return recs, nil
+}
+
+// readLogRecords parses the lines of r and says how many bytes they took.
+func readLogRecords(r io.Reader) ([]kmsg.Record, int64, error) {
 	var out []kmsg.Record
-	sc := bufio.NewScanner(io.LimitReader(f, 64<<20))
+	var n int64
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		adv, tok, err := bufio.ScanLines(data, atEOF)
+		n += int64(adv)
+		return adv, tok, err
+	})
 	for sc.Scan() {
 		if line := sc.Text(); line != "" && line[0] != ' ' { // /dev/kmsg dictionary lines start with a space
 			out = append(out, kmsg.ParseRecord(line))
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("kernel log %s: %w", path, err)
-	}
-	return out, nil
+	return out, n, sc.Err()
 }
 
 // readDevKmsg reads the records the kernel still holds that the last scan
