@@ -68,4 +68,9 @@ for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 hwloc/256ia64-64n2s2c.tar
 	hs=$(scrape "http://127.0.0.1:$hp/metrics")
 	hrss="$(( $(ps -o rss= -p $hsp) / 1024 )) MiB"
 	echo "| ${c%%.tar*} ($fns PCI functions) | $hw | $lt | $(ratio "$hw" "$lt") | $lp | $hs ($hrss) | $ne$nrss | $(ratio "$ne" "$hs") |"
+	# Stop this capture's servers: idle or not, they must not share the
+	# CPUs with the next capture's timings.
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	pids=()
 done
