@@ -64,3 +64,18 @@ func TestNaturalLess(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadControllers writes fuzzed bytes into one file of node_exporter's
+// EDAC tree (counts, noinfo counts, DIMM labels) and reads the tree: the
+// damage costs that value, never the controller or its rows.
+func FuzzReadControllers(f *testing.F) {
+	sysfs := filepath.Join(fixture.Root(f, "node_exporter/sys.tar.gz"), "sys")
+	files, _ := filepath.Glob(filepath.Join(sysfs, "devices/system/edac/mc/mc0/*_count"))
+	rows, _ := filepath.Glob(filepath.Join(sysfs, "devices/system/edac/mc/mc0/csrow*/*"))
+	fixture.FuzzFiles(f, append(files, rows...), func(t *testing.T, damaged string) {
+		mcs, err := ReadControllers(sysfs)
+		if err != nil || len(mcs) != 1 || len(mcs[0].DIMMs) == 0 {
+			t.Fatalf("a damaged %s: %d controllers, %v", damaged, len(mcs), err)
+		}
+	})
+}

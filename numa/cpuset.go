@@ -34,6 +34,11 @@ func ParseCPUList(s string) (CPUSet, error) {
 				return nil, fmt.Errorf("cpu list %q: bad range %q", trunc(s), part)
 			}
 		}
+		// The kernel lists each CPU once; a garbage list that repeats a
+		// big range would otherwise cost gigabytes (found by fuzzing).
+		if len(out)+b-a+1 > maxCPU {
+			return nil, fmt.Errorf("cpu list %q: more than %d CPUs", trunc(s), maxCPU)
+		}
 		for c := a; c <= b; c++ {
 			out = append(out, c)
 		}

@@ -16,6 +16,8 @@ func TestParseCPUList(t *testing.T) {
 		{in: "7-3", err: true},
 		{in: "a", err: true},
 		{in: "0-99999999", err: true},
+		{in: "0-65535,0-65535", err: true}, // repeated ranges: a memory bomb (found by FuzzReadNodes)
+		{in: "0-65535", want: "0-65535", n: 65536},
 	} {
 		got, err := ParseCPUList(tc.in)
 		if (err != nil) != tc.err {

@@ -2,6 +2,7 @@ package numa
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/hwgraph/hwgraph/internal/fixture"
@@ -40,4 +41,26 @@ func TestReadNodesNumericOrder(t *testing.T) {
 	if nodes[1].Distances[0] != 40 || nodes[1].Distances[8] != 10 || nodes[1].Distances[250] != 80 {
 		t.Errorf("node8 distances %v", nodes[1].Distances)
 	}
+}
+
+// FuzzReadNodes writes fuzzed bytes into one file of a node of 40intel64
+// (cpulist, cpumap, meminfo, distance) and reads the nodes: the damage
+// costs that node's value, never another node or the node list.
+func FuzzReadNodes(f *testing.F) {
+	sysfs := filepath.Join(fixture.Root(f, "hwloc/40intel64-2g2n4c+pcilocality.tar.bz2"), "sys")
+	var files []string
+	for _, name := range []string{"cpulist", "cpumap", "meminfo", "distance"} {
+		files = append(files, filepath.Join(sysfs, "devices/system/node/node1", name))
+	}
+	fixture.FuzzFiles(f, files, func(t *testing.T, damaged string) {
+		nodes, err := ReadNodes(sysfs)
+		if err != nil || len(nodes) != 4 {
+			t.Fatalf("a damaged %s: %d nodes, %v", damaged, len(nodes), err)
+		}
+		for _, n := range nodes {
+			if n.ID != 1 && (len(n.Problems) > 0 || n.MemoryBytes == nil) {
+				t.Fatalf("a damaged %s hurt node%d: %v", damaged, n.ID, n.Problems)
+			}
+		}
+	})
 }
