@@ -16,7 +16,9 @@ const MaxWorkers = 8
 
 // For calls fn(i) for every i in [0, n) from up to min(GOMAXPROCS,
 // MaxWorkers) goroutines and returns when all calls have. fn must only
-// write to what index i owns.
+// write to what index i owns. A panic in fn is raised again in the
+// caller's goroutine, after the other calls finished, so the collector
+// that called For fails alone instead of the process.
 func For(n int, fn func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), MaxWorkers, n)
 	if workers <= 1 {
@@ -27,14 +29,23 @@ func For(n int, fn func(i int)) {
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var panicked atomic.Pointer[any]
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					panicked.CompareAndSwap(nil, &r)
+				}
+			}()
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 				fn(i)
 			}
 		}()
 	}
 	wg.Wait()
+	if r := panicked.Load(); r != nil {
+		panic(*r)
+	}
 }

@@ -28,3 +28,27 @@ func TestForCallsEachIndexOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestForRaisesPanicInCaller: a panicking call must reach the caller's
+// goroutine, where the collector registry recovers it, not kill the
+// process from a worker.
+func TestForRaisesPanicInCaller(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	var calls atomic.Int32
+	defer func() {
+		r := recover()
+		if r != "index 7 is garbage" {
+			t.Errorf("recovered %v", r)
+		}
+		if c := calls.Load(); c != 100 {
+			t.Errorf("%d calls: the others must still run", c)
+		}
+	}()
+	For(100, func(i int) {
+		calls.Add(1)
+		if i == 7 {
+			panic("index 7 is garbage")
+		}
+	})
+	t.Error("For returned")
+}

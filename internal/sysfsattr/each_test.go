@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hwgraph/hwgraph/internal/fixture"
@@ -62,5 +63,37 @@ func TestFolderEachTwice(t *testing.T) {
 	f.Each(func(string, fs.FileMode) { second++ })
 	if first == 0 || second != first {
 		t.Errorf("listed %d, then %d entries", first, second)
+	}
+}
+
+// TestFolderReadlink reads the links of a real function and a link
+// longer than the first buffer (fault: no kernel makes one).
+func TestFolderReadlink(t *testing.T) {
+	root := fixture.Root(t, "node_exporter/sys.tar.gz")
+	dev := filepath.Join(root, "sys/bus/pci/devices/0000:01:00.0")
+	want, err := os.Readlink(filepath.Join(dev, "driver"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, err := filepath.EvalSymlinks(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("../x/", 200) + "target"
+	if err := os.Symlink(long, filepath.Join(real, "long_link")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := sysfsattr.OpenFolder(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for name, want := range map[string]string{"driver": want, "long_link": long} {
+		if got, err := f.Readlink(name); got != want || err != nil {
+			t.Errorf("Readlink(%s) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := f.Readlink("absent"); !os.IsNotExist(err) {
+		t.Errorf("absent link: %v", err)
 	}
 }

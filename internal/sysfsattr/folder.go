@@ -51,12 +51,16 @@ func (f *Folder) ReadBuf(buf []byte, name string) (string, error) {
 
 // Readlink returns the target of the symbolic link name.
 func (f *Folder) Readlink(name string) (string, error) {
-	var buf [512]byte
-	n, err := unix.Readlinkat(f.fd, name, buf[:])
-	if err != nil {
-		return "", &os.PathError{Op: "readlink", Path: f.Path + "/" + name, Err: err}
+	for size := 256; ; size *= 2 {
+		buf := make([]byte, size)
+		n, err := unix.Readlinkat(f.fd, name, buf)
+		if err != nil {
+			return "", &os.PathError{Op: "readlink", Path: f.Path + "/" + name, Err: err}
+		}
+		if n < size || size >= unix.PathMax {
+			return string(buf[:n]), nil // a full buffer may be a cut target
+		}
 	}
-	return string(buf[:n]), nil
 }
 
 // Each calls fn for every entry but "." and "..", in the order the kernel
