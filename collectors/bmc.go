@@ -129,6 +129,17 @@ func (b *BMC) Collect(ctx context.Context, env Env) (*topology.Fragment, error) 
 	for _, s := range info.Sensors {
 		addSensor(f, s)
 	}
+	if p := info.Power; p != nil {
+		// The system's draw, as a sensor of the host (exported as
+		// hwgraph_sensor_value), with DCMI's statistics beside it.
+		host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
+		host.SetAttr(powerSensor, p.Current)
+		host.SetAttr(powerSensor+":unit", "Watts")
+		host.SetAttr(powerSensor+":minimum", p.Minimum)
+		host.SetAttr(powerSensor+":maximum", p.Maximum)
+		host.SetAttr(powerSensor+":average", p.Average)
+		host.SetAttr(powerSensor+":period_seconds", p.Period.Seconds())
+	}
 	if ch := info.Chassis; ch != nil {
 		host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
 		host.SetAttr("chassis_power", map[bool]string{true: "on", false: "off"}[ch.PowerOn])
@@ -143,6 +154,9 @@ func (b *BMC) Collect(ctx context.Context, env Env) (*topology.Fragment, error) 
 	f.Events = append(f.Events, b.newSEL(info.SEL)...)
 	return f, nil
 }
+
+// powerSensor is the attribute of the DCMI power reading on the host.
+const powerSensor = "sensor:System Power (DCMI)"
 
 func (b *BMC) where() string {
 	if b.Host == "" {

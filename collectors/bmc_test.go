@@ -15,8 +15,10 @@ import (
 	"github.com/bougou/go-ipmi/pkg/bmc"
 	"github.com/bougou/go-ipmi/pkg/clock"
 	"github.com/bougou/go-ipmi/pkg/hal/mock"
+	"github.com/bougou/go-ipmi/pkg/handlers"
 	"github.com/bougou/go-ipmi/pkg/server"
 	"github.com/bougou/go-ipmi/pkg/transport/udp"
+	"github.com/bougou/go-ipmi/pkg/types"
 
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/topology"
@@ -25,7 +27,7 @@ import (
 const simPassword = "hwgraph-test"
 
 // startGoIPMIServer runs go-ipmi's reference BMC on a loopback port.
-func startGoIPMIServer(t *testing.T) string {
+func startGoIPMIServer(t *testing.T, opts ...server.ServerOption) string {
 	t.Helper()
 	info := bmc.DeviceInfo{DeviceID: 32, DeviceRevision: 1, FirmwareMajor: 2, FirmwareMinor: 0x47,
 		IPMIVersion: 0x02, ManufacturerID: 674, ProductID: 0x0100}
@@ -43,7 +45,7 @@ func startGoIPMIServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.NewServer(b, conn)
+	srv := server.NewServer(b, conn, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	go srv.Serve(ctx)
 	t.Cleanup(func() { cancel(); srv.Close() })
@@ -239,7 +241,8 @@ func TestBMCSELEvents(t *testing.T) {
 func TestBMCAgainstGoIPMIServer(t *testing.T) {
 	addr := startGoIPMIServer(t)
 	g := bmcScan(t, &BMC{Host: addr, User: "admin", Password: simPassword})
-	if st := status(g, "bmc"); st.State != "ok" {
+	// Its SDR repository is empty: no sensors, and no problem either.
+	if st := status(g, "bmc"); st.State != "ok" || len(st.Problems) > 0 {
 		t.Fatalf("bmc collector %+v", st)
 	}
 	b, _ := g.Component(topology.BMCID)
@@ -247,13 +250,53 @@ func TestBMCAgainstGoIPMIServer(t *testing.T) {
 		b.Attrs["ipmi_version"] != "2.0" {
 		t.Errorf("bmc %+v", b)
 	}
-	// Its chassis is powered off (the mock HAL's default).
-	if g.Host.Attrs["chassis_power"] != "off" {
+	// Its chassis is powered off (the mock HAL's default); it has no DCMI.
+	if g.Host.Attrs["chassis_power"] != "off" || g.Host.Attrs[powerSensor] != nil {
 		t.Errorf("host attrs %v", g.Host.Attrs)
 	}
 	sim := &ipmiSim{addr: addr}
 	if mc, err := sim.ipmitool(t, "mc", "info"); err == nil && ipmitoolField(mc, "Firmware Revision") != b.Firmware {
 		t.Errorf("ipmitool says firmware %q", ipmitoolField(mc, "Firmware Revision"))
+	}
+}
+
+// TestBMCDCMIPowerReading: go-ipmi's reference BMC, which has no DCMI
+// commands, given a Get DCMI Power Reading handler that answers as DCMI
+// 1.5 section 6.6.1 lays out (245 W now, 180/310/240 W min/max/average
+// over 1 s, measurement active): the host carries the reading, and
+// ipmitool's `dcmi power reading` says the same of the same BMC. The BMCs
+// without DCMI (the other tests) carry none and report no problem.
+func TestBMCDCMIPowerReading(t *testing.T) {
+	reg := handlers.NewRegistry()
+	handlers.RegisterAllHandlers(reg)
+	reg.Register(types.CommandGetDCMIPowerReading, handlers.HandlerFunc(func(context.Context, *handlers.HandlerContext, []byte) ([]byte, types.CompletionCode, error) {
+		return []byte{types.GroupExtensionDCMI,
+			245, 0, 180, 0, 0x36, 0x01, 240, 0, // current, minimum, maximum (310), average, little-endian
+			0x00, 0x5e, 0xd0, 0xb2, // timestamp
+			0xe8, 0x03, 0x00, 0x00, // reporting period: 1,000 ms
+			0x40, // power measurement active
+		}, types.CodeOK, nil
+	}))
+	addr := startGoIPMIServer(t, server.WithHandlerRegistry(reg))
+	g := bmcScan(t, &BMC{Host: addr, User: "admin", Password: simPassword})
+	if st := status(g, "bmc"); st.State != "ok" || len(st.Problems) > 0 {
+		t.Fatalf("bmc collector %+v", st)
+	}
+	a := g.Host.Attrs
+	if a[powerSensor] != 245.0 || a[powerSensor+":unit"] != "Watts" || a[powerSensor+":minimum"] != 180.0 ||
+		a[powerSensor+":maximum"] != 310.0 || a[powerSensor+":average"] != 240.0 || a[powerSensor+":period_seconds"] != 1.0 {
+		t.Errorf("host attrs %v", a)
+	}
+	sim := &ipmiSim{addr: addr}
+	out, err := sim.ipmitool(t, "dcmi", "power", "reading")
+	if err != nil {
+		t.Fatalf("ipmitool dcmi power reading: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Instantaneous power reading: 245 Watts", "Minimum during sampling period: 180 Watts",
+		"Maximum during sampling period: 310 Watts", "Average power reading over sample period: 240 Watts"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("ipmitool lacks %q:\n%s", want, out)
+		}
 	}
 }
 

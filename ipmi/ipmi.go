@@ -59,10 +59,18 @@ type SELEntry struct {
 	Text      string
 }
 
+// Power is DCMI's system power reading, in watts: the instantaneous one
+// and the minimum, maximum and average over Period.
+type Power struct {
+	Current, Minimum, Maximum, Average float64
+	Period                             time.Duration
+}
+
 // Info is one read of the BMC.
 type Info struct {
 	Device   Device
 	Sensors  []Sensor
+	Power    *Power // nil when the BMC has no DCMI power reading
 	Chassis  *Chassis
 	SEL      []SELEntry
 	Problems []error
@@ -89,10 +97,14 @@ func Read(ctx context.Context, c *client.Client, opts Options) (*Info, error) {
 		return info, lost(err)
 	}
 	sensors, err := c.GetSensors(ctx)
-	if err != nil {
-		if !unsupported(err) {
-			return info, lost(err)
-		}
+	switch {
+	case err == nil:
+	case !unsupported(err):
+		return info, lost(err)
+	case notPresent(err):
+		// An empty SDR repository answers "requested data not present"
+		// for its first record: a BMC without sensors, not a fault.
+	default:
 		info.Problems = append(info.Problems, fmt.Errorf("ipmi sensors: %w", err))
 	}
 	for _, s := range sensors {
@@ -104,6 +116,18 @@ func Read(ctx context.Context, c *client.Client, opts Options) (*Info, error) {
 	}
 	for _, e := range sel {
 		info.SEL = append(info.SEL, selEntry(e))
+	}
+	// DCMI's power reading is the whole system's draw, which most server
+	// BMCs have and few expose as an SDR sensor. A BMC without DCMI
+	// answers with a completion code, and has no reading.
+	if pr, err := c.GetDCMIPowerReading(ctx); err == nil {
+		if pr.PowerMeasurementActive {
+			info.Power = &Power{Current: float64(pr.CurrentPower), Minimum: float64(pr.MinimumPower),
+				Maximum: float64(pr.MaximumPower), Average: float64(pr.AveragePower),
+				Period: time.Duration(pr.ReportingPeriod) * time.Millisecond}
+		}
+	} else if !unsupported(err) {
+		return info, lost(err)
 	}
 	// Chassis status comes last: a BMC that mishandles it (OpenIPMI's
 	// ipmi_sim 1.0.13 dies on it) must not cost the sensors and SEL.
@@ -177,6 +201,13 @@ func selEntry(e *types.SEL) SELEntry {
 func unsupported(err error) bool {
 	_, ok := types.IsResponseError(err)
 	return ok
+}
+
+// notPresent reports the completion code "requested sensor, data or
+// record not present" (0xCB).
+func notPresent(err error) bool {
+	re, ok := types.IsResponseError(err)
+	return ok && re.CompletionCode() == types.CodeRequestedDataNotPresent
 }
 
 func nan() float64 { return math.NaN() }
