@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,9 +56,23 @@ var pciIDsPaths = []string{"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids
 // ensure loads the file unless it is; n.mu is held.
 func (n *NameDB) ensure() {
 	if !n.loaded {
-		n.load()
+		n.guard(n.load)
 		n.loaded = true
 	}
+}
+
+// guard runs fn, which reads the mapping, so that a fault on it is an
+// error and not the end of the process: a pci.ids truncated in place
+// while mapped (dpkg renames, but a hand edit or a full disk need not)
+// makes its pages beyond the new end raise SIGBUS.
+func (n *NameDB) guard(fn func()) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			n.err = fmt.Errorf("read pci.ids: %v (was it truncated while in use?)", r)
+		}
+	}()
+	fn()
 }
 
 func (n *NameDB) load() {
@@ -156,15 +171,20 @@ func (n *NameDB) Lookup(d *Device) Names {
 		return Names{}
 	}
 	var out Names
-	if v, ok := n.vendors[d.Vendor]; ok {
-		out.Vendor = n.name(v.start, 4)
-		out.Device = n.device(v, fmt.Sprintf("%04x", d.DeviceID))
-	}
-	if off, ok := n.classes[uint8(d.Class>>16)]; ok {
-		out.Class = n.name(off, 4)
-		if sub := n.child(off, fmt.Sprintf("%02x", (d.Class>>8)&0xff)); sub != "" {
-			out.Class = sub
+	n.guard(func() {
+		if v, ok := n.vendors[d.Vendor]; ok {
+			out.Vendor = n.name(v.start, 4)
+			out.Device = n.device(v, fmt.Sprintf("%04x", d.DeviceID))
 		}
+		if off, ok := n.classes[uint8(d.Class>>16)]; ok {
+			out.Class = n.name(off, 4)
+			if sub := n.child(off, fmt.Sprintf("%02x", (d.Class>>8)&0xff)); sub != "" {
+				out.Class = sub
+			}
+		}
+	})
+	if n.err != nil {
+		return Names{}
 	}
 	if n.found == nil {
 		n.found = map[nameKey]Names{}

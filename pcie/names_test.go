@@ -1,6 +1,7 @@
 package pcie
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,5 +85,30 @@ func TestReleaseKeepsNames(t *testing.T) {
 	pm981 := Device{Vendor: 0x144d, DeviceID: 0xa808, Class: 0x010802}
 	if got := db.Lookup(&pm981); got.Device != "NVMe SSD Controller SM981/PM981/PM983" || !db.loaded {
 		t.Errorf("new device after Release: %+v, mapped: %v", got, db.loaded)
+	}
+}
+
+// TestFaultNamesFileTruncatedWhileMapped: pci.ids cut to nothing in place
+// while mapped (its pages then raise SIGBUS): names become unavailable
+// with an error, and the process lives.
+func TestFaultNamesFileTruncatedWhileMapped(t *testing.T) {
+	src := &NameDB{}
+	if err := src.Err(); err != nil {
+		t.Skip(err)
+	}
+	path := filepath.Join(t.TempDir(), "pci.ids")
+	if err := os.WriteFile(path, src.data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := &NameDB{Path: path}
+	if err := db.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	got := db.Lookup(&Device{Vendor: 0x8086, DeviceID: 0x1521, Class: 0x020000})
+	if got != (Names{}) || db.Err() == nil || !strings.Contains(db.Err().Error(), "truncated") {
+		t.Errorf("Lookup on a truncated mapping: %+v, err %v", got, db.Err())
 	}
 }
