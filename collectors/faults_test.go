@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,6 +108,13 @@ func TestFaultPCIeAttributeFiles(t *testing.T) {
 			}
 		}, "larger than 4096 bytes"},
 		{"garbage AER file", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "aer_dev_correctable"), "RxErr lots\n") }, "aer line 1"},
+		{"a FIFO in place of an attribute (an open that would block forever)", func(t *testing.T, dir string) {
+			noUevent(t, dir)
+			os.Remove(filepath.Join(dir, "class"))
+			if err := syscall.Mkfifo(filepath.Join(dir, "class"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "class: empty"},
 		{"I/O error (EIO) reading uevent", func(t *testing.T, dir string) { eio(t, filepath.Join(dir, "uevent")) }, "input/output error"},
 		{"no uevent, I/O error (EIO) reading an attribute", func(t *testing.T, dir string) {
 			noUevent(t, dir)
@@ -198,6 +206,10 @@ func TestFaultNUMAFiles(t *testing.T) {
 	os.Remove(filepath.Join(node, "node3/cpumap"))
 	os.Remove(filepath.Join(node, "node0/cpulist")) // cpumap, the older form, remains
 	eio(t, filepath.Join(node, "node1/meminfo"))
+	os.Remove(filepath.Join(node, "node3/meminfo")) // a FIFO: an open that would block forever
+	if err := syscall.Mkfifo(filepath.Join(node, "node3/meminfo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	g := faultScan(t, root)
 	if c, _ := g.Component("numa:1"); c.Health.State != topology.StateUnknown || !strings.Contains(strings.Join(c.Health.Reasons, " "), "input/output error") ||
 		c.Attrs["cpus"] == nil {

@@ -1,10 +1,8 @@
 package numa
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -102,14 +100,12 @@ func (n *Node) readDistances(dir string, order []int) {
 
 // readMemTotal reads "Node N MemTotal: X kB" from a node's meminfo.
 func readMemTotal(path string) (uint64, error) {
-	f, err := os.Open(path)
+	text, err := sysfsattr.Read(path)
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(io.LimitReader(f, 64<<10))
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
+	for _, line := range strings.Split(text, "\n") {
+		fields := strings.Fields(line)
 		if len(fields) >= 4 && fields[2] == "MemTotal:" {
 			kb, err := strconv.ParseUint(fields[3], 10, 64)
 			if err != nil || kb > 1<<52 {
@@ -117,9 +113,6 @@ func readMemTotal(path string) (uint64, error) {
 			}
 			return kb * 1024, nil
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
 	}
 	return 0, errors.New("no MemTotal line")
 }

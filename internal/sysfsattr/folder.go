@@ -41,7 +41,7 @@ func (f *Folder) Close() error { return unix.Close(f.fd) }
 // ReadBuf reads the attribute name into buf, as the package's ReadBuf.
 func (f *Folder) ReadBuf(buf []byte, name string) (string, error) {
 	fd, err := retry(func() (int, error) {
-		return unix.Openat(f.fd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		return unix.Openat(f.fd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	})
 	if err != nil {
 		return "", &os.PathError{Op: "open", Path: f.Path + "/" + name, Err: err}

@@ -49,7 +49,9 @@ var errTooBig = errors.New("attribute larger than the buffer")
 // attributes cost more than the reads.
 func ReadBuf(buf []byte, path string) (string, error) {
 	fd, err := retry(func() (int, error) {
-		return syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		// O_NONBLOCK: sysfs ignores it, and a FIFO in a captured tree
+		// then reads as empty instead of blocking the open forever.
+		return syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
 	})
 	if err != nil {
 		return "", &os.PathError{Op: "open", Path: path, Err: err}
