@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -295,6 +296,49 @@ func TestFaultHungAndPanickingCollectors(t *testing.T) {
 	}
 	if _, ok := g.Component("numa:3"); !ok {
 		t.Error("the healthy collector's components are missing")
+	}
+}
+
+// TestFaultHungCollectorNotCalledAgain: a collector blocked past its
+// deadline (as in a driver that never returns) is not called again by the
+// next scans while it is blocked, so blocked goroutines do not pile up
+// scan after scan; once it returns, it is called as usual.
+func TestFaultHungCollectorNotCalledAgain(t *testing.T) {
+	root := fixture.Root(t, faultCapture)
+	h := hung{release: make(chan struct{})}
+	released := false
+	defer func() {
+		if !released {
+			close(h.release)
+		}
+	}()
+	reg := &Registry{}
+	reg.Register(h)
+	reg.Register(NUMA{})
+	scanOnce := func() *topology.Graph {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		return reg.Scan(ctx, Env{Root: root}, nil)
+	}
+	scanOnce()
+	before := runtime.NumGoroutine()
+	for range 5 {
+		g := scanOnce()
+		if st := status(g, "hung"); st.State != "timeout" || !strings.Contains(st.Error, "not called again") {
+			t.Fatalf("hung: %+v, want a timeout naming the earlier call", st)
+		}
+		if st := status(g, "numa"); st.State != "ok" {
+			t.Fatalf("numa: %+v", st)
+		}
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("goroutines %d after five more scans, %d before: blocked calls pile up", after, before)
+	}
+	close(h.release)
+	released = true
+	time.Sleep(50 * time.Millisecond) // the blocked call returns
+	if st := status(scanOnce(), "hung"); st.State != "ok" {
+		t.Errorf("after it returned: %+v, want it called again", st)
 	}
 }
 

@@ -20,6 +20,20 @@ type Registry struct {
 	collectors []Collector
 	// Rules are the health thresholds Scan judges with.
 	Rules topology.Rules
+
+	// stuck holds, by collector name, the call that outlived its scan's
+	// deadline and has not returned since: a read blocked in the kernel
+	// (a driver's show() waiting on a hung device) cannot be interrupted,
+	// and calling again every scan would pile up one blocked goroutine
+	// per scan.
+	mu    sync.Mutex
+	stuck map[string]*call
+}
+
+// call is one run of a collector; done is closed when Collect returns.
+type call struct {
+	since time.Time
+	done  chan struct{}
 }
 
 // Default holds every collector; each registers itself in an init function.
@@ -91,24 +105,65 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 	}
 	var wg sync.WaitGroup
 	for i, c := range r.collectors {
+		if since, stuck := r.stillRunning(c.Name()); stuck {
+			results[i] = Result{Status: topology.CollectorStatus{Name: c.Name(), State: "timeout",
+				Error: fmt.Sprintf("its call of %s has not returned (blocked in the kernel or a driver); not called again until it does",
+					since.UTC().Format(time.RFC3339))}}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = runOne(ctx, c, env)
+			var cl *call
+			results[i], cl = runOne(ctx, c, env)
+			if cl != nil {
+				r.mu.Lock()
+				if r.stuck == nil {
+					r.stuck = map[string]*call{}
+				}
+				r.stuck[c.Name()] = cl
+				r.mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
 	return results
 }
 
-func runOne(ctx context.Context, c Collector, env Env) Result {
+// stillRunning reports whether the collector's call from an earlier scan
+// has not returned, and since when.
+func (r *Registry) stillRunning(name string) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cl, ok := r.stuck[name]
+	if !ok {
+		return time.Time{}, false
+	}
+	select {
+	case <-cl.done:
+		delete(r.stuck, name)
+		return time.Time{}, false
+	default:
+		return cl.since, true
+	}
+}
+
+// stuckGrace is how long after the deadline a collector may take to
+// return before it counts as blocked.
+const stuckGrace = 20 * time.Millisecond
+
+// runOne runs c under ctx. When the deadline passes first it returns the
+// call, still running, for the registry to keep track of.
+func runOne(ctx context.Context, c Collector, env Env) (Result, *call) {
 	type outcome struct {
 		frag *topology.Fragment
 		err  error
 	}
 	start := time.Now()
 	done := make(chan outcome, 1)
+	cl := &call{since: start, done: make(chan struct{})}
 	go func() {
+		defer close(cl.done)
 		defer func() {
 			if p := recover(); p != nil {
 				done <- outcome{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
@@ -125,7 +180,14 @@ func runOne(ctx context.Context, c Collector, env Env) Result {
 		st.State = "timeout"
 		st.Error = fmt.Sprintf("no answer within the deadline: %v", ctx.Err())
 		st.DurationSeconds = time.Since(start).Seconds()
-		return Result{Status: st}
+		// A collector that watches ctx returns right after it; only one
+		// that does not is blocked.
+		select {
+		case <-cl.done:
+			return Result{Status: st}, nil
+		case <-time.After(stuckGrace):
+			return Result{Status: st}, cl
+		}
 	}
 	st.DurationSeconds = time.Since(start).Seconds()
 	switch {
@@ -141,7 +203,7 @@ func runOne(ctx context.Context, c Collector, env Env) Result {
 	if o.frag != nil {
 		st.Problems = o.frag.Problems
 	}
-	return Result{Status: st, Fragment: o.frag}
+	return Result{Status: st, Fragment: o.frag}, nil
 }
 
 // Scan runs the collectors and builds the graph, judging link health against
