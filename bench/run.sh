@@ -41,7 +41,12 @@ wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sle
 # ratio A B: the first number of A over that of B, as "0.52×".
 ratio() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "n/a" }'; }
 
-echo "| capture | hwgraph --format json | lstopo --whole-io --of xml | hwgraph / lstopo | lspci -tv | hwgraph /metrics scrape (RSS) | node_exporter /metrics scrape (RSS) | node_exporter / hwgraph |"
+# mem PID: "RSS, private" in MiB: the resident set and, of it, the
+# anonymous memory the process alone holds (RssAnon), without the mapped
+# binary and libraries.
+mem() { awk '/^VmRSS:/ {r=$2} /^RssAnon:/ {a=$2} END {printf "%d MiB, %.1f private", r/1024, a/1024}' "/proc/$1/status"; }
+
+echo "| capture | hwgraph --format json | lstopo --whole-io --of xml | hwgraph / lstopo | lspci -tv | hwgraph /metrics scrape (RSS, private) | node_exporter /metrics scrape (RSS, private) | node_exporter / hwgraph |"
 echo "|---|---|---|---|---|---|---|---|"
 for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 hwloc/256ia64-64n2s2c.tar.bz2 hwloc/40intel64-2g2n4c+pcilocality.tar.bz2 node_exporter/sys.tar.gz; do
 	[ -f "$FIXTURES/$c" ] || continue
@@ -62,11 +67,11 @@ for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 hwloc/256ia64-64n2s2c.tar
 		nsp=$!
 		wait_http "http://127.0.0.1:$np/metrics"
 		ne=$(scrape "http://127.0.0.1:$np/metrics")
-		nrss=" ($(( $(ps -o rss= -p $nsp) / 1024 )) MiB)"
+		nrss=" ($(mem $nsp))"
 	fi
 	wait_http "http://127.0.0.1:$hp/metrics"
 	hs=$(scrape "http://127.0.0.1:$hp/metrics")
-	hrss="$(( $(ps -o rss= -p $hsp) / 1024 )) MiB"
+	hrss="$(mem $hsp)"
 	echo "| ${c%%.tar*} ($fns PCI functions) | $hw | $lt | $(ratio "$hw" "$lt") | $lp | $hs ($hrss) | $ne$nrss | $(ratio "$ne" "$hs") |"
 	# Stop this capture's servers: idle or not, they must not share the
 	# CPUs with the next capture's timings.
