@@ -1,6 +1,7 @@
 package nvme
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -45,4 +46,26 @@ func TestNumLess(t *testing.T) {
 			t.Errorf("numLess(%q, %q) = %v", tc.a, tc.b, got)
 		}
 	}
+}
+
+// FuzzReadControllers writes fuzzed bytes into one of node_exporter's
+// NVMe controller or namespace files and reads the class: the damage
+// costs that value, never the controller.
+func FuzzReadControllers(f *testing.F) {
+	sysfs := filepath.Join(fixture.Root(f, "node_exporter/sys.tar.gz"), "sys")
+	var files []string
+	for _, pattern := range []string{"class/nvme/nvme0/*", "class/nvme/nvme0/nvme0n1/*", "class/nvme/nvme0/nvme0n1/queue/*"} {
+		m, _ := filepath.Glob(filepath.Join(sysfs, pattern))
+		for _, p := range m {
+			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+				files = append(files, p)
+			}
+		}
+	}
+	fixture.FuzzFiles(f, files, func(t *testing.T, damaged string) {
+		ctrls, err := ReadControllers(sysfs)
+		if err != nil || len(ctrls) != 1 || ctrls[0].Name != "nvme0" {
+			t.Fatalf("a damaged %s: %+v, %v", damaged, ctrls, err)
+		}
+	})
 }
