@@ -74,3 +74,23 @@ func TestGarbageEntryPoint(t *testing.T) {
 		t.Error("two bytes of table parsed without error")
 	}
 }
+
+// FuzzReadEntries writes fuzzed bytes into one of 32em64t's per-record
+// entries (entries/17-N/raw, as kernels without the tables folder export
+// them) and reads them all: a damaged record costs itself, not the others.
+func FuzzReadEntries(f *testing.F) {
+	sysfs := filepath.Join(fixture.Root(f, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2"), "sys")
+	files, _ := filepath.Glob(filepath.Join(sysfs, "firmware/dmi/entries/17-*/raw"))
+	if len(files) != 24 {
+		f.Fatalf("%d memory device records, want 24", len(files))
+	}
+	fixture.FuzzFiles(f, files[:8], func(t *testing.T, damaged string) {
+		tabs, err := Read(sysfs)
+		if err != nil {
+			t.Fatalf("a damaged %s lost all records: %v", damaged, err)
+		}
+		if devs, _ := tabs.MemoryDevices(); len(devs) < 23 {
+			t.Fatalf("a damaged %s: %d memory devices, want at least the 23 others", damaged, len(devs))
+		}
+	})
+}
