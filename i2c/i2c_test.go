@@ -171,3 +171,18 @@ func FuzzParseTargets(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadAdapters writes fuzzed bytes into node_exporter's adapter
+// i2c-3 and client 3-007c files and reads the buses: the damage costs a
+// name, never the adapter or its client.
+func FuzzReadAdapters(f *testing.F) {
+	sysfs := filepath.Join(fixture.Root(f, "node_exporter/sys.tar.gz"), "sys")
+	adapter := filepath.Join(sysfs, "devices/pci0000:40/0000:40:01.3/0000:45:00.0/i2c-3")
+	files := []string{filepath.Join(adapter, "name"), filepath.Join(adapter, "3-007c/name"), filepath.Join(adapter, "3-007c/modalias")}
+	fixture.FuzzFiles(f, files, func(t *testing.T, damaged string) {
+		as, err := ReadAdapters(sysfs)
+		if err != nil || len(as) != 1 || as[0].Bus != 3 || len(as[0].Clients) != 1 || as[0].Clients[0].Addr != 0x7c {
+			t.Fatalf("a damaged %s: %+v, %v", damaged, as, err)
+		}
+	})
+}
