@@ -16,7 +16,8 @@ import (
 // once per attribute, and it is listed with getdents64 into a pooled
 // buffer instead of os.ReadDir, which sorts, allocates an entry per name
 // and offers the descriptor to the network poller. For the 137 functions
-// of a real capture those two halved the PCI walk.
+// of a real capture those two took the PCI walk from 9 to 7 ms on one
+// core, and the I²C walk of its device tree from 5 to 1.7 ms.
 type Folder struct {
 	Path   string
 	fd     int
