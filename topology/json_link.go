@@ -22,30 +22,14 @@ func appendLink(b []byte, l *Link) ([]byte, error) {
 	b = appendJSONString(b, l.To)
 	var err error
 	if len(l.Attrs) > 0 {
-		b = append(b, `,"attrs":{`...)
-		for i, k := range slices.Sorted(maps.Keys(l.Attrs)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			if b, err = appendJSONValue(b, l.Attrs[k]); err != nil {
-				return nil, err
-			}
+		if b, err = appendObject(append(b, `,"attrs":`...), l.Attrs, appendJSONValue); err != nil {
+			return nil, err
 		}
-		b = append(b, '}')
 	}
 	if len(l.Counters) > 0 {
-		b = append(b, `,"counters":{`...)
-		for i, k := range slices.Sorted(maps.Keys(l.Counters)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = strconv.AppendUint(b, l.Counters[k], 10)
-		}
-		b = append(b, '}')
+		b, _ = appendObject(append(b, `,"counters":`...), l.Counters, func(b []byte, v uint64) ([]byte, error) {
+			return strconv.AppendUint(b, v, 10), nil
+		})
 	}
 	b = append(b, `,"health":{"state":`...)
 	b = appendJSONString(b, string(l.Health.State))
@@ -60,6 +44,23 @@ func appendLink(b []byte, l *Link) ([]byte, error) {
 		b = append(b, ']')
 	}
 	return append(b, "}}"...), nil
+}
+
+// appendObject appends m as a JSON object with its keys sorted, as
+// encoding/json writes maps.
+func appendObject[V any](b []byte, m map[string]V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendJSONString(b, k), ':')
+		var err error
+		if b, err = value(b, m[k]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // appendJSONValue writes the common attribute types directly and leaves
