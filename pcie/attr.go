@@ -138,6 +138,13 @@ func (r *attrReader) hex(name string, bits int) (uint64, bool) {
 	return v, true
 }
 
+// id16 parses a 16-bit ID attribute (vendor, device…), 0 when absent or
+// bad (the problem is recorded).
+func (r *attrReader) id16(name string) uint16 {
+	v, _ := r.hex(name, 16)
+	return uint16(v)
+}
+
 // int parses a decimal attribute.
 func (r *attrReader) int(name string) (int, bool) {
 	s := r.str(name)

@@ -208,22 +208,12 @@ func (d *Device) readIdentity(r *attrReader) {
 	if u.hasID {
 		d.Vendor, d.DeviceID = u.vendor, u.device
 	} else {
-		if v, ok := r.hex("vendor", 16); ok {
-			d.Vendor = uint16(v)
-		}
-		if v, ok := r.hex("device", 16); ok {
-			d.DeviceID = uint16(v)
-		}
+		d.Vendor, d.DeviceID = r.id16("vendor"), r.id16("device")
 	}
 	if u.hasSubsys {
 		d.SubsystemVendor, d.SubsystemDevice = u.subVendor, u.subDevice
 	} else {
-		if v, ok := r.hex("subsystem_vendor", 16); ok {
-			d.SubsystemVendor = uint16(v)
-		}
-		if v, ok := r.hex("subsystem_device", 16); ok {
-			d.SubsystemDevice = uint16(v)
-		}
+		d.SubsystemVendor, d.SubsystemDevice = r.id16("subsystem_vendor"), r.id16("subsystem_device")
 	}
 	if v, ok := r.hex("revision", 8); ok {
 		rev := uint8(v)
