@@ -3,6 +3,7 @@ package exporter
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/hwgraph/hwgraph/topology"
@@ -84,29 +86,13 @@ func (h *metricsHandler) livePart(format expfmt.Format, gz bool) []byte {
 	if c, ok := h.live[key]; ok && time.Since(c.at) < livePeriod {
 		return c.b
 	}
-	var buf bytes.Buffer
-	var zw *gzip.Writer
-	if gz {
-		zw = gzipTo(&buf)
-	}
-	enc := expfmt.NewEncoder(writerOr(zw, &buf), format)
-	if mfs, err := h.liveGatherer.Gather(); err == nil {
-		for _, mf := range mfs {
-			enc.Encode(mf)
-		}
-	}
-	if c, ok := enc.(expfmt.Closer); ok {
-		c.Close() // OpenMetrics' "# EOF"
-	}
-	if zw != nil {
-		zw.Close()
-		gzipWriters.Put(zw)
-	}
+	mfs, _ := h.liveGatherer.Gather()
+	b, _ := encode(mfs, format, gz, true) // what encodes is served
 	if h.live == nil {
 		h.live = map[string]timedBytes{}
 	}
-	h.live[key] = timedBytes{buf.Bytes(), time.Now()}
-	return buf.Bytes()
+	h.live[key] = timedBytes{b, time.Now()}
+	return b
 }
 
 type timedBytes struct {
@@ -121,11 +107,33 @@ func cacheKey(format expfmt.Format, gz bool) string {
 	return string(format) + "|plain"
 }
 
-func writerOr(zw *gzip.Writer, b *bytes.Buffer) interface{ Write([]byte) (int, error) } {
-	if zw != nil {
-		return zw
+// encode writes the families in the format, gzip-compressed when gz.
+// end closes the document (OpenMetrics' "# EOF"): the graph part is not
+// closed, the live part that follows it is. A family that fails to encode
+// is left out and its error returned with the rest.
+func encode(mfs []*dto.MetricFamily, format expfmt.Format, gz, end bool) ([]byte, error) {
+	var buf bytes.Buffer
+	var w io.Writer = &buf
+	var zw *gzip.Writer
+	if gz {
+		zw = gzipTo(&buf)
+		defer gzipWriters.Put(zw)
+		w = zw
 	}
-	return b
+	enc := expfmt.NewEncoder(w, format)
+	var first error
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil && first == nil {
+			first = err
+		}
+	}
+	if c, ok := enc.(expfmt.Closer); ok && end {
+		c.Close()
+	}
+	if zw != nil {
+		zw.Close()
+	}
+	return buf.Bytes(), first
 }
 
 // graphPart is the graph's families in the format, from the cache.
@@ -144,21 +152,10 @@ func (h *metricsHandler) graphPart(format expfmt.Format, gz bool) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	var zw *gzip.Writer
-	if gz {
-		zw = gzipTo(&buf)
+	b, err := encode(mfs, format, gz, false)
+	if err != nil {
+		return nil, err
 	}
-	enc := expfmt.NewEncoder(writerOr(zw, &buf), format) // not closed: the live part ends the document
-	for _, mf := range mfs {
-		if err := enc.Encode(mf); err != nil {
-			return nil, err
-		}
-	}
-	if zw != nil {
-		zw.Close()
-		gzipWriters.Put(zw)
-	}
-	h.encoded[key] = buf.Bytes()
-	return h.encoded[key], nil
+	h.encoded[key] = b
+	return b, nil
 }
