@@ -45,13 +45,7 @@ func (c Client) ID() string { return fmt.Sprintf("%d-%04x", c.Bus, c.Addr) }
 // adapterBus parses an adapter's name, "i2c-3", into its bus number. The
 // fallback walk tests every entry of hundreds of device folders, so this
 // is a plain scan, not a regular expression (which cost the walk 4 ms).
-func adapterBus(name string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, "i2c-")
-	if !ok {
-		return 0, false
-	}
-	return decimal(rest)
-}
+func adapterBus(name string) (int, bool) { return sysfsattr.Index(name, "i2c-") }
 
 // clientAddr parses a client's name, "3-007c", into bus and address.
 func clientAddr(name string) (bus int, addr uint16, ok bool) {
@@ -59,7 +53,7 @@ func clientAddr(name string) (bus int, addr uint16, ok bool) {
 	if !found || len(a) != 4 {
 		return 0, 0, false
 	}
-	if bus, ok = decimal(b); !ok {
+	if bus, ok = sysfsattr.Index(b, ""); !ok {
 		return 0, 0, false
 	}
 	for _, c := range []byte(a) {
@@ -69,21 +63,6 @@ func clientAddr(name string) (bus int, addr uint16, ok bool) {
 	}
 	v, err := strconv.ParseUint(a, 16, 16)
 	return bus, uint16(v), err == nil
-}
-
-// decimal parses a non-empty run of ASCII digits.
-func decimal(s string) (int, bool) {
-	if s == "" || len(s) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
 }
 
 // ReadAdapters lists the adapters of <sysfs>/bus/i2c/devices; captures
@@ -132,9 +111,7 @@ func adapterDirs(sysfs string) (map[int]string, error) {
 	// (i2c-3/i2c-dev/i2c-3) shares the name and is skipped.
 	root := filepath.Join(sysfs, "devices")
 	if err := walkAdapters(root, 0, out); err != nil {
-		if len(out) == 0 {
-			return nil, fmt.Errorf("read i2c: %w", err)
-		}
+		return nil, fmt.Errorf("read i2c: %w", err) // only the root itself fails a walk
 	}
 	return out, nil
 }

@@ -9,15 +9,16 @@ import (
 )
 
 // Index parses the number of a sysfs name made of a prefix and a decimal
-// index: Index("node12", "node") is 12.
+// index: Index("node12", "node") is 12. The index is digits only, as the
+// kernel writes it ("node+1" is no node).
 func Index(name, prefix string) (int, bool) {
 	s, ok := strings.CutPrefix(name, prefix)
-	if !ok || s == "" {
+	if !ok || s == "" || strings.Trim(s, "0123456789") != "" {
 		return 0, false
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, false
+	if err != nil {
+		return 0, false // too large
 	}
 	return n, true
 }

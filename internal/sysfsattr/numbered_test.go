@@ -15,6 +15,7 @@ func TestIndex(t *testing.T) {
 	}{
 		{"node12", "node", 12, true}, {"node", "node", 0, false}, {"nodex", "node", 0, false},
 		{"mc0", "mc", 0, true}, {"node-1", "node", 0, false}, {"has_cpu", "node", 0, false},
+		{"node+1", "node", 0, false}, {"i2c-3", "i2c-", 3, true}, {"99999999999999999999", "", 0, false},
 	} {
 		if n, ok := Index(tc.name, tc.prefix); n != tc.n || ok != tc.ok {
 			t.Errorf("Index(%q, %q) = %d, %v", tc.name, tc.prefix, n, ok)
