@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hwgraph/hwgraph/internal/parallel"
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/prometheus/procfs"
 )
 
@@ -34,7 +35,7 @@ type CPUs struct {
 // listed apart.
 func ReadCPUs(root string) (CPUs, error) {
 	dir := filepath.Join(root, "sys", "devices", "system", "cpu")
-	ents, err := os.ReadDir(dir)
+	dirs, err := sysfsattr.Numbered(dir, "cpu")
 	if err != nil {
 		return CPUs{}, fmt.Errorf("read cpus: %w", err)
 	}
@@ -52,27 +53,13 @@ func ReadCPUs(root string) (CPUs, error) {
 	}
 	// A CPU's topology is two or three files; on a 256-CPU machine they
 	// are most of the scan, so they are read in parallel.
-	type cpuDir struct {
-		n   int
-		dir string
-	}
-	var dirs []cpuDir
-	for _, e := range ents {
-		s, ok := strings.CutPrefix(e.Name(), "cpu")
-		if !ok {
-			continue
-		}
-		if cpu, err := strconv.Atoi(s); err == nil {
-			dirs = append(dirs, cpuDir{cpu, filepath.Join(dir, e.Name())})
-		}
-	}
 	read := make([]cpuTopology, len(dirs))
 	parallel.For(len(dirs), func(i int) {
-		if online != nil && !online[dirs[i].n] {
+		if online != nil && !online[dirs[i].N] {
 			read[i].offline = true
 			return
 		}
-		read[i] = readCPU(dirs[i].dir, online == nil)
+		read[i] = readCPU(dirs[i].Path, online == nil)
 	})
 
 	var out CPUs
@@ -80,7 +67,7 @@ func ReadCPUs(root string) (CPUs, error) {
 	pkgs := map[int]*Package{}
 	cores := map[core]bool{}
 	for i, t := range read {
-		cpu := dirs[i].n
+		cpu := dirs[i].N
 		switch {
 		case t.offline:
 			out.Offline = append(out.Offline, cpu)
