@@ -9,7 +9,6 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
 
@@ -35,11 +34,7 @@ type GPU struct {
 	lib    nvml.Interface
 	mu     sync.Mutex
 	inited bool
-	// busy is set while an NVML call is in flight: a driver that hangs
-	// keeps its goroutine, and the next scans fail fast instead of
-	// piling more on top.
-	busy atomic.Bool
-	xids xidLog
+	xids   xidLog
 }
 
 // Name implements Collector.
@@ -80,10 +75,6 @@ func (g *GPU) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	if lib == nil {
 		return nil, ErrAbsent
 	}
-	if !g.busy.CompareAndSwap(false, true) {
-		return nil, errors.New("nvml: a call from an earlier scan has not returned (driver hung)")
-	}
-	defer g.busy.Store(false)
 	if err := g.start(lib); err != nil {
 		return nil, err
 	}
