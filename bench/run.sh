@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-7}
-FIXTURES=${FIXTURES:-../shared/fixtures}
+FIXTURES=${FIXTURES:-testdata}
 export CGO_CFLAGS=-Wno-deprecated-declarations
 # The trees go on tmpfs (unpacking to disk costs a millisecond a file);
 # the binaries on disk, where node_exporter's is too: a binary on tmpfs is
