@@ -4,7 +4,21 @@
 FUZZTIME ?= 30s
 export CGO_CFLAGS ?= -Wno-deprecated-declarations
 
-.PHONY: test fuzz bench load
+.PHONY: build test fuzz bench load
+
+VERSION   ?= $(shell cat VERSION)
+REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null)
+BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null)
+BUILDUSER ?= $(shell id -un)@$(shell hostname)
+BUILDDATE ?= $(shell date -u +%Y%m%d-%H:%M:%S)
+pkgver    := github.com/prometheus/common/version
+LDFLAGS   := -X $(pkgver).Version=$(VERSION) -X $(pkgver).Revision=$(REVISION) \
+	-X $(pkgver).Branch=$(BRANCH) -X $(pkgver).BuildUser=$(BUILDUSER) -X $(pkgver).BuildDate=$(BUILDDATE)
+
+# build: ./hwgraph, stamped with the version, revision, branch and date
+# (`hwgraph --version`, hwgraph_build_info).
+build:
+	go build -ldflags '$(LDFLAGS)' -o hwgraph ./cmd/hwgraph
 
 test:
 	go test ./...

@@ -64,7 +64,7 @@ func serveCaptures(t *testing.T) []target {
 		t.Cleanup(func() { st.Close() })
 		s := &exporter.Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, c)}, Store: st}
 		s.ScanOnce(context.Background())
-		srv := httptest.NewServer(exporter.Handler(s, "test"))
+		srv := httptest.NewServer(exporter.Handler(s))
 		t.Cleanup(srv.Close)
 		resp, err := http.Get(srv.URL + "/metrics")
 		if err != nil {

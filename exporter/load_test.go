@@ -69,7 +69,7 @@ func rssKiB() int {
 func TestLoadConcurrentScrapes(t *testing.T) {
 	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}
 	s.ScanOnce(context.Background())
-	url := listen(t, Handler(s, "test"), nil) + "/metrics"
+	url := listen(t, Handler(s), nil) + "/metrics"
 	secs := 3
 	if v, err := strconv.Atoi(os.Getenv("HWGRAPH_LOAD_SECONDS")); err == nil && v > 0 {
 		secs = v
@@ -130,7 +130,7 @@ func TestLoadConcurrentScrapes(t *testing.T) {
 func TestSlowClientIsCut(t *testing.T) {
 	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
 	s.ScanOnce(context.Background())
-	url := listen(t, Handler(s, "test"), func(srv *http.Server) { srv.ReadHeaderTimeout = 200 * time.Millisecond })
+	url := listen(t, Handler(s), func(srv *http.Server) { srv.ReadHeaderTimeout = 200 * time.Millisecond })
 	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +171,7 @@ func TestScrapeDuringHungScan(t *testing.T) {
 	reg.Register(h)
 	s := &Scanner{Registry: reg, Timeout: 300 * time.Millisecond}
 	first := s.ScanOnce(context.Background())
-	url := listen(t, Handler(s, "test"), nil)
+	url := listen(t, Handler(s), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
@@ -234,7 +234,7 @@ func TestTLSAndBasicAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(Handler(s, "test"))
+	srv := NewServer(Handler(s))
 	no := false
 	go web.Serve(l, srv, &web.FlagConfig{WebConfigFile: &cfgPath, WebSystemdSocket: &no}, promslog.NewNopLogger())
 	defer srv.Close()

@@ -6,7 +6,6 @@ package exporter
 
 import (
 	"maps"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -43,20 +42,18 @@ var (
 	collectorOK  = desc("collector_success", "1 when the collector answered (absent hardware counts as success).", "collector")
 	collectorDur = desc("collector_duration_seconds", "How long the collector took in the last scan.", "collector")
 	scanTime     = desc("last_scan_timestamp_seconds", "When the graph served was scanned.")
-	buildInfo    = desc("build_info", "hwgraph's version; 1.", "version", "goversion")
 )
 
 // graphCollector turns the last graph into const metrics at scrape time.
 type graphCollector struct {
-	graph   func() *topology.Graph
-	counts  func() map[string]uint64
-	version string
+	graph  func() *topology.Graph
+	counts func() map[string]uint64
 }
 
 func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{componentInfo, componentState, linkInfo, linkUp, linkSpeed, linkMaxSpeed,
 		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, i2cLocked, sensorValue, eventsTotal,
-		collectorOK, collectorDur, scanTime, buildInfo} {
+		collectorOK, collectorDur, scanTime} {
 		ch <- d
 	}
 }
@@ -68,7 +65,6 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 	counter := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
 	}
-	gauge(buildInfo, 1, c.version, runtime.Version())
 	if c.counts != nil {
 		for kind, n := range c.counts() {
 			counter(eventsTotal, float64(n), kind)

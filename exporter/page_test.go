@@ -2,14 +2,21 @@ package exporter
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/version"
 
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/internal/fixture"
@@ -44,7 +51,7 @@ func TestTopologyPageInChromium(t *testing.T) {
 	}
 	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: root}}
 	g := s.ScanOnce(context.Background())
-	srv := httptest.NewServer(Handler(s, "test"))
+	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
 
 	dom := chromium(t, srv.URL+"/", "--dump-dom")
@@ -84,7 +91,7 @@ func TestTopologyPageInChromium(t *testing.T) {
 // scan finished, /metrics carries the families.
 func TestAPI(t *testing.T) {
 	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
-	srv := httptest.NewServer(Handler(s, "test"))
+	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		resp, err := srv.Client().Get(srv.URL + path)
@@ -116,5 +123,51 @@ func TestAPI(t *testing.T) {
 	if _, body := get("/metrics"); !strings.Contains(body, `hwgraph_component_info{firmware="",id="pci:0000:a2:00.0",kind="nic"`) ||
 		!strings.Contains(body, `hwgraph_build_info{`) {
 		t.Errorf("metrics lack the E810 or build_info")
+	}
+}
+
+// TestBuildInfo: hwgraph_build_info carries node_exporter's labels, and
+// /api/v1/status/buildinfo answers what the command stamped, as
+// Prometheus' endpoint of that name does.
+func TestBuildInfo(t *testing.T) {
+	saved := version.Version
+	version.Version = "9.8.7"
+	t.Cleanup(func() { version.Version = saved })
+	srv := httptest.NewServer(Handler(&Scanner{}))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi := mfs["hwgraph_build_info"]
+	if bi == nil || len(bi.Metric) != 1 {
+		t.Fatalf("hwgraph_build_info: %v", bi)
+	}
+	labels := map[string]string{}
+	for _, l := range bi.Metric[0].Label {
+		labels[l.GetName()] = l.GetValue()
+	}
+	want := map[string]string{"version": "9.8.7", "revision": version.GetRevision(), "branch": version.Branch,
+		"goversion": runtime.Version(), "goos": runtime.GOOS, "goarch": runtime.GOARCH, "tags": version.GetTags()}
+	if !maps.Equal(labels, want) {
+		t.Errorf("labels %v, want %v", labels, want)
+	}
+	resp, err = srv.Client().Get(srv.URL + "/api/v1/status/buildinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if info["version"] != "9.8.7" || info["goVersion"] != runtime.Version() {
+		t.Errorf("buildinfo %v", info)
 	}
 }

@@ -15,7 +15,7 @@ import (
 func BenchmarkScrape(b *testing.B) {
 	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(b, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}
 	s.ScanOnce(context.Background())
-	h := Handler(s, "bench")
+	h := Handler(s)
 	for _, enc := range []string{"gzip", "identity"} {
 		b.Run(enc, func(b *testing.B) {
 			b.ReportAllocs()

@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/version"
 
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -24,11 +26,13 @@ type Source interface {
 	Counts() map[string]uint64
 }
 
-// Handler serves /metrics, /api/v1/graph, /api/v1/events, /healthz and the
-// topology page for a source.
-func Handler(s Source, version string) http.Handler {
+// Handler serves /metrics, /api/v1/graph, /api/v1/events,
+// /api/v1/status/buildinfo, /healthz and the topology page for a source.
+// The build information is github.com/prometheus/common/version's, as the
+// command stamped it.
+func Handler(s Source) http.Handler {
 	graphReg := prometheus.NewRegistry()
-	graphReg.MustRegister(&graphCollector{graph: s.Graph, counts: s.Counts, version: version})
+	graphReg.MustRegister(&graphCollector{graph: s.Graph, counts: s.Counts}, versioncollector.NewCollector(ns))
 	live := prometheus.NewRegistry()
 	live.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
@@ -58,6 +62,10 @@ func Handler(s Source, version string) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(events)
 	})
+	mux.HandleFunc("GET /api/v1/status/buildinfo", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(BuildInfo())
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if s.Graph() == nil {
 			http.Error(w, "starting: no scan finished yet", http.StatusServiceUnavailable)
@@ -68,4 +76,17 @@ func Handler(s Source, version string) http.Handler {
 	page, _ := fs.Sub(webFiles, "web")
 	mux.Handle("GET /", http.FileServerFS(page))
 	return mux
+}
+
+// BuildInfo is what /api/v1/status/buildinfo answers, in the form of
+// Prometheus' own endpoint of that name.
+func BuildInfo() map[string]string {
+	return map[string]string{
+		"version":   version.Version,
+		"revision":  version.GetRevision(),
+		"branch":    version.Branch,
+		"buildUser": version.BuildUser,
+		"buildDate": version.BuildDate,
+		"goVersion": version.GoVersion,
+	}
 }

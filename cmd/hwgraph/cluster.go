@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/promslog"
+	"github.com/prometheus/common/version"
 
 	"github.com/hwgraph/hwgraph/cluster"
 	"github.com/hwgraph/hwgraph/exporter"
@@ -92,7 +93,7 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cc := addClusterFlags(fs)
 	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
-	if code, done := parse(fs, args, stderr); done {
+	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
 	}
 	if !validFormat(*format) {
@@ -145,10 +146,12 @@ func runClusterServe(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("web.listen-address", ":9878", "addresses to listen on, comma-separated")
 	webConfig := fs.String("web.config.file", "", "exporter-toolkit web config: TLS and basic auth")
 	refresh := fs.Duration("refresh", 30*time.Second, "time between gathers")
-	if code, done := parse(fs, args, stderr); done {
+	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
 	}
 	logger := promslog.New(&promslog.Config{Writer: stderr})
+	logger.Info("starting hwgraph cluster serve", "version", version.Info())
+	logger.Info("build context", "build_context", version.BuildContext())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	src := &clusterSource{}
@@ -171,5 +174,5 @@ func runClusterServe(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}()
-	return serveHTTP(ctx, exporter.Handler(src, version), *listen, *webConfig, false, logger)
+	return serveHTTP(ctx, exporter.Handler(src), *listen, *webConfig, false, logger)
 }

@@ -18,7 +18,7 @@ import (
 func agent(t *testing.T, capture string) (*httptest.Server, *topology.Graph) {
 	s := &exporter.Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, capture)}}
 	g := s.ScanOnce(context.Background())
-	srv := httptest.NewServer(exporter.Handler(s, "test"))
+	srv := httptest.NewServer(exporter.Handler(s))
 	t.Cleanup(srv.Close)
 	return srv, g
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -20,13 +21,17 @@ import (
 // the new normal (after a planned change: a DIMM pulled, a card moved).
 func runBaseline(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "accept" {
+		if slices.Contains(args, "--version") || slices.Contains(args, "-version") {
+			printVersion(stdout)
+			return 0
+		}
 		fmt.Fprintln(stderr, "Usage: hwgraph baseline accept [flags]")
 		return 2
 	}
 	fs := flag.NewFlagSet("hwgraph baseline accept", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sc := addScanFlags(fs)
-	if code, done := parse(fs, args[1:], stderr); done {
+	if code, done := parse(fs, args[1:], stdout, stderr); done {
 		return code
 	}
 	sc.afterParse(fs)
@@ -62,8 +67,12 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hwgraph diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "text or json")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
-		fmt.Fprintln(stderr, "Usage: hwgraph diff [--format text|json] OLD.json NEW.json")
+	fs.Usage = func() { fmt.Fprintln(stderr, "Usage: hwgraph diff [--format text|json] OLD.json NEW.json") }
+	if code, done := parseWithArgs(fs, args, stdout, stderr); done {
+		return code
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
 		return 2
 	}
 	var graphs [2]*topology.Graph
@@ -92,7 +101,7 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 	since := fs.Duration("since", 0, "only events of the last DURATION (0: all kept)")
 	id := fs.String("component", "", "only events of this component or link ID")
 	format := fs.String("format", "text", "text or json")
-	if code, done := parse(fs, args, stderr); done {
+	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
 	}
 	st, err := history.Open(*stateDir)
@@ -152,7 +161,7 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 	sc := addScanFlags(fs)
 	interval := fs.Duration("interval", 30*time.Second, "time between scans")
 	scans := fs.Int("scans", 0, "stop after this many scans (0: until interrupted)")
-	if code, done := parse(fs, args, stderr); done {
+	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
 	}
 	sc.afterParse(fs)

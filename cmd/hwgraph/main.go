@@ -25,9 +25,6 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -52,21 +49,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	sc := addScanFlags(fs)
 	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
-	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n"+
 			"       hwgraph serve | watch | baseline accept | events | diff OLD.json NEW.json | cluster [serve]  [flags]\n\n"+
 			"Prints this machine's components, links and their health.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if code, done := parse(fs, args, stderr); done {
+	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
 	}
 	sc.afterParse(fs)
-	if *showVersion {
-		fmt.Fprintf(stdout, "hwgraph %s\n", version)
-		return 0
-	}
 	if !validFormat(*format) {
 		fmt.Fprintf(stderr, "hwgraph: unknown format %q (want one of %s)\n", *format, strings.Join(topology.Formats, ", "))
 		return 2
@@ -88,17 +80,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// parse parses flags; done is set when the command should exit with code.
-func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+// parse parses flags of a command that takes no arguments; done is set
+// when the command should exit with code.
+func parse(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	if code, done := parseWithArgs(fs, args, stdout, stderr); done {
+		return code, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hwgraph: unexpected argument %q\n", fs.Arg(0))
+		return 2, true
+	}
+	return 0, false
+}
+
+// parseWithArgs parses flags, leaving arguments in fs.Args(). Every
+// subcommand answers --version here.
+func parseWithArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, true
 		}
 		return 2, true
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hwgraph: unexpected argument %q\n", fs.Arg(0))
-		return 2, true
+	if *showVersion {
+		printVersion(stdout)
+		return 0, true
 	}
 	return 0, false
 }

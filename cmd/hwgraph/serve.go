@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/promslog"
+	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/hwgraph/hwgraph/exporter"
@@ -40,7 +41,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	interval := fs.Duration("scan.interval", 30*time.Second, "time between scans")
 	logLevel := fs.String("log.level", "info", "debug, info, warn or error")
 	nfdFile := fs.String("nfd-features-file", "", "write node-feature-discovery labels here after each scan (e.g. /etc/kubernetes/node-feature-discovery/features.d/hwgraph)")
-	if code, done := parse(fs, args, stderr); done {
+	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
 	}
 	sc.afterParse(fs)
@@ -56,6 +57,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	logger := promslog.New(&promslog.Config{Level: lvl, Writer: stderr})
+	logger.Info("starting hwgraph serve", "version", version.Info())
+	logger.Info("build context", "build_context", version.BuildContext())
 	reg, err := sc.registry(sc.stateDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
@@ -96,7 +99,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	logger.Info("serving", "addresses", *listen, "state_dir", sc.stateDir, "root", sc.root)
-	return serveHTTP(ctx, exporter.Handler(s, version), *listen, *webConfig, *systemdSocket, logger)
+	return serveHTTP(ctx, exporter.Handler(s), *listen, *webConfig, *systemdSocket, logger)
 }
 
 // serveHTTP serves h on the comma-separated addresses, with

@@ -134,5 +134,13 @@ async function load() {
   }
 }
 
+async function version() {
+  try {
+    const b = await (await fetch("api/v1/status/buildinfo")).json();
+    document.getElementById("version").textContent = `hwgraph ${b.version} (${b.revision.slice(0, 12)})`;
+  } catch (err) { /* an older agent: no version shown */ }
+}
+
+version();
 load();
 setInterval(load, 30000);
