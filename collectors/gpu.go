@@ -1,5 +1,3 @@
-//go:build cgo
-
 package collectors
 
 import (
@@ -9,8 +7,6 @@ import (
 	"maps"
 	"slices"
 	"sync"
-
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
 
 	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/topology"
@@ -28,11 +24,10 @@ func init() { Default.Register(&GPU{}) }
 // codes still make NVIDIA functions gpu components.
 type GPU struct {
 	// NVML is the library to query; nil means the system's libnvidia-ml.
-	NVML nvml.Interface
+	NVML nvgpu.Library
 
-	once   sync.Once
-	lib    nvml.Interface
 	mu     sync.Mutex
+	lib    nvgpu.Library
 	inited bool
 	xids   xidLog
 }
@@ -40,20 +35,27 @@ type GPU struct {
 // Name implements Collector.
 func (*GPU) Name() string { return "gpu" }
 
-func (g *GPU) library(env Env) nvml.Interface {
+// library is the NVML to query, nil when there is none: on a captured
+// tree, or a machine without the NVIDIA driver (looked for again next
+// scan: the driver may be installed later).
+func (g *GPU) library(env Env) nvgpu.Library {
 	if g.NVML != nil {
 		return g.NVML
 	}
 	if env.root() != "/" {
 		return nil
 	}
-	g.once.Do(func() { g.lib = nvml.New() })
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.lib == nil {
+		g.lib, _ = nvgpu.Open(nvgpu.DefaultLibrary)
+	}
 	return g.lib
 }
 
 // start initialises NVML once; a missing driver is ErrAbsent, and is
 // tried again next scan (the driver may load later).
-func (g *GPU) start(lib nvml.Interface) error {
+func (g *GPU) start(lib nvgpu.Library) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.inited {

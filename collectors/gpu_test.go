@@ -19,108 +19,13 @@ import (
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 
 	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/nvmlmock"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-// The PCI addresses of the eight GPUs and six NVSwitches of a DGX A100
-// (nvidia-smi -q on one); the mocks number their GPUs 0000:0N:00.0.
-var (
-	dgxGPUBus    = []string{"0000:07:00.0", "0000:0f:00.0", "0000:47:00.0", "0000:4e:00.0", "0000:87:00.0", "0000:90:00.0", "0000:b7:00.0", "0000:bd:00.0"}
-	dgxSwitchBus = []string{"0000:c4:00.0", "0000:c5:00.0", "0000:c6:00.0", "0000:c7:00.0", "0000:c8:00.0", "0000:c9:00.0"}
-)
-
-func pciInfo(bus string) nvml.PciInfo {
-	var p nvml.PciInfo
-	for i, c := range "0000" + strings.ToUpper(bus) { // NVML spells the domain with 8 digits
-		p.BusId[i] = int8(c)
-	}
-	return p
-}
-
-// fabric is the NVLink state the mocks answer from; tests change it
-// between scans.
-type fabric struct {
-	mu     sync.Mutex
-	remote func(gpu, port int) (bus string, kind nvml.IntNvLinkDeviceType)
-	ports  int
-	down   map[[2]int]bool
-	crc    map[[2]int]uint64
-}
-
-func (fb *fabric) set(fn func()) {
-	fb.mu.Lock()
-	defer fb.mu.Unlock()
-	fn()
-}
-
-// wire sets the func fields the GPU collector calls on every mock device:
-// the mocks leave them nil, and a nil one panics, so a call the collector
-// adds without a mock here fails the test at once.
-func wire(srv *server.Server, fb *fabric) {
-	for i, d := range srv.Devices {
-		dev := d.(*server.Device)
-		i := i
-		dev.GetPciInfoFunc = func() (nvml.PciInfo, nvml.Return) { return pciInfo(dgxGPUBus[i]), nvml.SUCCESS }
-		dev.GetSerialFunc = func() (string, nvml.Return) { return fmt.Sprintf("16520220%05d", i), nvml.SUCCESS }
-		dev.GetVbiosVersionFunc = func() (string, nvml.Return) { return "92.00.45.00.03", nvml.SUCCESS }
-		dev.GetInforomImageVersionFunc = func() (string, nvml.Return) { return "G500.0200.00.03", nvml.SUCCESS }
-		dev.GetTemperatureFunc = func(nvml.TemperatureSensors) (uint32, nvml.Return) { return uint32(30 + i), nvml.SUCCESS }
-		dev.GetPowerUsageFunc = func() (uint32, nvml.Return) { return 61234, nvml.SUCCESS }
-		dev.GetTotalEccErrorsFunc = func(t nvml.MemoryErrorType, c nvml.EccCounterType) (uint64, nvml.Return) {
-			if t == nvml.MEMORY_ERROR_TYPE_CORRECTED {
-				return uint64(i), nvml.SUCCESS
-			}
-			return 0, nvml.SUCCESS
-		}
-		dev.GetRemappedRowsFunc = func() (int, int, bool, bool, nvml.Return) { return i, 0, false, false, nvml.SUCCESS }
-		dev.GetPcieReplayCounterFunc = func() (int, nvml.Return) { return 0, nvml.SUCCESS }
-		dev.GetCurrPcieLinkGenerationFunc = func() (int, nvml.Return) { return 4, nvml.SUCCESS }
-		dev.GetMaxPcieLinkGenerationFunc = func() (int, nvml.Return) { return 4, nvml.SUCCESS }
-		dev.GetCurrPcieLinkWidthFunc = func() (int, nvml.Return) { return 16, nvml.SUCCESS }
-		dev.GetMaxPcieLinkWidthFunc = func() (int, nvml.Return) { return 16, nvml.SUCCESS }
-		dev.GetNvLinkStateFunc = func(port int) (nvml.EnableState, nvml.Return) {
-			fb.mu.Lock()
-			defer fb.mu.Unlock()
-			if port >= fb.ports {
-				return 0, nvml.ERROR_INVALID_ARGUMENT
-			}
-			if fb.down[[2]int{i, port}] {
-				return nvml.FEATURE_DISABLED, nvml.SUCCESS
-			}
-			return nvml.FEATURE_ENABLED, nvml.SUCCESS
-		}
-		dev.GetNvLinkVersionFunc = func(int) (uint32, nvml.Return) { return 3, nvml.SUCCESS }
-		dev.GetNvLinkRemotePciInfoFunc = func(port int) (nvml.PciInfo, nvml.Return) {
-			bus, _ := fb.remote(i, port)
-			return pciInfo(bus), nvml.SUCCESS
-		}
-		dev.GetNvLinkRemoteDeviceTypeFunc = func(port int) (nvml.IntNvLinkDeviceType, nvml.Return) {
-			_, kind := fb.remote(i, port)
-			return kind, nvml.SUCCESS
-		}
-		dev.GetNvLinkErrorCounterFunc = func(port int, c nvml.NvLinkErrorCounter) (uint64, nvml.Return) {
-			fb.mu.Lock()
-			defer fb.mu.Unlock()
-			if c == nvml.NVLINK_ERROR_DL_CRC_FLIT {
-				return fb.crc[[2]int{i, port}], nvml.SUCCESS
-			}
-			return 0, nvml.SUCCESS
-		}
-	}
-}
-
-// switched is the DGX fabric: 12 ports a GPU (NVLink 3), two to each of
-// six NVSwitches.
-func switched() *fabric {
-	return &fabric{ports: 12, down: map[[2]int]bool{}, crc: map[[2]int]uint64{},
-		remote: func(_, port int) (string, nvml.IntNvLinkDeviceType) {
-			return dgxSwitchBus[port/2], nvml.NVLINK_DEVICE_TYPE_SWITCH
-		}}
-}
-
 func gpuScan(t *testing.T, lib nvml.Interface, c *GPU, prev *topology.Graph) *topology.Graph {
 	t.Helper()
-	c.NVML = lib
+	c.NVML = nvmlmock.Library(lib)
 	reg := &Registry{}
 	reg.Register(c)
 	g := reg.Scan(context.Background(), Env{Root: fixture.Dir(t)}, prev)
@@ -136,7 +41,7 @@ func gpuScan(t *testing.T, lib nvml.Interface, c *GPU, prev *topology.Graph) *to
 func TestGPUOverDGXMocks(t *testing.T) {
 	for name, srv := range map[string]*server.Server{"dgxa100": dgxa100.New(), "dgxh100": dgxh100.New()} {
 		t.Run(name, func(t *testing.T) {
-			wire(srv, switched())
+			nvmlmock.Wire(srv, nvmlmock.Switched())
 			g := gpuScan(t, srv, &GPU{}, nil)
 			if g.Host.Attrs["nvidia_driver"] != srv.DriverVersion || g.Host.Attrs["cuda_version"] != "12.4" {
 				t.Errorf("host attrs %v", g.Host.Attrs)
@@ -144,9 +49,9 @@ func TestGPUOverDGXMocks(t *testing.T) {
 			gpus := 0
 			for i, d := range srv.Devices {
 				dev := d.(*server.Device)
-				c, ok := g.Component("pci:" + dgxGPUBus[i])
+				c, ok := g.Component("pci:" + nvmlmock.GPUBus[i])
 				if !ok {
-					t.Fatalf("GPU %d (%s) missing", i, dgxGPUBus[i])
+					t.Fatalf("GPU %d (%s) missing", i, nvmlmock.GPUBus[i])
 				}
 				gpus++
 				name, _ := dev.GetName()
@@ -208,13 +113,13 @@ func TestGPUOverDGXMocks(t *testing.T) {
 // between two scans degrade the link; the rest stays ok.
 func TestGPUNVLinkHealth(t *testing.T) {
 	srv := dgxh100.New()
-	fb := switched()
-	wire(srv, fb)
+	fb := nvmlmock.Switched()
+	nvmlmock.Wire(srv, fb)
 	c := &GPU{}
 	first := gpuScan(t, srv, c, nil)
-	fb.set(func() {
-		fb.down[[2]int{2, 3}] = true
-		fb.crc[[2]int{5, 7}] = 12
+	fb.Set(func() {
+		fb.Down[[2]int{2, 3}] = true
+		fb.CRC[[2]int{5, 7}] = 12
 	})
 	second := gpuScan(t, srv, c, first)
 	down, _ := second.Link("pci:0000:47:00.0~nvswitch:0000:c5:00.0#3")
@@ -242,17 +147,17 @@ func TestGPUNVLinkHealth(t *testing.T) {
 func TestGPUDirectMesh(t *testing.T) {
 	srv := dgxa100.New()
 	srv.Devices = srv.Devices[:4]
-	fb := &fabric{ports: 12, down: map[[2]int]bool{}, crc: map[[2]int]uint64{{1, 1}: 2, {0, 1}: 3},
-		remote: func(gpu, port int) (string, nvml.IntNvLinkDeviceType) {
+	fb := &nvmlmock.Fabric{Ports: 12, Down: map[[2]int]bool{}, CRC: map[[2]int]uint64{{1, 1}: 2, {0, 1}: 3},
+		Remote: func(gpu, port int) (string, nvml.IntNvLinkDeviceType) {
 			peers := []int{}
 			for p := range 4 {
 				if p != gpu {
 					peers = append(peers, p)
 				}
 			}
-			return dgxGPUBus[peers[port/4]], nvml.NVLINK_DEVICE_TYPE_GPU
+			return nvmlmock.GPUBus[peers[port/4]], nvml.NVLINK_DEVICE_TYPE_GPU
 		}}
-	wire(srv, fb)
+	nvmlmock.Wire(srv, fb)
 	g := gpuScan(t, srv, &GPU{}, nil)
 	pairs := map[string]int{}
 	for _, l := range g.Links {
@@ -283,7 +188,7 @@ func TestGPUDirectMesh(t *testing.T) {
 // the scan carries the event once.
 func TestGPUXid79(t *testing.T) {
 	srv := dgxh100.New()
-	wire(srv, switched())
+	nvmlmock.Wire(srv, nvmlmock.Switched())
 	for _, d := range srv.Devices {
 		d.(*server.Device).RegisterEventsFunc = func(uint64, nvml.EventSet) nvml.Return { return nvml.SUCCESS }
 	}
@@ -306,7 +211,7 @@ func TestGPUXid79(t *testing.T) {
 			FreeFunc: func() nvml.Return { return nvml.SUCCESS },
 		}, nvml.SUCCESS
 	}
-	c := &GPU{NVML: srv}
+	c := &GPU{NVML: nvmlmock.Library(srv)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- c.Watch(ctx, Env{Root: "/"}) }()
@@ -317,18 +222,18 @@ func TestGPUXid79(t *testing.T) {
 		t.Fatalf("watch: %v", err)
 	}
 	g := gpuScan(t, srv, c, nil)
-	gpu5, _ := g.Component("pci:" + dgxGPUBus[5])
+	gpu5, _ := g.Component("pci:" + nvmlmock.GPUBus[5])
 	if gpu5.Health.State != topology.StateFailed || gpu5.Health.Reasons[0] != "Xid 79: GPU has fallen off the bus" {
 		t.Errorf("GPU 5 after Xid 79: %+v", gpu5.Health)
 	}
-	if len(g.Events) != 1 || g.Events[0].Kind != "xid" || g.Events[0].Component != "pci:"+dgxGPUBus[5] || g.Events[0].Severity != topology.SeverityCritical {
+	if len(g.Events) != 1 || g.Events[0].Kind != "xid" || g.Events[0].Component != "pci:"+nvmlmock.GPUBus[5] || g.Events[0].Severity != topology.SeverityCritical {
 		t.Errorf("events %+v", g.Events)
 	}
 	again := gpuScan(t, srv, c, g)
 	if len(again.Events) != 0 {
 		t.Errorf("the Xid was reported twice: %+v", again.Events)
 	}
-	if gpu5, _ := again.Component("pci:" + dgxGPUBus[5]); gpu5.Health.State != topology.StateFailed {
+	if gpu5, _ := again.Component("pci:" + nvmlmock.GPUBus[5]); gpu5.Health.State != topology.StateFailed {
 		t.Errorf("GPU 5 healed by itself: %+v", gpu5.Health)
 	}
 }
@@ -339,7 +244,7 @@ func TestGPUNoDriver(t *testing.T) {
 		srv := dgxh100.New()
 		srv.InitFunc = func() nvml.Return { return ret }
 		reg := &Registry{}
-		reg.Register(&GPU{NVML: srv})
+		reg.Register(&GPU{NVML: nvmlmock.Library(srv)})
 		g := reg.Scan(context.Background(), Env{Root: "/"}, nil)
 		if st := status(g, "gpu"); st.State != "absent" {
 			t.Errorf("%v: %+v", ret, st)
@@ -366,7 +271,7 @@ func TestGPUAbsentOnThisMachine(t *testing.T) {
 // call, and the scan itself returns on time.
 func TestFaultGPUHungDriver(t *testing.T) {
 	srv := dgxh100.New()
-	wire(srv, switched())
+	nvmlmock.Wire(srv, nvmlmock.Switched())
 	release := make(chan struct{})
 	defer close(release)
 	srv.Devices[3].(*server.Device).GetSerialFunc = func() (string, nvml.Return) {
@@ -374,7 +279,7 @@ func TestFaultGPUHungDriver(t *testing.T) {
 		return "", nvml.ERROR_TIMEOUT
 	}
 	reg := &Registry{}
-	c := &GPU{NVML: srv}
+	c := &GPU{NVML: nvmlmock.Library(srv)}
 	reg.Register(c)
 	for i, want := range []string{"no answer within the deadline", "has not returned"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)

@@ -1,6 +1,6 @@
 // Package nvgpu reads NVIDIA GPUs, their NVLinks and their Xid errors
-// through NVML (github.com/NVIDIA/go-nvml), written against nvml.Interface
-// so tests drive it with go-nvml's DGX mocks. It knows nothing of the
-// graph. NVML is a C library: the package is empty without cgo, and the
-// GPU collector then reports NVML as unavailable.
+// through NVML. It is written against Library, the part of NVML it calls:
+// Open binds that to the driver's libnvidia-ml at run time (no cgo, no C
+// compiler, no NVIDIA headers needed to build), and tests bind it to
+// go-nvml's DGX mocks. It knows nothing of the graph.
 package nvgpu

@@ -1,13 +1,9 @@
-//go:build cgo
-
 package nvgpu
 
 import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
 
 	"github.com/hwgraph/hwgraph/pcie"
 )
@@ -80,13 +76,13 @@ type NVLink struct {
 
 var nvlinkCounters = []struct {
 	name    string
-	counter nvml.NvLinkErrorCounter
+	counter NvLinkErrorCounter
 }{
-	{"replay", nvml.NVLINK_ERROR_DL_REPLAY},
-	{"recovery", nvml.NVLINK_ERROR_DL_RECOVERY},
-	{"crc_flit", nvml.NVLINK_ERROR_DL_CRC_FLIT},
-	{"crc_data", nvml.NVLINK_ERROR_DL_CRC_DATA},
-	{"ecc_data", nvml.NVLINK_ERROR_DL_ECC_DATA},
+	{"replay", NvLinkReplay},
+	{"recovery", NvLinkRecovery},
+	{"crc_flit", NvLinkCRCFlit},
+	{"crc_data", NvLinkCRCData},
+	{"ecc_data", NvLinkECCData},
 }
 
 // ErrNoDriver wraps the NVML errors that mean "no NVIDIA GPU here": the
@@ -94,11 +90,11 @@ var nvlinkCounters = []struct {
 var ErrNoDriver = errors.New("no NVIDIA driver")
 
 // Init initialises NVML. A missing library or driver is ErrNoDriver.
-func Init(lib nvml.Interface) error {
+func Init(lib Library) error {
 	switch ret := lib.Init(); ret {
-	case nvml.SUCCESS:
+	case Success:
 		return nil
-	case nvml.ERROR_LIBRARY_NOT_FOUND, nvml.ERROR_DRIVER_NOT_LOADED, nvml.ERROR_NO_PERMISSION:
+	case ErrorLibraryNotFound, ErrorDriverNotLoaded, ErrorNoPermission:
 		return fmt.Errorf("nvml init: %w: %v", ErrNoDriver, ret)
 	default:
 		return fmt.Errorf("nvml init: %v", ret)
@@ -107,21 +103,21 @@ func Init(lib nvml.Interface) error {
 
 // Read queries every GPU. NVML must be initialised. Only a failure to
 // count the GPUs is an error; anything else is a problem of one GPU.
-func Read(lib nvml.Interface) (System, error) {
+func Read(lib Library) (System, error) {
 	var s System
-	if v, ret := lib.SystemGetDriverVersion(); ret == nvml.SUCCESS {
+	if v, ret := lib.SystemGetDriverVersion(); ret == Success {
 		s.DriverVersion = v
 	}
-	if v, ret := lib.SystemGetCudaDriverVersion(); ret == nvml.SUCCESS {
+	if v, ret := lib.SystemGetCudaDriverVersion(); ret == Success {
 		s.CUDAVersion = fmt.Sprintf("%d.%d", v/1000, v%1000/10)
 	}
 	n, ret := lib.DeviceGetCount()
-	if ret != nvml.SUCCESS {
+	if ret != Success {
 		return s, fmt.Errorf("nvml device count: %v", ret)
 	}
 	for i := range n {
 		dev, ret := lib.DeviceGetHandleByIndex(i)
-		if ret != nvml.SUCCESS {
+		if ret != Success {
 			// A GPU that fell off the bus fails here (ERROR_GPU_IS_LOST).
 			s.Problems = append(s.Problems, fmt.Errorf("nvml gpu %d: %v", i, ret))
 			continue
@@ -134,12 +130,12 @@ func Read(lib nvml.Interface) (System, error) {
 // query checks one NVML getter's answer: the value on success, nothing
 // when the GPU does not support it, a problem otherwise. It returns a
 // function so a getter's two results can be passed to it directly.
-func query[T any](g *GPU, what string) func(T, nvml.Return) (T, bool) {
-	return func(v T, ret nvml.Return) (T, bool) {
+func query[T any](g *GPU, what string) func(T, Return) (T, bool) {
+	return func(v T, ret Return) (T, bool) {
 		switch ret {
-		case nvml.SUCCESS:
+		case Success:
 			return v, true
-		case nvml.ERROR_NOT_SUPPORTED:
+		case ErrorNotSupported:
 		default:
 			g.Problems = append(g.Problems, fmt.Errorf("gpu %d %s: %v", g.Index, what, ret))
 		}
@@ -155,20 +151,18 @@ func ptr[T any](v T, ok bool) *T {
 	return &v
 }
 
-func readGPU(dev nvml.Device, index int) GPU {
+func readGPU(dev Device, index int) GPU {
 	g := GPU{Index: index}
 	g.UUID, _ = query[string](&g, "uuid")(dev.GetUUID())
 	g.Name, _ = query[string](&g, "name")(dev.GetName())
 	g.Serial, _ = query[string](&g, "serial")(dev.GetSerial())
 	g.VBIOS, _ = query[string](&g, "vbios")(dev.GetVbiosVersion())
 	g.InfoROM, _ = query[string](&g, "inforom")(dev.GetInforomImageVersion())
-	if pci, ok := query[nvml.PciInfo](&g, "pci info")(dev.GetPciInfo()); ok {
-		g.BusID = busID(pci)
+	if bus, ok := query[string](&g, "pci info")(dev.GetPciBusID()); ok {
+		g.BusID = busID(bus)
 	}
-	if mem, ok := query[nvml.Memory](&g, "memory")(dev.GetMemoryInfo()); ok {
-		g.MemoryBytes = &mem.Total
-	}
-	g.TemperatureC = ptr(query[uint32](&g, "temperature")(dev.GetTemperature(nvml.TEMPERATURE_GPU)))
+	g.MemoryBytes = ptr(query[uint64](&g, "memory")(dev.GetMemoryTotal()))
+	g.TemperatureC = ptr(query[uint32](&g, "temperature")(dev.GetTemperature()))
 	g.PowerMilliwatts = ptr(query[uint32](&g, "power")(dev.GetPowerUsage()))
 	readECC(&g, dev)
 	readRetirement(&g, dev)
@@ -183,16 +177,16 @@ func readGPU(dev nvml.Device, index int) GPU {
 	return g
 }
 
-func readECC(g *GPU, dev nvml.Device) {
+func readECC(g *GPU, dev Device) {
 	for _, c := range []struct {
 		name    string
-		errType nvml.MemoryErrorType
-		counter nvml.EccCounterType
+		errType MemoryErrorType
+		counter EccCounterType
 	}{
-		{"volatile_corrected", nvml.MEMORY_ERROR_TYPE_CORRECTED, nvml.VOLATILE_ECC},
-		{"volatile_uncorrected", nvml.MEMORY_ERROR_TYPE_UNCORRECTED, nvml.VOLATILE_ECC},
-		{"aggregate_corrected", nvml.MEMORY_ERROR_TYPE_CORRECTED, nvml.AGGREGATE_ECC},
-		{"aggregate_uncorrected", nvml.MEMORY_ERROR_TYPE_UNCORRECTED, nvml.AGGREGATE_ECC},
+		{"volatile_corrected", MemoryErrorCorrected, VolatileECC},
+		{"volatile_uncorrected", MemoryErrorUncorrected, VolatileECC},
+		{"aggregate_corrected", MemoryErrorCorrected, AggregateECC},
+		{"aggregate_uncorrected", MemoryErrorUncorrected, AggregateECC},
 	} {
 		v, ret := dev.GetTotalEccErrors(c.errType, c.counter)
 		if v, ok := query[uint64](g, "ecc "+c.name)(v, ret); ok {
@@ -200,47 +194,47 @@ func readECC(g *GPU, dev nvml.Device) {
 				g.ECC = map[string]uint64{}
 			}
 			g.ECC[c.name] = v
-		} else if ret == nvml.ERROR_NOT_SUPPORTED {
+		} else if ret == ErrorNotSupported {
 			return // ECC off or absent: no counter will answer
 		}
 	}
 }
 
-func readRetirement(g *GPU, dev nvml.Device) {
-	if c, u, pending, failure, ret := dev.GetRemappedRows(); ret == nvml.SUCCESS {
+func readRetirement(g *GPU, dev Device) {
+	if c, u, pending, failure, ret := dev.GetRemappedRows(); ret == Success {
 		g.RemappedRows = &RemappedRows{Corrected: c, Uncorrected: u, Pending: pending, Failure: failure}
 		return
-	} else if ret != nvml.ERROR_NOT_SUPPORTED {
+	} else if ret != ErrorNotSupported {
 		g.Problems = append(g.Problems, fmt.Errorf("gpu %d remapped rows: %v", g.Index, ret))
 	}
 	// Before Ampere, bad memory retires whole pages instead.
-	sbe, ok := query[[]uint64](g, "retired pages")(dev.GetRetiredPages(nvml.PAGE_RETIREMENT_CAUSE_MULTIPLE_SINGLE_BIT_ECC_ERRORS))
+	sbe, ok := query[int](g, "retired pages")(dev.GetRetiredPageCount(RetiredForSingleBitErrors))
 	if !ok {
 		return
 	}
-	dbe, _ := query[[]uint64](g, "retired pages")(dev.GetRetiredPages(nvml.PAGE_RETIREMENT_CAUSE_DOUBLE_BIT_ECC_ERROR))
-	pending, _ := query[nvml.EnableState](g, "retired pages pending")(dev.GetRetiredPagesPendingStatus())
-	g.RetiredPages = &RetiredPages{SingleBit: len(sbe), DoubleBit: len(dbe), Pending: pending == nvml.FEATURE_ENABLED}
+	dbe, _ := query[int](g, "retired pages")(dev.GetRetiredPageCount(RetiredForDoubleBitError))
+	pending, _ := query[bool](g, "retired pages pending")(dev.GetRetiredPagesPendingStatus())
+	g.RetiredPages = &RetiredPages{SingleBit: sbe, DoubleBit: dbe, Pending: pending}
 }
 
-func readNVLinks(g *GPU, dev nvml.Device) []NVLink {
+func readNVLinks(g *GPU, dev Device) []NVLink {
 	var out []NVLink
-	for port := range nvml.NVLINK_MAX_LINKS {
+	for port := range NvLinkMaxLinks {
 		state, ret := dev.GetNvLinkState(port)
-		if ret == nvml.ERROR_NOT_SUPPORTED || ret == nvml.ERROR_INVALID_ARGUMENT {
+		if ret == ErrorNotSupported || ret == ErrorInvalidArgument {
 			// No NVLink at all, or past the GPU's last port.
 			break
 		}
-		if ret != nvml.SUCCESS {
+		if ret != Success {
 			g.Problems = append(g.Problems, fmt.Errorf("gpu %d nvlink %d state: %v", g.Index, port, ret))
 			continue
 		}
-		l := NVLink{Port: port, Up: state == nvml.FEATURE_ENABLED, RemoteType: "unknown"}
+		l := NVLink{Port: port, Up: state, RemoteType: "unknown"}
 		l.Version, _ = query[uint32](g, fmt.Sprintf("nvlink %d version", port))(dev.GetNvLinkVersion(port))
-		if pci, ok := query[nvml.PciInfo](g, fmt.Sprintf("nvlink %d remote", port))(dev.GetNvLinkRemotePciInfo(port)); ok {
-			l.RemoteBusID = busID(pci)
+		if bus, ok := query[string](g, fmt.Sprintf("nvlink %d remote", port))(dev.GetNvLinkRemoteBusID(port)); ok {
+			l.RemoteBusID = busID(bus)
 		}
-		if t, ok := query[nvml.IntNvLinkDeviceType](g, fmt.Sprintf("nvlink %d remote type", port))(dev.GetNvLinkRemoteDeviceType(port)); ok {
+		if t, ok := query[NvLinkDeviceType](g, fmt.Sprintf("nvlink %d remote type", port))(dev.GetNvLinkRemoteDeviceType(port)); ok {
 			l.RemoteType = remoteTypes[t]
 		}
 		for _, c := range nvlinkCounters {
@@ -256,25 +250,18 @@ func readNVLinks(g *GPU, dev nvml.Device) []NVLink {
 	return out
 }
 
-var remoteTypes = map[nvml.IntNvLinkDeviceType]string{
-	nvml.NVLINK_DEVICE_TYPE_GPU:     "gpu",
-	nvml.NVLINK_DEVICE_TYPE_IBMNPU:  "ibmnpu",
-	nvml.NVLINK_DEVICE_TYPE_SWITCH:  "switch",
-	nvml.NVLINK_DEVICE_TYPE_UNKNOWN: "unknown",
+var remoteTypes = map[NvLinkDeviceType]string{
+	NvLinkDeviceGPU:     "gpu",
+	NvLinkDeviceIBMNPU:  "ibmnpu",
+	NvLinkDeviceSwitch:  "switch",
+	NvLinkDeviceUnknown: "unknown",
 }
 
 // busID turns NVML's "00000000:3B:00.0" into sysfs's "0000:3b:00.0".
-func busID(p nvml.PciInfo) string {
-	var b strings.Builder
-	for _, c := range p.BusId {
-		if c == 0 {
-			break
-		}
-		b.WriteByte(byte(c))
-	}
-	a, err := pcie.ParseAddress(b.String())
+func busID(nv string) string {
+	a, err := pcie.ParseAddress(nv)
 	if err != nil {
-		return strings.ToLower(b.String())
+		return strings.ToLower(nv)
 	}
 	return a.String()
 }

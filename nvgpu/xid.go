@@ -1,13 +1,9 @@
-//go:build cgo
-
 package nvgpu
 
 import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
 )
 
 // Xid is one Xid error the driver reported for a GPU.
@@ -25,23 +21,23 @@ const waitSlice = 500 // ms
 // WatchXids registers every GPU for critical Xid events and calls fn for
 // each until ctx is done. NVML must be initialised. GPUs that do not
 // support events are skipped; none supporting them is an error.
-func WatchXids(ctx context.Context, lib nvml.Interface, fn func(Xid)) error {
+func WatchXids(ctx context.Context, lib Library, fn func(Xid)) error {
 	set, ret := lib.EventSetCreate()
-	if ret != nvml.SUCCESS {
+	if ret != Success {
 		return fmt.Errorf("nvml event set: %v", ret)
 	}
 	defer set.Free()
 	n, ret := lib.DeviceGetCount()
-	if ret != nvml.SUCCESS {
+	if ret != Success {
 		return fmt.Errorf("nvml device count: %v", ret)
 	}
 	registered := 0
 	for i := range n {
 		dev, ret := lib.DeviceGetHandleByIndex(i)
-		if ret != nvml.SUCCESS {
+		if ret != Success {
 			continue
 		}
-		if dev.RegisterEvents(nvml.EventTypeXidCriticalError, set) == nvml.SUCCESS {
+		if dev.RegisterEvents(EventTypeXidCriticalError, set) == Success {
 			registered++
 		}
 	}
@@ -51,18 +47,18 @@ func WatchXids(ctx context.Context, lib nvml.Interface, fn func(Xid)) error {
 	for ctx.Err() == nil {
 		data, ret := set.Wait(waitSlice)
 		switch {
-		case ret == nvml.ERROR_TIMEOUT:
+		case ret == ErrorTimeout:
 			continue
-		case ret != nvml.SUCCESS:
+		case ret != Success:
 			return fmt.Errorf("nvml event wait: %v", ret)
-		case data.EventType&nvml.EventTypeXidCriticalError == 0:
+		case data.EventType&EventTypeXidCriticalError == 0:
 			continue
 		}
 		x := Xid{Time: time.Now(), Code: data.EventData}
 		if data.Device != nil {
 			x.UUID, _ = data.Device.GetUUID()
-			if pci, ret := data.Device.GetPciInfo(); ret == nvml.SUCCESS {
-				x.BusID = busID(pci)
+			if bus, ret := data.Device.GetPciBusID(); ret == Success {
+				x.BusID = busID(bus)
 			}
 		}
 		fn(x)
