@@ -174,7 +174,7 @@ func (b *BMC) where() string {
 func sensorTarget(f *topology.Fragment, s ipmi.Sensor) *topology.Component {
 	switch s.EntityID {
 	case 0x0a: // power supply
-		id := fmt.Sprintf("psu:%d", s.EntityInstance)
+		id := topology.PSUID(int(s.EntityInstance))
 		return f.Add(&topology.Component{ID: id, Kind: "psu", Name: fmt.Sprintf("power supply %d", s.EntityInstance), Parent: topology.BMCID})
 	case 0x07, 0x17: // system board, system chassis
 		return f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})

@@ -205,6 +205,7 @@ func TestBMCAgainstIPMISim(t *testing.T) {
 	if b.Health.State != topology.StateOK {
 		t.Errorf("bmc health %+v", b.Health)
 	}
+	checkIDs(t, g)
 }
 
 // TestBMCSELEvents: a SEL entry appears once as an event; one added later

@@ -110,9 +110,9 @@ func (g *GPU) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 }
 
 func gpuComponent(d nvgpu.GPU) *topology.Component {
-	id := "pci:" + d.BusID
+	id := topology.PCIID(d.BusID)
 	if d.BusID == "" {
-		id = "gpu:" + d.UUID
+		id = topology.GPUID(d.UUID)
 	}
 	c := &topology.Component{ID: id, Kind: topology.KindGPU, Name: d.Name, Vendor: "NVIDIA",
 		Model: d.Name, Serial: d.Serial, Firmware: d.VBIOS}
@@ -199,10 +199,10 @@ func addNVLinks(f *topology.Fragment, gpus []nvgpu.GPU, ids map[string]string) {
 			to := ""
 			switch {
 			case l.RemoteType == "switch" && l.RemoteBusID != "":
-				to = "nvswitch:" + l.RemoteBusID
+				to = topology.NVSwitchID(l.RemoteBusID)
 				if !switches[to] {
 					switches[to] = true
-					sw := f.Add(&topology.Component{ID: to, Kind: topology.KindNVSwitch, Name: "NVSwitch " + l.RemoteBusID, Parent: "pci:" + l.RemoteBusID})
+					sw := f.Add(&topology.Component{ID: to, Kind: topology.KindNVSwitch, Name: "NVSwitch " + l.RemoteBusID, Parent: topology.PCIID(l.RemoteBusID)})
 					sw.SetAttr("pci_address", l.RemoteBusID)
 				}
 			case l.RemoteType == "gpu" && ids[l.RemoteBusID] != "":
@@ -211,9 +211,9 @@ func addNVLinks(f *topology.Fragment, gpus []nvgpu.GPU, ids map[string]string) {
 					continue // drawn from the other end
 				}
 			case l.RemoteBusID != "":
-				to = "pci:" + l.RemoteBusID // an IBM NPU, or a GPU NVML no longer lists
+				to = topology.PCIID(l.RemoteBusID) // an IBM NPU, or a GPU NVML no longer lists
 			}
-			link := &topology.Link{ID: fmt.Sprintf("%s~%s#%d", from, defaultPeer(to, from), l.Port), Kind: topology.LinkNVLink,
+			link := &topology.Link{ID: topology.NVLinkID(from, defaultPeer(to, from), l.Port), Kind: topology.LinkNVLink,
 				From: from, To: defaultPeer(to, from)}
 			link.SetAttr("port", l.Port)
 			if l.Version > 0 {
@@ -293,7 +293,7 @@ func (x *xidLog) apply(f *topology.Fragment, ids map[string]string) {
 		if c, ok := ids[bus]; ok {
 			return c
 		}
-		return "pci:" + bus
+		return topology.PCIID(bus)
 	}
 	for _, e := range x.fresh {
 		eff, known := nvgpu.XidEffects[e.Code]

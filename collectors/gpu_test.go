@@ -67,6 +67,7 @@ func TestGPUOverDGXMocks(t *testing.T) {
 			if gpus != 8 {
 				t.Errorf("%d GPUs", gpus)
 			}
+			checkIDs(t, g)
 			reach := map[string]map[string]bool{} // switch → GPUs on it
 			links := 0
 			for _, l := range g.Links {

@@ -54,7 +54,7 @@ func (c *I2C) Collect(ctx context.Context, env Env) (*topology.Fragment, error) 
 			kind = topology.LinkSMBus
 		}
 		for _, cl := range a.Clients {
-			cid := "i2c:" + cl.ID()
+			cid := topology.I2CClientID(cl.Bus, cl.Addr)
 			cc := f.Add(&topology.Component{ID: cid, Kind: topology.KindI2CDevice, Name: cl.Name, Parent: id})
 			cc.SetAttr("address", fmt.Sprintf("%#02x", cl.Addr))
 			if r := i2c.Role(cl.Addr); r != "" {
@@ -79,12 +79,12 @@ func (c *I2C) Collect(ctx context.Context, env Env) (*topology.Fragment, error) 
 
 // adapterComponent adds i2c:N under its owner and returns its ID.
 func adapterComponent(f *topology.Fragment, a i2c.Adapter, st i2c.BusState, probed bool) string {
-	id := fmt.Sprintf("i2c:%d", a.Bus)
+	id := topology.I2CAdapterID(a.Bus)
 	c := f.Add(&topology.Component{ID: id, Kind: topology.KindI2CAdapter, Name: a.Name, Parent: topology.HostID})
 	if _, err := pcie.ParseAddress(a.Parent); err == nil {
-		c.Parent = "pci:" + a.Parent
-	} else if i2c.IsClientName(a.Parent) {
-		c.Parent = "i2c:" + a.Parent // a mux channel, under the mux
+		c.Parent = topology.PCIID(a.Parent)
+	} else if bus, addr, ok := i2c.ParseClientName(a.Parent); ok {
+		c.Parent = topology.I2CClientID(bus, addr) // a mux channel, under the mux
 	} else if a.Parent != "" {
 		c.SetAttr("parent_device", a.Parent)
 	}

@@ -83,11 +83,11 @@ func (k *Kmsg) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		f.Events = append(f.Events, e)
 		switch {
 		case m.Kind == kmsg.KindBusLockup && m.I2CBus >= 0:
-			c := f.Annotate(fmt.Sprintf("i2c:%d", m.I2CBus))
+			c := f.Annotate(topology.I2CAdapterID(m.I2CBus))
 			c.Health.Mark(topology.StateFailed, "bus locked (kernel: "+m.Message+")")
 			c.SetAttr(topology.AttrI2CBusLocked, 1)
 		case m.Kind == kmsg.KindXid && m.Severity == topology.SeverityCritical:
-			f.Annotate("pci:"+m.PCI).Health.Mark(topology.StateFailed, "kernel: "+m.Message)
+			f.Annotate(topology.PCIID(m.PCI)).Health.Mark(topology.StateFailed, "kernel: "+m.Message)
 		}
 	}
 	return f, nil
@@ -98,15 +98,15 @@ func (k *Kmsg) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 func kmsgComponent(m kmsg.Match) string {
 	switch {
 	case m.PCI != "":
-		return "pci:" + m.PCI
+		return topology.PCIID(m.PCI)
 	case m.NVMe != "":
-		return "nvme:" + m.NVMe
+		return topology.NVMeID(m.NVMe)
 	case m.I2CBus >= 0:
-		return fmt.Sprintf("i2c:%d", m.I2CBus)
+		return topology.I2CAdapterID(m.I2CBus)
 	case m.DIMMLabel != "":
-		return "dimm:" + NormalizeLocator(m.DIMMLabel)
+		return topology.DIMMID(m.DIMMLabel)
 	case m.MC >= 0:
-		return fmt.Sprintf("mc:%d", m.MC)
+		return topology.MCID(m.MC)
 	}
 	return topology.HostID
 }

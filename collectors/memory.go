@@ -158,7 +158,7 @@ func dimmComponent(s slot) *topology.Component {
 
 // addController adds mc:N, its DIMMs and the memory-channel links.
 func addController(f *topology.Fragment, mc edac.Controller, slots []slot, place func(edac.Controller) string) {
-	id := fmt.Sprintf("mc:%d", mc.ID)
+	id := topology.MCID(mc.ID)
 	c := f.Add(&topology.Component{ID: id, Kind: topology.KindMemoryController, Name: mc.Name, Parent: place(mc)})
 	if c.Name == "" {
 		c.Name = fmt.Sprintf("memory controller %d", mc.ID)
@@ -180,16 +180,16 @@ func addController(f *topology.Fragment, mc edac.Controller, slots []slot, place
 	for _, d := range mc.DIMMs {
 		did, matched := matchSlot(d.Label, slots)
 		if !matched {
-			did = "dimm:" + NormalizeLocator(d.Label)
+			did = topology.DIMMID(d.Label)
 			if d.Label == "" || defaultLabel.MatchString(d.Label) {
-				did = fmt.Sprintf("dimm:MC%d-%s", mc.ID, NormalizeLocator(d.Name))
+				did = topology.DIMMID(fmt.Sprintf("MC%d %s", mc.ID, d.Name))
 			}
 		}
 		dc := f.Add(&topology.Component{ID: did, Kind: topology.KindDIMM, Name: d.Label, Parent: id})
 		dc.SetAttr("edac", fmt.Sprintf("mc%d/%s", mc.ID, d.Name))
 		if d.Label != "" {
 			dc.SetAttr("edac_label", d.Label)
-			if alias := "dimm:" + NormalizeLocator(d.Label); alias != did {
+			if alias := topology.DIMMID(d.Label); alias != did {
 				// Kernel log lines name the DIMM by its EDAC label.
 				dc.SetAttr(topology.AttrAliases, alias)
 			}
@@ -253,13 +253,13 @@ func controllerPlacer(env Env) func(edac.Controller) string {
 					continue
 				}
 				if node, _ := packageNode(p, nodes); node >= 0 {
-					return fmt.Sprintf("numa:%d", node)
+					return topology.NUMAID(node)
 				}
-				return fmt.Sprintf("package:%d", pkg)
+				return topology.PackageID(pkg)
 			}
 		}
 		if len(nodes) == 1 {
-			return fmt.Sprintf("numa:%d", nodes[0].ID)
+			return topology.NUMAID(nodes[0].ID)
 		}
 		return topology.HostID
 	}

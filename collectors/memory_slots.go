@@ -2,9 +2,9 @@ package collectors
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/hwgraph/hwgraph/dmi"
+	"github.com/hwgraph/hwgraph/topology"
 )
 
 // slotIDs gives every type-17 record its DIMM ID: dimm: + the normalised
@@ -14,29 +14,29 @@ import (
 func slotIDs(mds []dmi.MemoryDevice) []slot {
 	count := map[string]int{}
 	for _, m := range mds {
-		count[NormalizeLocator(m.Locator)]++
+		count[topology.NormalizeLocator(m.Locator)]++
 	}
 	out := make([]slot, len(mds))
 	seen := map[string]bool{}
 	for i, m := range mds {
-		key := NormalizeLocator(m.Locator)
+		key := topology.NormalizeLocator(m.Locator)
 		if key == "" {
 			key = fmt.Sprintf("HANDLE-%04X", m.Handle)
 		}
-		if count[NormalizeLocator(m.Locator)] > 1 && !dmi.Placeholder(m.BankLocator) {
-			key = NormalizeLocator(m.BankLocator + " " + m.Locator)
+		if count[topology.NormalizeLocator(m.Locator)] > 1 && !dmi.Placeholder(m.BankLocator) {
+			key = topology.NormalizeLocator(m.BankLocator + " " + m.Locator)
 		}
 		if seen[key] {
 			key = fmt.Sprintf("%s-%04X", key, m.Handle)
 		}
 		seen[key] = true
-		out[i] = slot{MemoryDevice: m, ID: "dimm:" + key}
+		out[i] = slot{MemoryDevice: m, ID: topology.DIMMID(key)}
 	}
 	return out
 }
 
 // matchSlot finds the populated SMBIOS slot an EDAC DIMM label names.
-// After normalising both (NormalizeLocator), the label must equal, for
+// After normalising both (topology.NormalizeLocator), the label must equal, for
 // exactly one populated slot, one of:
 //
 //   - the locator ("DIMM_A1"): labels set by edac-ctl from a motherboard
@@ -49,7 +49,7 @@ func slotIDs(mds []dmi.MemoryDevice) []slot {
 // its own ID rather than be pinned to a guessed slot, because a wrong
 // slot sends a technician to pull a good DIMM.
 func matchSlot(label string, slots []slot) (string, bool) {
-	want := NormalizeLocator(label)
+	want := topology.NormalizeLocator(label)
 	if want == "" {
 		return "", false
 	}
@@ -59,7 +59,7 @@ func matchSlot(label string, slots []slot) (string, bool) {
 			continue
 		}
 		for _, k := range []string{s.Locator, s.BankLocator + " " + s.Locator, s.Locator + " " + s.BankLocator} {
-			if NormalizeLocator(k) == want {
+			if topology.NormalizeLocator(k) == want {
 				if found != "" && found != s.ID {
 					return "", false
 				}
@@ -68,25 +68,4 @@ func matchSlot(label string, slots []slot) (string, bool) {
 		}
 	}
 	return found, found != ""
-}
-
-// NormalizeLocator turns a slot name as firmware or EDAC spell it ("P1
-// DIMM A1", "P1_DIMMA1", "CPU0_DIMM_A1") into the form DIMM IDs use:
-// upper case, runs of spaces, underscores, dashes and '#' folded to one
-// '-'.
-func NormalizeLocator(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.TrimSpace(s) {
-		if r == ' ' || r == '_' || r == '#' || r == '-' || r == '\t' {
-			dash = b.Len() > 0
-			continue
-		}
-		if dash {
-			b.WriteByte('-')
-			dash = false
-		}
-		b.WriteString(strings.ToUpper(string(r)))
-	}
-	return b.String()
 }

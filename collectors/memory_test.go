@@ -54,20 +54,6 @@ func TestMemoryAbsent(t *testing.T) {
 	}
 }
 
-func TestNormalizeLocator(t *testing.T) {
-	for in, want := range map[string]string{
-		"P1 DIMM A1":        "P1-DIMM-A1",
-		"P1_DIMMA1":         "P1-DIMMA1",
-		" cpu0_dimm_a1 ":    "CPU0-DIMM-A1",
-		"CPU_SrcID#0_Ha#0":  "CPU-SRCID-0-HA-0",
-		"mc0csrow0channel1": "MC0CSROW0CHANNEL1",
-	} {
-		if got := NormalizeLocator(in); got != want {
-			t.Errorf("NormalizeLocator(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 const dimmCapture = "hwloc/32em64t-2n8c+dax+nvme+mic+dimms"
 
 // TestMemorySlotsMatchHwloc: on the 32em64t capture (SMBIOS entries only,
@@ -83,7 +69,7 @@ func TestMemorySlotsMatchHwloc(t *testing.T) {
 	want := map[string]*hwlocxml.Object{}
 	topo.Walk(func(o *hwlocxml.Object) {
 		if o.Subtype == "MemoryModule" {
-			want["dimm:"+NormalizeLocator(o.Info("DeviceLocation"))] = o
+			want[topology.DIMMID(o.Info("DeviceLocation"))] = o
 		}
 	})
 	got := 0

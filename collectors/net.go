@@ -58,7 +58,7 @@ func (Net) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 		nc, err := sfs.NetClassByIface(name)
 		if err != nil {
 			f.Problem(fmt.Sprintf("net %s: %v", name, err))
-			c := f.Annotate("pci:" + addr)
+			c := f.Annotate(topology.PCIID(addr))
 			c.Health.Mark(topology.StateUnknown, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
@@ -66,7 +66,7 @@ func (Net) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	}
 	addrs := slices.Sorted(maps.Keys(byFunction))
 	for _, a := range addrs {
-		annotateNIC(f.Annotate("pci:"+a), byFunction[a])
+		annotateNIC(f.Annotate(topology.PCIID(a)), byFunction[a])
 	}
 	for _, name := range ibs {
 		addInfiniBand(f, sfs, env, name)
@@ -140,9 +140,9 @@ func addInfiniBand(f *topology.Fragment, sfs sysfs.FS, env Env, name string) {
 	addr := pciDevice(env.Path("sys", "class", "infiniband", name, "device"))
 	var c *topology.Component
 	if addr != "" {
-		c = f.Annotate("pci:" + addr)
+		c = f.Annotate(topology.PCIID(addr))
 	} else {
-		c = f.Add(&topology.Component{ID: "ib:" + name, Kind: topology.KindNIC, Name: name, Parent: topology.HostID})
+		c = f.Add(&topology.Component{ID: topology.IBID(name), Kind: topology.KindNIC, Name: name, Parent: topology.HostID})
 	}
 	c.SetAttr("ib_device", name)
 	if err != nil {

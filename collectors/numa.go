@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strconv"
 
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/topology"
@@ -53,7 +52,7 @@ func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	}
 	ids := make([]string, len(nodes)) // 64 nodes make 2,016 links
 	for i, n := range nodes {
-		ids[i] = "numa:" + strconv.Itoa(n.ID)
+		ids[i] = topology.NUMAID(n.ID)
 	}
 	for i, a := range nodes {
 		for j := i + 1; j < len(nodes); j++ {
@@ -96,7 +95,7 @@ func sharedCPUs(nodes []numa.Node) map[int][]int {
 
 func nodeComponent(n numa.Node) *topology.Component {
 	c := &topology.Component{
-		ID:     fmt.Sprintf("numa:%d", n.ID),
+		ID:     topology.NUMAID(n.ID),
 		Kind:   topology.KindNUMANode,
 		Name:   fmt.Sprintf("NUMA node %d", n.ID),
 		Parent: topology.HostID,
@@ -150,7 +149,7 @@ func interconnect(a, b numa.Node, from, to string) *topology.Link {
 // sits under the host and lists its nodes.
 func packageComponent(p numa.Package, nodes []numa.Node) *topology.Component {
 	c := &topology.Component{
-		ID:     fmt.Sprintf("package:%d", p.ID),
+		ID:     topology.PackageID(p.ID),
 		Kind:   topology.KindCPUPackage,
 		Name:   p.Model,
 		Model:  p.Model,
@@ -167,7 +166,7 @@ func packageComponent(p numa.Package, nodes []numa.Node) *topology.Component {
 	}
 	node, in := packageNode(p, nodes)
 	if node >= 0 {
-		c.Parent = fmt.Sprintf("numa:%d", node)
+		c.Parent = topology.NUMAID(node)
 	}
 	if len(in) > 1 {
 		c.SetAttr("numa_nodes", numa.CPUSet(in).String())

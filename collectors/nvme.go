@@ -85,9 +85,9 @@ func (NVMe) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 
 func controllerID(c nvme.Controller) string {
 	if c.PCI != "" {
-		return "pci:" + c.PCI
+		return topology.PCIID(c.PCI)
 	}
-	return "nvme:" + c.Name
+	return topology.NVMeID(c.Name)
 }
 
 func controllerComponent(c nvme.Controller, id string) *topology.Component {
@@ -97,8 +97,8 @@ func controllerComponent(c nvme.Controller, id string) *topology.Component {
 		comp.Parent = topology.HostID
 	}
 	comp.SetAttr("nvme_controller", c.Name)
-	if id != "nvme:"+c.Name {
-		comp.SetAttr(topology.AttrAliases, "nvme:"+c.Name) // how kernel log lines name it
+	if alias := topology.NVMeID(c.Name); id != alias {
+		comp.SetAttr(topology.AttrAliases, alias) // how kernel log lines name it
 	}
 	for k, v := range map[string]string{"nvme_state": c.State, "transport": c.Transport,
 		"address": c.Address, "cntlid": c.ControllerID, "nvme_subsystem": c.Subsystem} {
@@ -129,7 +129,7 @@ func stateHealth(state string) (topology.State, string) {
 }
 
 func namespaceComponent(ns nvme.Namespace, parent string) *topology.Component {
-	c := &topology.Component{ID: "block:" + ns.Name, Kind: topology.KindBlock, Name: ns.Name, Parent: parent}
+	c := &topology.Component{ID: topology.BlockID(ns.Name), Kind: topology.KindBlock, Name: ns.Name, Parent: parent}
 	c.SetAttr("nsid", ns.NSID)
 	if ns.SizeBytes != nil {
 		c.SetAttr("size_bytes", *ns.SizeBytes)
@@ -144,7 +144,7 @@ func namespaceComponent(ns nvme.Namespace, parent string) *topology.Component {
 }
 
 func addSubsystem(f *topology.Fragment, s nvme.Subsystem) {
-	id := "nvme-subsys:" + s.Name
+	id := topology.NVMeSubsystemID(s.Name)
 	c := f.Add(&topology.Component{ID: id, Kind: topology.KindNVMeSubsystem, Name: s.Model, Model: s.Model,
 		Serial: s.Serial, Parent: topology.HostID})
 	c.SetAttr("nqn", s.NQN)
@@ -173,7 +173,7 @@ func addSubsystem(f *topology.Fragment, s nvme.Subsystem) {
 // state is the subsystem's view of it (nvme-subsysN/nvmeM/state); on a
 // live system that is the controller's own file.
 func addPath(f *topology.Fragment, s nvme.Subsystem, c nvme.Controller, from string, ana map[string]string) {
-	to := "nvme-subsys:" + s.Name
+	to := topology.NVMeSubsystemID(s.Name)
 	l := f.AddLink(&topology.Link{ID: topology.LinkID(from, to, 0), Kind: topology.LinkNVMePath, From: from, To: to})
 	state, transport, address := c.State, c.Transport, c.Address
 	for _, p := range s.Controllers {

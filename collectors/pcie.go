@@ -102,7 +102,7 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 // component builds the component for one function.
 func (p *PCIe) component(d *pcie.Device, slots map[string]pcie.Slot) *topology.Component {
 	c := &topology.Component{
-		ID:     "pci:" + d.Name,
+		ID:     topology.PCIID(d.Name),
 		Kind:   kindOf(d),
 		Parent: parentID(d),
 		Health: topology.Health{State: topology.StateOK},
@@ -164,9 +164,9 @@ func (p *PCIe) component(d *pcie.Device, slots map[string]pcie.Slot) *topology.C
 
 func parentID(d *pcie.Device) string {
 	if d.Upstream != "" {
-		return "pci:" + d.Upstream
+		return topology.PCIID(d.Upstream)
 	}
-	return "pcibus:" + d.RootBus
+	return topology.PCIRootID(d.RootBus)
 }
 
 // upstreamLink is the link from the function's parent to the function.
@@ -178,7 +178,8 @@ func parentID(d *pcie.Device) string {
 // ends can do is.
 func upstreamLink(d *pcie.Device, byName map[string]*pcie.Device) *topology.Link {
 	from := parentID(d)
-	l := &topology.Link{ID: topology.LinkID(from, "pci:"+d.Name, 0), Kind: topology.LinkPCIe, From: from, To: "pci:" + d.Name}
+	to := topology.PCIID(d.Name)
+	l := &topology.Link{ID: topology.LinkID(from, to, 0), Kind: topology.LinkPCIe, From: from, To: to}
 	if d.Upstream != "" || d.MissingUpstream != "" {
 		var upSpeed *float64
 		var upWidth *int
@@ -231,7 +232,7 @@ func rootBuses(devs []pcie.Device, numaOf map[string]int) []*topology.Component 
 			buses[d.RootBus] = a
 		}
 		if d.RootBusParent != "" {
-			a.parent = "pci:" + d.RootBusParent
+			a.parent = topology.PCIID(d.RootBusParent)
 		}
 		n := numaOf[d.Name]
 		switch {
@@ -255,10 +256,10 @@ func rootBuses(devs []pcie.Device, numaOf map[string]int) []*topology.Component 
 		}
 		parent := a.parent
 		if parent == "" && node >= 0 {
-			parent = fmt.Sprintf("numa:%d", node)
+			parent = topology.NUMAID(node)
 		}
 		c := &topology.Component{
-			ID:     "pcibus:" + name,
+			ID:     topology.PCIRootID(name),
 			Kind:   topology.KindPCIRoot,
 			Name:   "PCI root bus " + name,
 			Parent: parent,

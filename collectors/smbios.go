@@ -51,7 +51,7 @@ func (SMBIOS) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 		// Firmware gives the function in the slot or the port above
 		// it; either way the label tells a technician where to look.
 		if s.Address != "" && !dmi.Placeholder(s.Designation) {
-			f.Annotate("pci:"+s.Address).SetAttr("slot_label", s.Designation)
+			f.Annotate(topology.PCIID(s.Address)).SetAttr("slot_label", s.Designation)
 		}
 	}
 
@@ -123,7 +123,7 @@ func annotateSockets(f *topology.Fragment, procs []dmi.Processor, pkgs []numa.Pa
 		return
 	}
 	for i, p := range populated {
-		c := f.Annotate(fmt.Sprintf("package:%d", pkgs[i].ID))
+		c := f.Annotate(topology.PackageID(pkgs[i].ID))
 		if !dmi.Placeholder(p.Socket) {
 			c.SetAttr("socket", p.Socket)
 		}

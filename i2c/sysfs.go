@@ -47,6 +47,8 @@ func (c Client) ID() string { return fmt.Sprintf("%d-%04x", c.Bus, c.Addr) }
 // is a plain scan, not a regular expression (which cost the walk 4 ms).
 func adapterBus(name string) (int, bool) { return sysfsattr.Index(name, "i2c-") }
 
+func isClientName(name string) bool { _, _, ok := clientAddr(name); return ok }
+
 // clientAddr parses a client's name, "3-007c", into bus and address.
 func clientAddr(name string) (bus int, addr uint16, ok bool) {
 	b, a, found := strings.Cut(name, "-")
@@ -155,7 +157,7 @@ func mayHoldAdapter(name string) bool {
 	case name == "pci_bus", strings.Contains(name, ":pcie"):
 		return false
 	case strings.HasPrefix(name, "pci"), name == "platform", name == "drm", strings.HasPrefix(name, "card"),
-		strings.ContainsAny(name, ":."), IsClientName(name):
+		strings.ContainsAny(name, ":."), isClientName(name):
 		return name != "i2c-dev"
 	}
 	return false
@@ -196,6 +198,7 @@ func readClient(bus int, addr uint16, dir string, parent *sysfsattr.Dir) Client 
 	return c
 }
 
-// IsClientName reports whether a sysfs name is an I²C client ("2-0070"):
-// an adapter under one is a mux channel.
-func IsClientName(name string) bool { _, _, ok := clientAddr(name); return ok }
+// ParseClientName parses a client's sysfs name, "3-007c", into its bus
+// and address; ok is false for any other name. An adapter under a client
+// is a mux channel.
+func ParseClientName(name string) (bus int, addr uint16, ok bool) { return clientAddr(name) }

@@ -24,12 +24,6 @@ const (
 	KindBlock            = "block"
 )
 
-// HostID is the ID of the one host component every graph has.
-const HostID = "host"
-
-// BMCID is the ID of the host's baseboard management controller.
-const BMCID = "bmc:0"
-
 // Component is one node of the machine graph.
 type Component struct {
 	ID       string            `json:"id"`

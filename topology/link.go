@@ -46,6 +46,13 @@ func LinkID(from, to string, n int) string {
 	return id
 }
 
+// NVLinkID is the link of one NVLink port: "from~to#port", the port
+// always given (port 0 included), so a GPU's ports are told apart by
+// number whatever the far end.
+func NVLinkID(from, to string, port int) string {
+	return from + "~" + to + "#" + itoa(port)
+}
+
 // SetAttr records an attribute, creating the map on first use.
 func (l *Link) SetAttr(key string, value any) {
 	if l.Attrs == nil {

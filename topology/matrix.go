@@ -177,7 +177,7 @@ func (g *Graph) numaOf(c *Component) *Component {
 		}
 	}
 	if n, ok := Number(c.Attrs, "numa_node"); ok && n >= 0 {
-		if nc, ok := g.Component(fmt.Sprintf("numa:%d", int(n))); ok {
+		if nc, ok := g.Component(NUMAID(int(n))); ok {
 			return nc
 		}
 	}
