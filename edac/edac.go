@@ -59,7 +59,7 @@ func ReadControllers(sysfs string) ([]Controller, error) {
 
 func readController(dir string, id int) Controller {
 	c := Controller{ID: id}
-	r := sysfsattr.Dir{Path: dir}
+	r := sysfsattr.NewDir(dir)
 	c.Name = r.Str("mc_name")
 	c.SizeMB = r.Uint("size_mb")
 	c.CE, c.UE = r.Uint("ce_count"), r.Uint("ue_count")
@@ -71,9 +71,9 @@ func readController(dir string, id int) Controller {
 	for _, e := range ents {
 		name := e.Name()
 		if _, ok := sysfsattr.Index(name, "dimm"); ok {
-			c.DIMMs = append(c.DIMMs, readDIMM(filepath.Join(dir, name), name, &r))
+			c.DIMMs = append(c.DIMMs, readDIMM(filepath.Join(dir, name), name, r))
 		} else if _, ok := sysfsattr.Index(name, "rank"); ok {
-			c.DIMMs = append(c.DIMMs, readDIMM(filepath.Join(dir, name), name, &r))
+			c.DIMMs = append(c.DIMMs, readDIMM(filepath.Join(dir, name), name, r))
 		}
 	}
 	// Drivers with the per-DIMM layout also keep csrow directories for
@@ -81,7 +81,7 @@ func readController(dir string, id int) Controller {
 	if len(c.DIMMs) == 0 {
 		for _, e := range ents {
 			if _, ok := sysfsattr.Index(e.Name(), "csrow"); ok {
-				c.DIMMs = append(c.DIMMs, readCSRow(filepath.Join(dir, e.Name()), e.Name(), &r)...)
+				c.DIMMs = append(c.DIMMs, readCSRow(filepath.Join(dir, e.Name()), e.Name(), r)...)
 			}
 		}
 	}
@@ -91,7 +91,7 @@ func readController(dir string, id int) Controller {
 }
 
 func readDIMM(dir, name string, parent *sysfsattr.Dir) DIMM {
-	r := sysfsattr.Dir{Path: dir}
+	r := sysfsattr.NewDir(dir)
 	d := DIMM{
 		Name:     name,
 		Label:    r.Str("dimm_label"),
@@ -108,7 +108,7 @@ func readDIMM(dir, name string, parent *sysfsattr.Dir) DIMM {
 // readCSRow reads the legacy layout: one csrow holds a module per channel,
 // chN_ce_count / chN_ue_count / chN_dimm_label.
 func readCSRow(dir, name string, parent *sysfsattr.Dir) []DIMM {
-	r := sysfsattr.Dir{Path: dir}
+	r := sysfsattr.NewDir(dir)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		parent.Problems = append(parent.Problems, err)

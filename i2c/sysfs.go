@@ -164,7 +164,7 @@ func mayHoldAdapter(name string) bool {
 }
 
 func readAdapter(bus int, dir string) Adapter {
-	d := sysfsattr.Dir{Path: dir}
+	d := sysfsattr.NewDir(dir)
 	a := Adapter{Bus: bus, Name: d.Str("name"), Parent: filepath.Base(filepath.Dir(dir))}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -175,7 +175,7 @@ func readAdapter(bus int, dir string) Adapter {
 		if !ok {
 			continue
 		}
-		a.Clients = append(a.Clients, readClient(bus, addr, filepath.Join(dir, e.Name()), &d))
+		a.Clients = append(a.Clients, readClient(bus, addr, filepath.Join(dir, e.Name()), d))
 	}
 	sort.Slice(a.Clients, func(i, j int) bool { return a.Clients[i].Addr < a.Clients[j].Addr })
 	a.Problems = d.Problems
@@ -183,7 +183,7 @@ func readAdapter(bus int, dir string) Adapter {
 }
 
 func readClient(bus int, addr uint16, dir string, parent *sysfsattr.Dir) Client {
-	d := sysfsattr.Dir{Path: dir}
+	d := sysfsattr.NewDir(dir)
 	c := Client{Bus: bus, Addr: addr, Name: d.Str("name"), Modalias: d.Str("modalias")}
 	if drv, err := os.Readlink(filepath.Join(dir, "driver")); err == nil {
 		c.Driver = filepath.Base(drv)

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
 // CPUSet is a sorted set of logical CPU numbers.
@@ -25,19 +27,19 @@ func ParseCPUList(s string) (CPUSet, error) {
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(lo)
 		if err != nil || a < 0 || a >= maxCPU {
-			return nil, fmt.Errorf("cpu list %q: bad cpu %q", trunc(s), lo)
+			return nil, fmt.Errorf("cpu list %q: bad cpu %q", sysfsattr.Excerpt(s), lo)
 		}
 		b := a
 		if isRange {
 			b, err = strconv.Atoi(hi)
 			if err != nil || b < a || b >= maxCPU {
-				return nil, fmt.Errorf("cpu list %q: bad range %q", trunc(s), part)
+				return nil, fmt.Errorf("cpu list %q: bad range %q", sysfsattr.Excerpt(s), part)
 			}
 		}
 		// The kernel lists each CPU once; a garbage list that repeats a
 		// big range would otherwise cost gigabytes (found by fuzzing).
 		if len(out)+b-a+1 > maxCPU {
-			return nil, fmt.Errorf("cpu list %q: more than %d CPUs", trunc(s), maxCPU)
+			return nil, fmt.Errorf("cpu list %q: more than %d CPUs", sysfsattr.Excerpt(s), maxCPU)
 		}
 		for c := a; c <= b; c++ {
 			out = append(out, c)
@@ -55,13 +57,13 @@ func ParseCPUMask(s string) (CPUSet, error) {
 	}
 	words := strings.Split(s, ",")
 	if len(words)*32 > maxCPU {
-		return nil, fmt.Errorf("cpu mask %q: too long", trunc(s))
+		return nil, fmt.Errorf("cpu mask %q: too long", sysfsattr.Excerpt(s))
 	}
 	var out CPUSet
 	for i, w := range words {
 		v, err := strconv.ParseUint(w, 16, 32)
 		if err != nil {
-			return nil, fmt.Errorf("cpu mask %q: bad word %q", trunc(s), w)
+			return nil, fmt.Errorf("cpu mask %q: bad word %q", sysfsattr.Excerpt(s), w)
 		}
 		base := (len(words) - 1 - i) * 32
 		for v != 0 {
@@ -118,11 +120,4 @@ func (c CPUSet) SubsetOf(other CPUSet) bool {
 		}
 	}
 	return true
-}
-
-func trunc(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

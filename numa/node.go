@@ -55,11 +55,11 @@ func ReadNodes(sysfs string) ([]Node, error) {
 
 func readNode(dir string, id int) Node {
 	n := Node{ID: id}
-	if s, err := readSmall(filepath.Join(dir, "cpulist")); err == nil {
+	if s, err := sysfsattr.Read(filepath.Join(dir, "cpulist")); err == nil {
 		if n.CPUs, err = ParseCPUList(s); err != nil {
 			n.Problems = append(n.Problems, fmt.Errorf("node%d cpulist: %w", id, err))
 		}
-	} else if s, err2 := readSmall(filepath.Join(dir, "cpumap")); err2 == nil {
+	} else if s, err2 := sysfsattr.Read(filepath.Join(dir, "cpumap")); err2 == nil {
 		if n.CPUs, err2 = ParseCPUMask(s); err2 != nil {
 			n.Problems = append(n.Problems, fmt.Errorf("node%d cpumap: %w", id, err2))
 		}
@@ -76,7 +76,7 @@ func readNode(dir string, id int) Node {
 }
 
 func (n *Node) readDistances(dir string, order []int) {
-	s, err := readSmall(filepath.Join(dir, "distance"))
+	s, err := sysfsattr.Read(filepath.Join(dir, "distance"))
 	if err != nil {
 		n.DistanceErr = fmt.Errorf("node%d distance: %w", n.ID, err)
 		return
@@ -90,7 +90,7 @@ func (n *Node) readDistances(dir string, order []int) {
 	for i, v := range f {
 		d, err := strconv.Atoi(v)
 		if err != nil || d < 0 {
-			n.DistanceErr = fmt.Errorf("node%d distance: bad value %q", n.ID, trunc(v))
+			n.DistanceErr = fmt.Errorf("node%d distance: bad value %q", n.ID, sysfsattr.Excerpt(v))
 			n.Distances = nil
 			return
 		}
@@ -109,13 +109,10 @@ func readMemTotal(path string) (uint64, error) {
 		if len(fields) >= 4 && fields[2] == "MemTotal:" {
 			kb, err := strconv.ParseUint(fields[3], 10, 64)
 			if err != nil || kb > 1<<52 {
-				return 0, fmt.Errorf("bad MemTotal %q", trunc(fields[3]))
+				return 0, fmt.Errorf("bad MemTotal %q", sysfsattr.Excerpt(fields[3]))
 			}
 			return kb * 1024, nil
 		}
 	}
 	return 0, errors.New("no MemTotal line")
 }
-
-// readSmall reads a sysfs attribute, bounded and trimmed.
-func readSmall(path string) (string, error) { return sysfsattr.Read(path) }

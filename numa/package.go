@@ -43,7 +43,7 @@ func ReadCPUs(root string) (CPUs, error) {
 	// quarter of the files on a 256-CPU machine); kernels or captures
 	// without it are asked CPU by CPU.
 	var online map[int]bool
-	if s, err := readSmall(filepath.Join(dir, "online")); err == nil {
+	if s, err := sysfsattr.Read(filepath.Join(dir, "online")); err == nil {
 		if set, err := ParseCPUList(s); err == nil {
 			online = make(map[int]bool, len(set))
 			for _, c := range set {
@@ -118,7 +118,7 @@ type cpuTopology struct {
 // file, for kernels without the system-wide list.
 func readCPU(dir string, askOnline bool) cpuTopology {
 	if askOnline {
-		if v, err := readSmall(filepath.Join(dir, "online")); err == nil && v == "0" {
+		if v, err := sysfsattr.Read(filepath.Join(dir, "online")); err == nil && v == "0" {
 			return cpuTopology{offline: true}
 		}
 	}
@@ -158,7 +158,7 @@ func cpuModels(root string) map[int]string {
 }
 
 func readInt(path string) (int, error) {
-	s, err := readSmall(path)
+	s, err := sysfsattr.Read(path)
 	if err != nil {
 		return 0, err
 	}

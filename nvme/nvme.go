@@ -83,7 +83,7 @@ func ReadControllers(sysfs string) ([]Controller, error) {
 }
 
 func readController(sysfs, dir, name string) Controller {
-	d := sysfsattr.Dir{Path: dir}
+	d := sysfsattr.NewDir(dir)
 	c := Controller{
 		Name:         name,
 		Model:        d.Str("model"),
@@ -95,7 +95,7 @@ func readController(sysfs, dir, name string) Controller {
 		ControllerID: d.Str("cntlid"),
 		PCI:          pciFunction(sysfs, dir, name),
 	}
-	c.Namespaces = readNamespaces(dir, &d)
+	c.Namespaces = readNamespaces(dir, d)
 	c.Problems = d.Problems
 	return c
 }
@@ -146,7 +146,7 @@ func readNamespaces(dir string, parent *sysfsattr.Dir) []Namespace {
 		default:
 			continue
 		}
-		d := sysfsattr.Dir{Path: filepath.Join(dir, e.Name())}
+		d := sysfsattr.NewDir(filepath.Join(dir, e.Name()))
 		if id := d.Str("nsid"); id != "" {
 			n.NSID = id
 		}
@@ -206,7 +206,7 @@ func ReadSubsystems(sysfs string) ([]Subsystem, error) {
 }
 
 func readSubsystem(dir, name string) Subsystem {
-	d := sysfsattr.Dir{Path: dir}
+	d := sysfsattr.NewDir(dir)
 	s := Subsystem{Name: name, NQN: d.Str("subsysnqn"), Model: d.Str("model"), Serial: d.Str("serial"), IOPolicy: d.Str("iopolicy")}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -216,13 +216,13 @@ func readSubsystem(dir, name string) Subsystem {
 		if !controllerDir.MatchString(e.Name()) {
 			continue
 		}
-		cd := sysfsattr.Dir{Path: filepath.Join(dir, e.Name())}
+		cd := sysfsattr.NewDir(filepath.Join(dir, e.Name()))
 		s.Controllers = append(s.Controllers, SubsystemPath{Controller: e.Name(),
 			State: cd.Str("state"), Transport: cd.Str("transport"), Address: cd.Str("address")})
 		d.Problems = append(d.Problems, cd.Problems...)
 	}
 	sort.Slice(s.Controllers, func(i, j int) bool { return numLess(s.Controllers[i].Controller, s.Controllers[j].Controller) })
-	s.Namespaces = readNamespaces(dir, &d)
+	s.Namespaces = readNamespaces(dir, d)
 	s.Problems = d.Problems
 	return s
 }

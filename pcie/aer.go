@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
 // AER severities, as the kernel names the aer_dev_* attributes.
@@ -37,7 +39,7 @@ func (s AERStats) Total() uint64 {
 // attribute: one "Name count" pair a line.
 func ParseAER(r io.Reader) (AERStats, error) {
 	out := AERStats{}
-	sc := bufio.NewScanner(io.LimitReader(r, maxAttrSize))
+	sc := bufio.NewScanner(io.LimitReader(r, sysfsattr.PageSize))
 	line := 0
 	for sc.Scan() {
 		line++
@@ -46,11 +48,11 @@ func ParseAER(r io.Reader) (AERStats, error) {
 			continue
 		}
 		if len(f) != 2 {
-			return nil, fmt.Errorf("aer line %d %q: want \"Name count\"", line, truncate(sc.Text()))
+			return nil, fmt.Errorf("aer line %d %q: want \"Name count\"", line, sysfsattr.Excerpt(sc.Text()))
 		}
 		v, err := strconv.ParseUint(f[1], 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("aer line %d %q: %w", line, truncate(sc.Text()), err)
+			return nil, fmt.Errorf("aer line %d %q: %w", line, sysfsattr.Excerpt(sc.Text()), err)
 		}
 		out[f[0]] = v
 	}

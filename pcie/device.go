@@ -9,7 +9,24 @@ import (
 	"strings"
 
 	"github.com/hwgraph/hwgraph/internal/parallel"
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
+
+// deviceAttrs are the attributes ReadDevice asks for: one listing of a
+// function's folder says which it has.
+var deviceAttrs = sysfsattr.NewNames(
+	"uevent", "class", "vendor", "device", "subsystem_vendor", "subsystem_device", "revision",
+	"driver", "label", "numa_node", "local_cpulist", "local_cpus", "iommu_group", "physfn",
+	"current_link_speed", "max_link_speed", "current_link_width", "max_link_width",
+	"sriov_totalvfs", "sriov_numvfs", "aer_dev_correctable", "aer_dev_nonfatal", "aer_dev_fatal",
+)
+
+// id16 parses a 16-bit ID attribute (vendor, device…), 0 when absent or
+// bad (the problem is recorded).
+func id16(r *sysfsattr.Dir, name string) uint16 {
+	v, _ := r.Hex(name, 16)
+	return uint16(v)
+}
 
 // Device is one PCI function as sysfs describes it. Pointer and empty
 // fields mean the attribute is absent (old kernels, captures, non-PCIe
@@ -129,17 +146,23 @@ func ReadDevice(sysfs, name string) (Device, error) {
 	}
 	// A device removed between the bus listing and here is gone, not
 	// broken: listing its directory fails.
-	r := attrReader{dir: dir}
-	if err := r.open(); err != nil {
+	r, err := sysfsattr.OpenDir(dir)
+	if err == nil {
+		err = r.Expect(deviceAttrs)
+	}
+	if err != nil {
+		if r != nil {
+			r.Close()
+		}
 		return Device{}, fmt.Errorf("pci device %s: %w", name, err)
 	}
-	defer r.close()
-	d.readIdentity(&r)
-	d.readPlacement(&r)
-	d.readLink(&r)
-	d.readSRIOV(&r)
-	d.readAER(&r)
-	d.Problems = r.problems
+	defer r.Close()
+	d.readIdentity(r)
+	d.readPlacement(r)
+	d.readLink(r)
+	d.readSRIOV(r)
+	d.readAER(r)
+	d.Problems = r.Problems
 	return d, nil
 }
 
@@ -191,64 +214,64 @@ func (d *Device) placeFromPath(target string) {
 // merely old.
 var requiredAttrs = []string{"class", "vendor", "device"}
 
-func (d *Device) readIdentity(r *attrReader) {
+func (d *Device) readIdentity(r *sysfsattr.Dir) {
 	u := d.readUevent(r)
 	if !u.hasClass || !u.hasID {
 		for _, name := range requiredAttrs {
-			if !r.has(name) {
-				r.problems = append(r.problems, fmt.Errorf("%s/%s: missing", r.dir, name))
+			if !r.Has(name) {
+				r.Problem(fmt.Errorf("%s/%s: missing", r.Path, name))
 			}
 		}
 	}
 	if u.hasClass {
 		d.Class = u.class
-	} else if v, ok := r.hex("class", 32); ok {
+	} else if v, ok := r.Hex("class", 32); ok {
 		d.Class = uint32(v)
 	}
 	if u.hasID {
 		d.Vendor, d.DeviceID = u.vendor, u.device
 	} else {
-		d.Vendor, d.DeviceID = r.id16("vendor"), r.id16("device")
+		d.Vendor, d.DeviceID = id16(r, "vendor"), id16(r, "device")
 	}
 	if u.hasSubsys {
 		d.SubsystemVendor, d.SubsystemDevice = u.subVendor, u.subDevice
 	} else {
-		d.SubsystemVendor, d.SubsystemDevice = r.id16("subsystem_vendor"), r.id16("subsystem_device")
+		d.SubsystemVendor, d.SubsystemDevice = id16(r, "subsystem_vendor"), id16(r, "subsystem_device")
 	}
-	if v, ok := r.hex("revision", 8); ok {
+	if v, ok := r.Hex("revision", 8); ok {
 		rev := uint8(v)
 		d.Revision = &rev
 	}
 	if u.hasID {
 		d.Driver = u.driver // the kernel prints DRIVER= only when one is bound
 	} else {
-		d.Driver = r.linkBase("driver")
+		d.Driver = r.LinkBase("driver")
 	}
-	d.Label = r.str("label")
+	d.Label = r.Str("label")
 }
 
 // readUevent reads the function's uevent; fields it lacks or garbles are
 // zero in the result and read from their own files.
-func (d *Device) readUevent(r *attrReader) uevent {
-	if !r.has("uevent") {
+func (d *Device) readUevent(r *sysfsattr.Dir) uevent {
+	if !r.Has("uevent") {
 		return uevent{}
 	}
-	text, err := r.read("uevent")
+	text, err := r.Read("uevent")
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
-			r.problems = append(r.problems, err)
+			r.Problem(err)
 		}
 		return uevent{}
 	}
 	u, err := parseUevent(text)
 	if err != nil {
-		r.problems = append(r.problems, fmt.Errorf("%s/uevent: %w", r.dir, err))
+		r.Problem(fmt.Errorf("%s/uevent: %w", r.Path, err))
 	}
 	return u
 }
 
-func (d *Device) readPlacement(r *attrReader) {
-	if v, ok := r.int("numa_node"); ok {
+func (d *Device) readPlacement(r *sysfsattr.Dir) {
+	if v, ok := r.Int("numa_node"); ok {
 		d.NUMANode = &v
 	}
 	// The local CPUs only place a function whose numa_node the kernel does
@@ -257,66 +280,66 @@ func (d *Device) readPlacement(r *attrReader) {
 	// The list is the mask in another form; kernels before 2.6.29 have only
 	// the mask.
 	if d.NUMANode == nil || *d.NUMANode < 0 {
-		if d.LocalCPUList = r.str("local_cpulist"); d.LocalCPUList == "" {
-			d.LocalCPUMask = r.str("local_cpus")
+		if d.LocalCPUList = r.Str("local_cpulist"); d.LocalCPUList == "" {
+			d.LocalCPUMask = r.Str("local_cpus")
 		}
 	}
-	if g := r.linkBase("iommu_group"); g != "" {
+	if g := r.LinkBase("iommu_group"); g != "" {
 		var n int
 		if _, err := fmt.Sscanf(g, "%d", &n); err == nil {
 			d.IOMMUGroup = &n
 		}
 	}
-	d.PhysFn = r.linkBase("physfn")
+	d.PhysFn = r.LinkBase("physfn")
 }
 
-func (d *Device) readLink(r *attrReader) {
+func (d *Device) readLink(r *sysfsattr.Dir) {
 	for _, f := range []struct {
 		name string
 		dst  **float64
 	}{{"current_link_speed", &d.CurrentLinkSpeed}, {"max_link_speed", &d.MaxLinkSpeed}} {
-		s := r.str(f.name)
+		s := r.Str(f.name)
 		v, ok, err := ParseLinkSpeed(s)
 		if err != nil {
-			r.problems = append(r.problems, fmt.Errorf("%s/%s: %w", r.dir, f.name, err))
+			r.Problem(fmt.Errorf("%s/%s: %w", r.Path, f.name, err))
 		}
 		if ok {
 			*f.dst = &v
 		}
 	}
-	if v, ok := r.int("current_link_width"); ok {
+	if v, ok := r.Int("current_link_width"); ok {
 		d.CurrentLinkWidth = &v
 	}
-	if v, ok := r.int("max_link_width"); ok {
+	if v, ok := r.Int("max_link_width"); ok {
 		d.MaxLinkWidth = &v
 	}
 }
 
-func (d *Device) readSRIOV(r *attrReader) {
-	if v, ok := r.int("sriov_totalvfs"); ok {
+func (d *Device) readSRIOV(r *sysfsattr.Dir) {
+	if v, ok := r.Int("sriov_totalvfs"); ok {
 		d.SRIOVTotalVFs = &v
 	}
-	if v, ok := r.int("sriov_numvfs"); ok {
+	if v, ok := r.Int("sriov_numvfs"); ok {
 		d.SRIOVNumVFs = &v
 	}
 }
 
-func (d *Device) readAER(r *attrReader) {
+func (d *Device) readAER(r *sysfsattr.Dir) {
 	for _, sev := range []string{AERCorrectable, AERNonFatal, AERFatal} {
-		if !r.has("aer_dev_" + sev) {
+		if !r.Has("aer_dev_" + sev) {
 			continue
 		}
-		p := filepath.Join(r.dir, "aer_dev_"+sev)
-		text, err := r.read("aer_dev_" + sev)
+		p := filepath.Join(r.Path, "aer_dev_"+sev)
+		text, err := r.Read("aer_dev_" + sev)
 		if err != nil {
 			if !errors.Is(err, os.ErrNotExist) {
-				r.problems = append(r.problems, err)
+				r.Problem(err)
 			}
 			continue
 		}
 		stats, err := ParseAER(strings.NewReader(text))
 		if err != nil {
-			r.problems = append(r.problems, fmt.Errorf("%s: %w", p, err))
+			r.Problem(fmt.Errorf("%s: %w", p, err))
 			continue
 		}
 		if d.AER == nil {

@@ -44,7 +44,7 @@ func FuzzReadDevice(f *testing.F) {
 		f.Fatal(err)
 	}
 	var files []string
-	for a := range deviceAttrs {
+	for _, a := range deviceAttrs.List() {
 		p := filepath.Join(dir, a)
 		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
 			files = append(files, p)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
 // Slot is a physical slot from /sys/bus/pci/slots: its name (as the firmware
@@ -32,13 +34,13 @@ func ReadSlots(sysfs string) ([]Slot, error) {
 	var slots []Slot
 	var errs []error
 	for _, e := range ents {
-		r := attrReader{dir: filepath.Join(dir, e.Name())}
-		addr := r.str("address")
-		errs = append(errs, r.problems...)
+		r := sysfsattr.NewDir(filepath.Join(dir, e.Name()))
+		addr := r.Str("address")
+		errs = append(errs, r.Problems...)
 		if addr == "" {
 			continue // an empty slot
 		}
-		_, err := os.Stat(filepath.Join(r.dir, "power"))
+		_, err := os.Stat(filepath.Join(r.Path, "power"))
 		slots = append(slots, Slot{Name: e.Name(), Address: addr, Hotplug: err == nil})
 	}
 	return slots, errors.Join(errs...)

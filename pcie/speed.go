@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
 // ParseLinkSpeed parses a current_link_speed / max_link_speed attribute
@@ -17,11 +19,11 @@ func ParseLinkSpeed(s string) (gts float64, ok bool, err error) {
 	}
 	num, unit, found := strings.Cut(s, " ")
 	if !found || !strings.HasPrefix(unit, "GT/s") {
-		return 0, false, fmt.Errorf("link speed %q: want \"N GT/s\"", truncate(s))
+		return 0, false, fmt.Errorf("link speed %q: want \"N GT/s\"", sysfsattr.Excerpt(s))
 	}
 	v, err := strconv.ParseFloat(num, 64)
 	if err != nil || v < 0 {
-		return 0, false, fmt.Errorf("link speed %q: bad number", truncate(s))
+		return 0, false, fmt.Errorf("link speed %q: bad number", sysfsattr.Excerpt(s))
 	}
 	return v, true, nil
 }

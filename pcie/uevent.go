@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
 // uevent is what a function's uevent file says of its identity. The
@@ -36,15 +38,15 @@ func parseUevent(text string) (uevent, error) {
 			if u.hasClass = err == nil; u.hasClass {
 				u.class = uint32(v)
 			} else {
-				bad = append(bad, truncate(line))
+				bad = append(bad, sysfsattr.Excerpt(line))
 			}
 		case "PCI_ID":
 			if u.vendor, u.device, u.hasID = idPair(val); !u.hasID {
-				bad = append(bad, truncate(line))
+				bad = append(bad, sysfsattr.Excerpt(line))
 			}
 		case "PCI_SUBSYS_ID":
 			if u.subVendor, u.subDevice, u.hasSubsys = idPair(val); !u.hasSubsys {
-				bad = append(bad, truncate(line))
+				bad = append(bad, sysfsattr.Excerpt(line))
 			}
 		case "DRIVER":
 			u.driver = val

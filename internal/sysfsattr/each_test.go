@@ -50,10 +50,10 @@ func TestEachMatchesReadDir(t *testing.T) {
 	}
 }
 
-// TestFolderEachTwice: a second listing of one open folder rewinds.
-func TestFolderEachTwice(t *testing.T) {
+// TestDirEachTwice: a second listing of one open folder rewinds.
+func TestDirEachTwice(t *testing.T) {
 	root := fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")
-	f, err := sysfsattr.OpenFolder(filepath.Join(root, "sys/devices/system/node/node1"))
+	f, err := sysfsattr.OpenDir(filepath.Join(root, "sys/devices/system/node/node1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,9 +66,9 @@ func TestFolderEachTwice(t *testing.T) {
 	}
 }
 
-// TestFolderReadlink reads the links of a real function and a link
+// TestDirReadlink reads the links of a real function and a link
 // longer than the first buffer (fault: no kernel makes one).
-func TestFolderReadlink(t *testing.T) {
+func TestDirReadlink(t *testing.T) {
 	root := fixture.Root(t, "node_exporter/sys.tar.gz")
 	dev := filepath.Join(root, "sys/bus/pci/devices/0000:01:00.0")
 	want, err := os.Readlink(filepath.Join(dev, "driver"))
@@ -83,7 +83,7 @@ func TestFolderReadlink(t *testing.T) {
 	if err := os.Symlink(long, filepath.Join(real, "long_link")); err != nil {
 		t.Fatal(err)
 	}
-	f, err := sysfsattr.OpenFolder(real)
+	f, err := sysfsattr.OpenDir(real)
 	if err != nil {
 		t.Fatal(err)
 	}

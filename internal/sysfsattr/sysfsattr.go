@@ -1,7 +1,9 @@
-// Package sysfsattr reads sysfs attributes with a bound. The kernel limits
-// an attribute to a page (4 KiB on x86, 64 KiB on ppc64 and ia64); a
-// captured tree or a broken driver can hold anything, and a huge file must
-// cost a bounded read, not all of memory.
+// Package sysfsattr is hwgraph's one reader of sysfs attributes: bounded
+// reads (the kernel limits an attribute to a page, 4 KiB on x86 and 64 KiB
+// on ppc64 and ia64; a captured tree or a broken driver can hold anything,
+// and a huge file must cost a bounded read, not all of memory), Dir for the
+// attributes of one device folder with the problems found, and the listing
+// of numbered folders (node0, cpu12, mc1).
 package sysfsattr
 
 import (
@@ -13,8 +15,13 @@ import (
 	"syscall"
 )
 
-// MaxSize is the largest attribute read: the largest page size Linux uses.
+// MaxSize is the largest attribute Read reads: the largest page size
+// Linux uses.
 const MaxSize = 64 << 10
+
+// PageSize bounds what a Dir reads of one attribute unless told otherwise:
+// device attributes are a few dozen bytes printed into a page.
+const PageSize = 4096
 
 // Read reads the attribute at path, trimmed of surrounding white space.
 // A missing file gives an error wrapping fs.ErrNotExist, so callers can
@@ -28,20 +35,24 @@ func Read(path string) (string, error) {
 		s, err = ReadBuf(buf, path)
 	}
 	if err == errTooBig {
-		return "", fmt.Errorf("read %s: larger than %d bytes", path, MaxSize)
+		return "", tooBig(path, MaxSize)
 	}
 	return s, err
 }
 
 // pagePool holds x86-page buffers: most attributes fit one, and a scan
 // reads thousands.
-var pagePool = sync.Pool{New: func() any { b := make([]byte, 4096+1); return &b }}
+var pagePool = sync.Pool{New: func() any { b := make([]byte, PageSize+1); return &b }}
 
 var errTooBig = errors.New("attribute larger than the buffer")
 
+func tooBig(path string, limit int) error {
+	return fmt.Errorf("read %s: larger than %d bytes", path, limit)
+}
+
 // ReadBuf is Read into the caller's buffer, so a scan of thousands of
 // attributes does not allocate a page for each. An attribute that fills
-// the buffer is reported as too large.
+// the buffer is reported as too large (IsTooBig).
 //
 // The file is read with plain system calls, not an *os.File: os.Open
 // offers every file to the network poller (an epoll_ctl that fails for a
@@ -58,6 +69,10 @@ func ReadBuf(buf []byte, path string) (string, error) {
 	}
 	return readFD(fd, buf, path)
 }
+
+// IsTooBig reports whether err says an attribute overflowed ReadBuf's
+// buffer.
+func IsTooBig(err error) bool { return err == errTooBig }
 
 // readFD reads and closes fd.
 func readFD(fd int, buf []byte, path string) (string, error) {
@@ -82,6 +97,21 @@ func readFD(fd int, buf []byte, path string) (string, error) {
 	return strings.TrimSpace(string(buf[:n])), nil
 }
 
-// IsTooBig reports whether err says an attribute overflowed ReadBuf's
-// buffer.
-func IsTooBig(err error) bool { return err == errTooBig }
+// retry repeats a system call interrupted by a signal.
+func retry(call func() (int, error)) (int, error) {
+	for {
+		fd, err := call()
+		if err != syscall.EINTR {
+			return fd, err
+		}
+	}
+}
+
+// Excerpt is the start of a value that failed to parse, for an error
+// message: at most 40 bytes, valid UTF-8.
+func Excerpt(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}
