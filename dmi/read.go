@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package dmi reads the firmware's SMBIOS (DMI) tables from a sysfs tree
 // and decodes the records hwgraph uses: memory devices and arrays, the
 // BIOS, system, baseboard and chassis, processors, slots and the IPMI

@@ -260,8 +260,11 @@ func Classify(err error) error {
 	switch {
 	case errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EAGAIN):
 		return ErrTimeout
-	case errors.Is(err, syscall.EREMOTEIO), errors.Is(err, syscall.ENXIO):
-		return ErrNoAck
+	}
+	for _, e := range noAck {
+		if errors.Is(err, e) {
+			return ErrNoAck
+		}
 	}
 	msg := err.Error()
 	for _, e := range []syscall.Errno{syscall.ETIMEDOUT, syscall.EAGAIN} {
@@ -269,7 +272,7 @@ func Classify(err error) error {
 			return ErrTimeout
 		}
 	}
-	for _, e := range []syscall.Errno{syscall.EREMOTEIO, syscall.ENXIO} {
+	for _, e := range noAck {
 		if strings.Contains(msg, e.Error()) {
 			return ErrNoAck
 		}

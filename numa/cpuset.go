@@ -121,3 +121,19 @@ func (c CPUSet) SubsetOf(other CPUSet) bool {
 	}
 	return true
 }
+
+// Overlaps reports whether the sets share a CPU.
+func (c CPUSet) Overlaps(other CPUSet) bool {
+	i, j := 0, 0
+	for i < len(c) && j < len(other) {
+		switch {
+		case c[i] == other[j]:
+			return true
+		case c[i] < other[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return false
+}

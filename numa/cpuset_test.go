@@ -62,6 +62,19 @@ func TestSubsetOf(t *testing.T) {
 	}
 }
 
+func TestOverlaps(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{{"0-3", "3-5", true}, {"0-3", "4-7", false}, {"0,2,4", "1,3,5", false}, {"", "0-7", false}, {"8-15", "0-31", true}} {
+		a, _ := ParseCPUList(tc.a)
+		b, _ := ParseCPUList(tc.b)
+		if a.Overlaps(b) != tc.want || b.Overlaps(a) != tc.want {
+			t.Errorf("%s overlaps %s: %v, want %v", tc.a, tc.b, a.Overlaps(b), tc.want)
+		}
+	}
+}
+
 func FuzzParseCPUList(f *testing.F) {
 	for _, s := range []string{"0-7,16-23", "0", "", "88-175"} {
 		f.Add(s)

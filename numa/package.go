@@ -6,11 +6,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/hwgraph/hwgraph/internal/parallel"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
-	"github.com/prometheus/procfs"
 )
 
 // Package is one CPU package (socket) and the online CPUs it holds.
@@ -138,25 +136,6 @@ func readCPU(dir string, askOnline bool) cpuTopology {
 	return t
 }
 
-// cpuModels maps CPU number to model name. procfs parses cpuinfo for the
-// architecture hwgraph was built for; a capture from another architecture
-// may not parse, and then packages simply carry no model.
-func cpuModels(root string) map[int]string {
-	fs, err := procfs.NewFS(filepath.Join(root, "proc"))
-	if err != nil {
-		return nil
-	}
-	infos, err := fs.CPUInfo()
-	if err != nil {
-		return nil
-	}
-	out := make(map[int]string, len(infos))
-	for _, ci := range infos {
-		out[int(ci.Processor)] = strings.Join(strings.Fields(ci.ModelName), " ")
-	}
-	return out
-}
-
 func readInt(path string) (int, error) {
 	s, err := sysfsattr.Read(path)
 	if err != nil {
@@ -167,4 +146,21 @@ func readInt(path string) (int, error) {
 		return 0, fmt.Errorf("parse %s: %w", path, err)
 	}
 	return v, nil
+}
+
+// PackageNode returns the NUMA node holding all of a package's CPUs, or
+// -1 when none does (sub-NUMA clustering, multi-die packages), and every
+// node its CPUs touch.
+func PackageNode(p Package, nodes []Node) (node int, in []int) {
+	holder := -1
+	for i, n := range nodes {
+		if p.CPUs.Overlaps(n.CPUs) {
+			in = append(in, n.ID)
+			holder = i
+		}
+	}
+	if len(in) == 1 && p.CPUs.SubsetOf(nodes[holder].CPUs) {
+		return in[0], in
+	}
+	return -1, in
 }

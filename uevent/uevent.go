@@ -5,11 +5,7 @@ package uevent
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // Event is one kernel uevent.
@@ -46,39 +42,10 @@ func Parse(msg []byte) (Event, bool) {
 	return e, true
 }
 
-// Listen calls fn for each kernel uevent until ctx is done. It needs no
-// privilege to receive (the kernel multicasts to group 1).
-func Listen(ctx context.Context, fn func(Event)) error {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_KOBJECT_UEVENT)
-	if err != nil {
-		return fmt.Errorf("uevent socket: %w", err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1}); err != nil {
-		return fmt.Errorf("uevent bind: %w", err)
-	}
-	buf := make([]byte, 64<<10)
-	for ctx.Err() == nil {
-		// Poll with a short timeout so a cancelled context ends the loop.
-		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 250)
-		if err == unix.EINTR || n == 0 {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("uevent poll: %w", err)
-		}
-		k, _, err := unix.Recvfrom(fd, buf, 0)
-		if err != nil {
-			if err == unix.ENOBUFS { // a burst overflowed the socket: keep going
-				continue
-			}
-			return fmt.Errorf("uevent read: %w", err)
-		}
-		if e, ok := Parse(buf[:k]); ok {
-			fn(e)
-		}
-	}
-	return ctx.Err()
+// Rescan reports whether the event should make hwgraph scan again now: a
+// device of the hardware it draws was added, removed or changed.
+func (e Event) Rescan() bool {
+	return e.Hardware() && (e.Action == "add" || e.Action == "remove" || e.Action == "change")
 }
 
 // Hardware reports whether an event is about the hardware hwgraph draws.
