@@ -16,7 +16,7 @@ var benchCaptures = []string{"node_exporter/sys.tar.gz", "procfs/fixtures.tar.gz
 func captureGraphs(tb testing.TB) []*topology.Graph {
 	var out []*topology.Graph
 	for _, c := range benchCaptures {
-		reg := collectors.Default
+		reg := collectors.New(collectors.Options{})
 		out = append(out, reg.Scan(context.Background(), collectors.Env{Root: fixture.Root(tb, c)}, nil))
 	}
 	return out

@@ -18,7 +18,7 @@ func BenchmarkScan(b *testing.B) {
 	for _, capture := range []string{"32em64t-2n8c+dax+nvme+mic+dimms", "256ia64-64n2s2c"} {
 		b.Run(capture, func(b *testing.B) {
 			root := fixture.Root(b, "hwloc/"+capture+".tar.bz2")
-			reg, err := Default.Select([]string{"pcie", "numa", "host"})
+			reg, err := New(Options{}).Select([]string{"pcie", "numa", "host"})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -39,9 +39,9 @@ func BenchmarkScan(b *testing.B) {
 func syntheticHost(b *testing.B, copies int) []*topology.Fragment {
 	b.Helper()
 	ctx := context.Background()
-	pciReg, _ := Default.Select([]string{"pcie", "memory"})
+	pciReg, _ := New(Options{}).Select([]string{"pcie", "memory"})
 	xeon := pciReg.Run(ctx, Env{Root: fixture.Root(b, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")})
-	numaReg, _ := Default.Select([]string{"numa"})
+	numaReg, _ := New(Options{}).Select([]string{"numa"})
 	itanium := numaReg.Run(ctx, Env{Root: fixture.Root(b, "hwloc/256ia64-64n2s2c.tar.bz2")})
 	var frags []*topology.Fragment
 	for _, r := range itanium {

@@ -3,7 +3,9 @@ package collectors
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net"
 	"os"
@@ -18,8 +20,6 @@ import (
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/topology"
 )
-
-func init() { Default.Register(&BMC{}) }
 
 // BMC reads the baseboard management controller over IPMI: in-band
 // through /dev/ipmi0 on the live machine, or over RMCP+ (lanplus) when
@@ -39,9 +39,9 @@ type BMC struct {
 	CipherSuite int
 	// Timeout bounds one IPMI request (default 2s).
 	Timeout time.Duration
-	// StateDir keeps the SEL cursor across restarts; "" keeps it in
+	// State keeps the SEL cursor across restarts; nil keeps it in
 	// memory only.
-	StateDir string
+	State State
 	// SkipChassis leaves out Get Chassis Status, for BMCs that mishandle
 	// it (OpenIPMI's ipmi_sim 1.0.13 exits on it).
 	SkipChassis bool
@@ -62,7 +62,7 @@ func (b *BMC) client(env Env) (*client.Client, string, error) {
 		timeout = 2 * time.Second
 	}
 	if b.Host == "" {
-		if env.root() != "/" {
+		if !env.Live() {
 			return nil, "", ErrAbsent // a capture has no BMC to talk to
 		}
 		for _, d := range ipmiDevices {
@@ -151,7 +151,11 @@ func (b *BMC) Collect(ctx context.Context, env Env) (*topology.Fragment, error) 
 		// Keep what was read; the SEL cursor stays put.
 		return f, fmt.Errorf("bmc %s: %w", b.where(), rerr)
 	}
-	f.Events = append(f.Events, b.newSEL(info.SEL)...)
+	events, err := b.newSEL(info.SEL)
+	if err != nil {
+		f.Problem(err.Error())
+	}
+	f.Events = append(f.Events, events...)
 	return f, nil
 }
 
@@ -218,15 +222,22 @@ type selCursor struct {
 const selStateFile = "bmc-sel.json"
 
 // newSEL returns the entries after the cursor as events and moves it.
-func (b *BMC) newSEL(entries []ipmi.SELEntry) []topology.Event {
+// A cursor that cannot be read or saved is an error; the events are
+// still returned.
+func (b *BMC) newSEL(entries []ipmi.SELEntry) ([]topology.Event, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.cursor == nil && b.StateDir != "" {
-		if data, err := os.ReadFile(filepath.Join(b.StateDir, selStateFile)); err == nil {
-			var c selCursor
-			if json.Unmarshal(data, &c) == nil {
-				b.cursor = &c
-			}
+	var problems []error
+	if b.cursor == nil && b.State != nil {
+		data, err := b.State.ReadState(selStateFile)
+		var c selCursor
+		switch {
+		case err == nil && json.Unmarshal(data, &c) == nil:
+			b.cursor = &c
+		case err == nil:
+			problems = append(problems, fmt.Errorf("bmc SEL cursor %s: not a cursor; reading the SEL from its start", selStateFile))
+		case !errors.Is(err, fs.ErrNotExist):
+			problems = append(problems, fmt.Errorf("bmc SEL cursor: %w", err))
 		}
 	}
 	start := 0
@@ -256,14 +267,14 @@ func (b *BMC) newSEL(entries []ipmi.SELEntry) []topology.Event {
 	if len(entries) > 0 {
 		last := entries[len(entries)-1]
 		b.cursor = &selCursor{RecordID: last.RecordID, Time: last.Time.Unix()}
-		if b.StateDir != "" {
-			if data, err := json.Marshal(b.cursor); err == nil {
-				_ = os.MkdirAll(b.StateDir, 0o755)
-				_ = os.WriteFile(filepath.Join(b.StateDir, selStateFile), data, 0o644)
+		if b.State != nil {
+			data, _ := json.Marshal(b.cursor) // two integers: cannot fail
+			if err := b.State.WriteState(selStateFile, data); err != nil {
+				problems = append(problems, fmt.Errorf("bmc SEL cursor: %w", err))
 			}
 		}
 	}
-	return out
+	return out, errors.Join(problems...)
 }
 
 // selSeverity grades an entry by what it is about.

@@ -20,6 +20,7 @@ import (
 	"github.com/bougou/go-ipmi/pkg/transport/udp"
 	"github.com/bougou/go-ipmi/pkg/types"
 
+	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -213,8 +214,12 @@ func TestBMCAgainstIPMISim(t *testing.T) {
 func TestBMCSELEvents(t *testing.T) {
 	// A memory (sensor type 0x0c) correctable ECC assertion, as BIOSes log them.
 	sim := startIPMISim(t, []string{"sel_add 0x20 0x02 0x00 0x00 0x00 0x00 0x20 0x00 0x04 0x0c 0x01 0x6f 0x00 0xff 0xff"})
-	state := t.TempDir()
-	c := &BMC{Host: sim.addr, User: "admin", Password: simPassword, CipherSuite: 3, StateDir: state, SkipChassis: true}
+	state, err := history.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer state.Close()
+	c := &BMC{Host: sim.addr, User: "admin", Password: simPassword, CipherSuite: 3, State: state, SkipChassis: true}
 	g := bmcScan(t, c)
 	if len(g.Events) != 1 || g.Events[0].Kind != "sel" || !strings.Contains(g.Events[0].Message, "Memory") {
 		t.Fatalf("first scan events %+v (collector %+v)", g.Events, status(g, "bmc"))
@@ -231,7 +236,7 @@ func TestBMCSELEvents(t *testing.T) {
 	if list, _ := sim.ipmitool(t, "sel", "list"); strings.Count(strings.TrimSpace(list), "\n") != 1 {
 		t.Errorf("ipmitool sees a SEL other than two entries:\n%s", list)
 	}
-	restarted := &BMC{Host: sim.addr, User: "admin", Password: simPassword, CipherSuite: 3, StateDir: state, SkipChassis: true}
+	restarted := &BMC{Host: sim.addr, User: "admin", Password: simPassword, CipherSuite: 3, State: state, SkipChassis: true}
 	if g = bmcScan(t, restarted); len(g.Events) != 0 {
 		t.Errorf("after a restart: %+v", g.Events)
 	}

@@ -25,6 +25,11 @@ type Env struct {
 	memo *scanMemo // what collectors of one scan share; set by Registry.Run
 }
 
+// Live reports whether Root is this machine ("/"), not a captured tree:
+// only then are live sources asked (NVML, the BMC, the kernel log, device
+// events).
+func (e Env) Live() bool { return filepath.Clean(e.root()) == "/" }
+
 // Path joins elements below the root.
 func (e Env) Path(elem ...string) string {
 	return filepath.Join(append([]string{e.root()}, elem...)...)
@@ -35,6 +40,16 @@ func (e Env) root() string {
 		return "/"
 	}
 	return e.Root
+}
+
+// State keeps what a collector remembers between runs, such as how far it
+// read a log, in the state folder (history.Store implements it, writing
+// each file atomically).
+type State interface {
+	// ReadState returns a file written before; one never written is an
+	// error wrapping fs.ErrNotExist.
+	ReadState(name string) ([]byte, error)
+	WriteState(name string, data []byte) error
 }
 
 // Collector reads one source.

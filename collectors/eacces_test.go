@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 			fmt.Println("setuid:", err)
 			os.Exit(1)
 		}
-		reg, _ := Default.Select([]string{"pcie", "memory"})
+		reg, _ := New(Options{}).Select([]string{"pcie", "memory"})
 		g := reg.Scan(context.Background(), Env{Root: root}, nil)
 		json.NewEncoder(os.Stdout).Encode(g)
 		os.Exit(0)

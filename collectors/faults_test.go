@@ -188,7 +188,7 @@ func TestFaultPCIeBusListingUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(t, dir, "not a directory")
-	reg, _ := Default.Select([]string{"pcie", "numa"})
+	reg, _ := New(Options{}).Select([]string{"pcie", "numa"})
 	g := reg.Scan(context.Background(), Env{Root: root}, nil)
 	if st := status(g, "pcie"); st.State != "error" || !strings.Contains(st.Error, "not a directory") {
 		t.Errorf("pcie status %+v, want error", st)
@@ -383,7 +383,7 @@ func TestFaultLinkDegradedAndAERErrors(t *testing.T) {
 	}
 	// A second scan with the correctable count grown shows the delta.
 	write(t, filepath.Join(dir, "aer_dev_correctable"), "RxErr 5\nTOTAL_ERR_COR 5\n")
-	reg, _ := Default.Select([]string{"pcie"})
+	reg, _ := New(Options{}).Select([]string{"pcie"})
 	g2 := reg.Scan(context.Background(), Env{Root: root}, g)
 	l2, _ := g2.Link("pci:0000:00:02.1~pci:0000:01:00.0")
 	if !strings.Contains(strings.Join(l2.Health.Reasons, "; "), "5 new aer_correctable errors") {

@@ -12,8 +12,6 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-func init() { Default.Register(&GPU{}) }
-
 // GPU adds what NVML knows to the NVIDIA GPUs the PCI collector finds:
 // identity and firmware, memory ECC, row remapping, PCIe replays, and the
 // NVLink fabric as nvlink links to other GPUs and to NVSwitches. Xid
@@ -42,7 +40,7 @@ func (g *GPU) library(env Env) nvgpu.Library {
 	if g.NVML != nil {
 		return g.NVML
 	}
-	if env.root() != "/" {
+	if !env.Live() {
 		return nil
 	}
 	g.mu.Lock()

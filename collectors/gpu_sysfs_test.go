@@ -12,7 +12,7 @@ import (
 // machine): the GPU collector is absent and the PCI class code still
 // makes the NVIDIA function a gpu, with its driver and placement.
 func TestGPUWithoutNVML(t *testing.T) {
-	reg, _ := Default.Select([]string{"pcie", "gpu"})
+	reg, _ := New(Options{}).Select([]string{"pcie", "gpu"})
 	g := reg.Scan(t.Context(), Env{Root: fixture.Root(t, "ghw/linux-amd64-accel-nvidia.tar.gz")}, nil)
 	if st := status(g, "gpu"); st.State != "absent" {
 		t.Errorf("gpu collector on a capture: %+v", st)

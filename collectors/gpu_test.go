@@ -302,3 +302,22 @@ func TestFaultGPUHungDriver(t *testing.T) {
 		t.Errorf("goroutines %d → %d over 5 scans of a hung driver", before, after)
 	}
 }
+
+// TestGPUNameOverPCIIDs: on ghw's capture of a machine with an NVIDIA
+// GPU at 0000:06:00.0, an NVML that reports a GPU at that address (go-nvml's
+// A100 mock, placed there) names it: NVML's board name and vendor are kept
+// over pci.ids', and the PCI collector's placement stays.
+func TestGPUNameOverPCIIDs(t *testing.T) {
+	srv := dgxa100.New()
+	srv.Devices = srv.Devices[:1]
+	nvmlmock.Wire(srv, &nvmlmock.Fabric{Remote: func(int, int) (string, nvml.IntNvLinkDeviceType) { return "", 0 }})
+	srv.Devices[0].(*server.Device).GetPciInfoFunc = func() (nvml.PciInfo, nvml.Return) {
+		return nvmlmock.PciInfo("0000:06:00.0"), nvml.SUCCESS
+	}
+	name, _ := srv.Devices[0].GetName()
+	g := New(Options{NVML: nvmlmock.Library(srv)}).Scan(t.Context(), Env{Root: fixture.Root(t, "ghw/linux-amd64-accel-nvidia.tar.gz")}, nil)
+	c, ok := g.Component("pci:0000:06:00.0")
+	if !ok || c.Name != name || c.Model != name || c.Vendor != "NVIDIA" || c.Parent != "pci:0000:00:01.5" || c.Attrs["driver"] != "nvidia" {
+		t.Errorf("the GPU: %+v; want NVML's %q", c, name)
+	}
+}

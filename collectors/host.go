@@ -10,8 +10,6 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-func init() { Default.Register(Host{}) }
-
 // Host names the machine: hostname and kernel from /proc, vendor, product
 // and BIOS from the DMI attributes the kernel exports in
 // /sys/class/dmi/id (readable without root, unlike the raw tables).
@@ -37,7 +35,7 @@ var dmiAttrs = []struct{ file, attr string }{
 func (Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	h := &topology.Component{ID: topology.HostID, Kind: topology.KindHost}
 	name := small(env.Path("proc", "sys", "kernel", "hostname"))
-	if name == "" && env.root() == "/" {
+	if name == "" && env.Live() {
 		name, _ = os.Hostname()
 	}
 	h.Name = name

@@ -13,8 +13,6 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-func init() { Default.Register(&I2C{}) }
-
 // I2C draws the I²C and SMBus adapters under the device that owns them
 // (the PCH's SMBus controller, a NIC's or GPU's I²C engine, a mux) and
 // their clients under them. It reads sysfs only; when Prober is set

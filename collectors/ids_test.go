@@ -30,7 +30,7 @@ func checkIDs(t *testing.T, g *topology.Graph) {
 func TestIDsOfEveryCapture(t *testing.T) {
 	for _, c := range fixture.Captures(t) {
 		t.Run(c, func(t *testing.T) {
-			g := Default.Scan(t.Context(), Env{Root: fixture.Root(t, c)}, nil)
+			g := New(Options{}).Scan(t.Context(), Env{Root: fixture.Root(t, c)}, nil)
 			if len(g.Components) == 0 {
 				t.Fatal("no components")
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,8 +20,6 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-func init() { Default.Register(&Kmsg{}) }
-
 // Kmsg turns kernel log lines about hardware trouble into events on the
 // component they name, and marks I²C buses the kernel reports stuck and
 // GPUs that fell off the bus. It reads /dev/kmsg on the live machine
@@ -30,9 +29,9 @@ type Kmsg struct {
 	// instead of /dev/kmsg; every matching line in it is reported once:
 	// later scans of the same process read only what was appended.
 	File string
-	// StateDir keeps the /dev/kmsg cursor across runs, so a record is
-	// reported once; "" keeps it in memory.
-	StateDir string
+	// State keeps the /dev/kmsg cursor across runs, so a record is
+	// reported once; nil keeps it in memory.
+	State State
 
 	mu      sync.Mutex
 	lastSeq uint64
@@ -50,13 +49,13 @@ func (*Kmsg) Name() string { return "kmsg" }
 // Collect implements Collector.
 func (k *Kmsg) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	var recs []kmsg.Record
-	var err error
+	var cursorErr, err error // a cursor that cannot be kept is a problem, not a failure
 	bootTime := time.Now()
 	switch {
 	case k.File != "":
 		recs, err = k.readFile()
-	case env.root() == "/":
-		recs, err = k.readDevKmsg()
+	case env.Live():
+		recs, cursorErr, err = k.readDevKmsg()
 		if up, uerr := uptime(); uerr == nil {
 			bootTime = time.Now().Add(-up)
 		}
@@ -70,6 +69,9 @@ func (k *Kmsg) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		return nil, err
 	}
 	f := &topology.Fragment{}
+	if cursorErr != nil {
+		f.Problem(cursorErr.Error())
+	}
 	for _, r := range recs {
 		m, ok := kmsg.Classify(r.Text)
 		if !ok {
@@ -168,26 +170,25 @@ func readLogRecords(r io.Reader) ([]kmsg.Record, int64, error) {
 // readDevKmsg reads the records the kernel still holds that the last scan
 // did not see: /dev/kmsg returns one record a read, and EAGAIN once the
 // buffer is drained (opened non-blocking, so a scan never waits on it).
-func (k *Kmsg) readDevKmsg() ([]kmsg.Record, error) {
+// cursorErr says the cursor could not be read or saved.
+func (k *Kmsg) readDevKmsg() (recs []kmsg.Record, cursorErr, err error) {
 	fd, err := syscall.Open("/dev/kmsg", syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
-			return nil, fmt.Errorf("kernel log: /dev/kmsg needs root: %w", err)
+			return nil, nil, fmt.Errorf("kernel log: /dev/kmsg needs root: %w", err)
 		}
-		return nil, fmt.Errorf("kernel log: %w", &os.PathError{Op: "open", Path: "/dev/kmsg", Err: err})
+		return nil, nil, fmt.Errorf("kernel log: %w", &os.PathError{Op: "open", Path: "/dev/kmsg", Err: err})
 	}
 	defer syscall.Close(fd)
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.loadCursor()
+	loadErr := k.loadCursor()
 	boot, _ := sysfsattr.Read(filepath.Join("/proc", "sys", "kernel", "random", "boot_id"))
 	if boot != k.boot { // a reboot restarts the sequence
 		k.boot, k.lastSeq = boot, 0
 	}
-	defer k.saveCursor()
 	buf := make([]byte, 8192)
-	var out []kmsg.Record
-	for len(out) < 100000 {
+	for len(recs) < 100000 {
 		n, err := syscall.Read(fd, buf)
 		if err == syscall.EPIPE { // records overwritten before we read them
 			continue
@@ -201,33 +202,42 @@ func (k *Kmsg) readDevKmsg() ([]kmsg.Record, error) {
 			continue
 		}
 		k.lastSeq = max(k.lastSeq, r.Seq)
-		out = append(out, r)
+		recs = append(recs, r)
 	}
-	return out, nil
+	return recs, errors.Join(loadErr, k.saveCursor()), nil
 }
 
 const kmsgCursorFile = "kmsg-cursor"
 
 // loadCursor reads "BOOT_ID SEQ" from the state folder, once.
-func (k *Kmsg) loadCursor() {
-	if k.StateDir == "" || k.boot != "" {
-		return
+func (k *Kmsg) loadCursor() error {
+	if k.State == nil || k.boot != "" {
+		return nil
 	}
-	if s, err := sysfsattr.Read(filepath.Join(k.StateDir, kmsgCursorFile)); err == nil {
-		if boot, seq, ok := strings.Cut(s, " "); ok {
-			if n, err := strconv.ParseUint(seq, 10, 64); err == nil {
-				k.boot, k.lastSeq = boot, n
-			}
+	data, err := k.State.ReadState(kmsgCursorFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("kernel log cursor: %w", err)
+	}
+	if boot, seq, ok := strings.Cut(strings.TrimSpace(string(data)), " "); ok {
+		if n, err := strconv.ParseUint(seq, 10, 64); err == nil {
+			k.boot, k.lastSeq = boot, n
+			return nil
 		}
 	}
+	return fmt.Errorf("kernel log cursor %s: not a cursor; reading the kernel log from its start", kmsgCursorFile)
 }
 
-func (k *Kmsg) saveCursor() {
-	if k.StateDir == "" {
-		return
+func (k *Kmsg) saveCursor() error {
+	if k.State == nil {
+		return nil
 	}
-	_ = os.MkdirAll(k.StateDir, 0o750)
-	_ = os.WriteFile(filepath.Join(k.StateDir, kmsgCursorFile), []byte(fmt.Sprintf("%s %d\n", k.boot, k.lastSeq)), 0o640)
+	if err := k.State.WriteState(kmsgCursorFile, []byte(fmt.Sprintf("%s %d\n", k.boot, k.lastSeq))); err != nil {
+		return fmt.Errorf("kernel log cursor: %w", err)
+	}
+	return nil
 }
 
 func uptime() (time.Duration, error) {

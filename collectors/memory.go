@@ -1,3 +1,5 @@
+//go:build linux
+
 package collectors
 
 import (
@@ -15,8 +17,6 @@ import (
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/topology"
 )
-
-func init() { Default.Register(Memory{}) }
 
 // Memory joins the two views of a machine's memory: the firmware's
 // inventory (SMBIOS type 17: which slot holds which module) and the
@@ -252,7 +252,7 @@ func controllerPlacer(env Env) func(edac.Controller) string {
 				if p.ID != pkg {
 					continue
 				}
-				if node, _ := packageNode(p, nodes); node >= 0 {
+				if node, _ := numa.PackageNode(p, nodes); node >= 0 {
 					return topology.NUMAID(node)
 				}
 				return topology.PackageID(pkg)

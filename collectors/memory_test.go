@@ -47,7 +47,7 @@ func TestEDACCollector(t *testing.T) {
 
 // TestMemoryAbsent: this hwloc capture has neither an EDAC tree nor SMBIOS records.
 func TestMemoryAbsent(t *testing.T) {
-	reg, _ := Default.Select([]string{"memory"})
+	reg, _ := New(Options{}).Select([]string{"memory"})
 	g := reg.Scan(t.Context(), Env{Root: fixture.Root(t, "hwloc/16amd64-8n2c.tar.bz2")}, nil)
 	if st := status(g, "memory"); st.State != "absent" {
 		t.Errorf("memory %+v, want absent", st)
@@ -277,7 +277,7 @@ func TestMemoryDIMMVanishes(t *testing.T) {
 	}
 	os.RemoveAll(filepath.Join(root, "sys", "devices", "system", "edac", "mc"))
 	writeEDACFromKernelABI(t, root, 0, "Sandy Bridge SrcID#0_Ha#0", []edacDIMM{{"DIMM_A1", 5, 0}, {"DIMM_A2", 0, 0}, {"DIMM_A3", 0, 0}})
-	reg, _ := Default.Select([]string{"memory", "numa"})
+	reg, _ := New(Options{}).Select([]string{"memory", "numa"})
 	second := reg.Scan(t.Context(), Env{Root: root}, first)
 
 	a4, ok := second.Component("dimm:DIMM-A4")
@@ -365,7 +365,7 @@ func TestFaultSMBIOSGarbageTables(t *testing.T) {
 
 	root = fixture.Root(t, "hwloc/16amd64-8n2c.tar.bz2")
 	installTables(t, root, "smbios_table.bin", []byte("garbage"), 7)
-	reg, _ := Default.Select([]string{"memory", "numa"})
+	reg, _ := New(Options{}).Select([]string{"memory", "numa"})
 	g = reg.Scan(t.Context(), Env{Root: root}, nil)
 	if st := status(g, "memory"); st.State != "error" || !strings.Contains(st.Error, "smbios") {
 		t.Errorf("memory on garbage SMBIOS alone: %+v", st)
@@ -403,7 +403,7 @@ func TestFaultSMBIOSReadEIO(t *testing.T) {
 	root := fixture.Root(t, "node_exporter/sys.tar.gz")
 	installTables(t, root, "smbios_table.bin", nil, -1)
 	eio(t, filepath.Join(root, "sys", "firmware", "dmi", "tables", "DMI"))
-	reg, _ := Default.Select([]string{"memory", "smbios", "pcie"})
+	reg, _ := New(Options{}).Select([]string{"memory", "smbios", "pcie"})
 	g := reg.Scan(t.Context(), Env{Root: root}, nil)
 	st := status(g, "memory")
 	if !strings.Contains(strings.Join(st.Problems, "\n")+st.Error, "input/output error") {

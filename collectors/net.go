@@ -1,3 +1,5 @@
+//go:build linux
+
 package collectors
 
 import (
@@ -17,8 +19,6 @@ import (
 	"github.com/hwgraph/hwgraph/pcie"
 	"github.com/hwgraph/hwgraph/topology"
 )
-
-func init() { Default.Register(Net{}) }
 
 // Net adds what the network stack knows to the NICs the PCI collector
 // finds: interface names, MAC, link state and speed from /sys/class/net,

@@ -61,7 +61,7 @@ func TestFaultNICNoCarrier(t *testing.T) {
 	}
 	write(t, filepath.Join(eth0, "carrier"), "1\n")
 	write(t, filepath.Join(eth0, "carrier_down_count"), "4\n")
-	reg, _ := Default.Select([]string{"pcie", "net"})
+	reg, _ := New(Options{}).Select([]string{"pcie", "net"})
 	second := reg.Scan(t.Context(), Env{Root: root}, first)
 	nic, _ = second.Component("pci:0000:45:00.0")
 	if nic.Health.State != topology.StateDegraded || nic.Health.Reasons[0] != "3 new carrier_down errors" {

@@ -10,8 +10,6 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-func init() { Default.Register(NUMA{}) }
-
 // NUMA turns NUMA nodes into numa-node components joined by
 // numa-interconnect links that carry the firmware's distance, and CPU
 // packages into cpu-package components under the node that holds them.
@@ -84,7 +82,7 @@ func sharedCPUs(nodes []numa.Node) map[int][]int {
 	out := map[int][]int{}
 	for i, a := range nodes {
 		for _, b := range nodes[i+1:] {
-			if overlaps(a.CPUs, b.CPUs) {
+			if a.CPUs.Overlaps(b.CPUs) {
 				out[a.ID] = append(out[a.ID], b.ID)
 				out[b.ID] = append(out[b.ID], a.ID)
 			}
@@ -164,7 +162,7 @@ func packageComponent(p numa.Package, nodes []numa.Node) *topology.Component {
 	if p.Cores > 0 {
 		c.SetAttr("cores", p.Cores)
 	}
-	node, in := packageNode(p, nodes)
+	node, in := numa.PackageNode(p, nodes)
 	if node >= 0 {
 		c.Parent = topology.NUMAID(node)
 	}
@@ -173,42 +171,4 @@ func packageComponent(p numa.Package, nodes []numa.Node) *topology.Component {
 	}
 	c.SetAttr("numa_node", node)
 	return c
-}
-
-// packageNode returns the NUMA node holding all of a package's CPUs, or -1
-// when none does, and every node its CPUs touch.
-func packageNode(p numa.Package, nodes []numa.Node) (node int, in []int) {
-	for _, n := range nodes {
-		if overlaps(p.CPUs, n.CPUs) {
-			in = append(in, n.ID)
-		}
-	}
-	if len(in) == 1 && p.CPUs.SubsetOf(nodes[indexOf(nodes, in[0])].CPUs) {
-		return in[0], in
-	}
-	return -1, in
-}
-
-func overlaps(a, b numa.CPUSet) bool {
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] == b[j]:
-			return true
-		case a[i] < b[j]:
-			i++
-		default:
-			j++
-		}
-	}
-	return false
-}
-
-func indexOf(nodes []numa.Node, id int) int {
-	for i, n := range nodes {
-		if n.ID == id {
-			return i
-		}
-	}
-	return -1
 }

@@ -10,8 +10,6 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-func init() { Default.Register(NVMe{}) }
-
 // NVMe adds the NVMe controllers' own view: a PCIe controller is its PCI
 // function (model, serial, firmware and state join the pci: component), a
 // fabric controller is nvme:nvmeN. Namespaces are block: components. A

@@ -105,7 +105,7 @@ func TestNVMeAbsent(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(root, "sys/class/nvme")); err == nil {
 			continue
 		}
-		reg, _ := Default.Select([]string{"nvme"})
+		reg, _ := New(Options{}).Select([]string{"nvme"})
 		g := reg.Scan(t.Context(), Env{Root: root}, nil)
 		if st := status(g, "nvme"); st.State != "absent" {
 			t.Errorf("%s: %+v", root, st)

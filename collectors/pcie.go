@@ -14,8 +14,6 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-func init() { Default.Register(&PCIe{Names: pcie.DefaultNames}) }
-
 // PCIe turns the PCI bus into root-bus and function components joined by
 // pcie links, placed under their NUMA nodes.
 type PCIe struct {

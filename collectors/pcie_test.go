@@ -19,7 +19,7 @@ import (
 // scan runs the named collectors over root and returns the graph.
 func scan(t testing.TB, root string, names ...string) *topology.Graph {
 	t.Helper()
-	reg, err := Default.Select(names)
+	reg, err := New(Options{}).Select(names)
 	if err != nil {
 		t.Fatal(err)
 	}

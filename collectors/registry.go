@@ -11,8 +11,108 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/nvgpu"
+	"github.com/hwgraph/hwgraph/pcie"
 	"github.com/hwgraph/hwgraph/topology"
 )
+
+// Options configure the collectors New builds: everything a collector is
+// given comes from here, so two registries (a test's, a second command's)
+// never share a collector's settings.
+type Options struct {
+	// Rules are the health thresholds Scan judges with.
+	Rules topology.Rules
+	// State keeps what collectors remember between runs (the kernel log's
+	// and the SEL's cursors); nil keeps it in memory only.
+	State State
+	// PCINames names PCI vendors, devices and classes; nil is the
+	// system's pci.ids.
+	PCINames *pcie.NameDB
+	// NVML is the GPU library; nil is the driver's libnvidia-ml, asked
+	// on the live machine only.
+	NVML nvgpu.Library
+	// I2CProber, when set, reads its allow-listed I²C devices every scan
+	// to find locked buses (--i2c-read; opt-in).
+	I2CProber *i2c.Prober
+	// BMC is the BMC to read over the network; without a Host the
+	// in-band /dev/ipmi0 is read when there is one.
+	BMC BMCTarget
+	// KmsgFile is a saved kernel log to read instead of /dev/kmsg.
+	KmsgFile string
+}
+
+// BMCTarget is a BMC reached over IPMI RMCP+ (lanplus).
+type BMCTarget struct {
+	Host, User string
+	// Password comes from a file or the environment, never argv.
+	Password    string
+	CipherSuite int
+	// SkipChassis leaves out Get Chassis Status (see BMC).
+	SkipChassis bool
+}
+
+// collectorList is every collector, in the order their fragments merge.
+// When two collectors give one component the same field, the order
+// decides, and that order is this precedence table (TestPrecedence holds
+// the list to it):
+//
+//	field                            of           first (kept)   over    why
+//	name, vendor, model, serial,     a GPU        gpu            pcie    NVML names the board ("NVIDIA H100 80GB HBM3"), pci.ids the chip
+//	  firmware
+//	name, model, serial, firmware    an NVMe      nvme           pcie    the controller's Identify data is the product; pci.ids names the chip family
+//	vendor, model, firmware          the host     host           smbios  /sys/class/dmi/id holds SMBIOS's strings as the kernel cleaned them
+//	name, vendor, model, firmware    the BMC      bmc            smbios  what the BMC answers now, over the firmware's static record
+//	name, vendor, model, serial      a DIMM       memory (SMBIOS slot, within one collector)  EDAC label  the slot's record names the module; EDAC only its position
+//
+// Identity fields (name, vendor, model, serial, firmware, parent) keep the
+// first collector's value; attributes and counters take the last one's;
+// health keeps the worst. No two collectors set the same attribute of a
+// component on any capture in testdata.
+var collectorList = []struct {
+	name  string
+	build func(Options) Collector
+}{
+	{"bmc", func(o Options) Collector {
+		return &BMC{Host: o.BMC.Host, User: o.BMC.User, Password: o.BMC.Password, CipherSuite: o.BMC.CipherSuite,
+			SkipChassis: o.BMC.SkipChassis, State: o.State}
+	}},
+	{"gpu", func(o Options) Collector { return &GPU{NVML: o.NVML} }},
+	{"host", func(Options) Collector { return Host{} }},
+	{"i2c", func(o Options) Collector { return &I2C{Prober: o.I2CProber} }},
+	{"kmsg", func(o Options) Collector { return &Kmsg{File: o.KmsgFile, State: o.State} }},
+	{"memory", func(Options) Collector { return Memory{} }},
+	{"net", func(Options) Collector { return Net{} }},
+	{"numa", func(Options) Collector { return NUMA{} }},
+	{"nvme", func(Options) Collector { return NVMe{} }},
+	{"pcie", func(o Options) Collector {
+		names := o.PCINames
+		if names == nil {
+			names = pcie.DefaultNames
+		}
+		return &PCIe{Names: names}
+	}},
+	{"smbios", func(Options) Collector { return SMBIOS{} }},
+}
+
+// Names lists every collector, sorted.
+func Names() []string {
+	out := make([]string, len(collectorList))
+	for i, c := range collectorList {
+		out[i] = c.name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New builds every collector from opts, in merge order.
+func New(opts Options) *Registry {
+	r := &Registry{Rules: opts.Rules}
+	for _, c := range collectorList {
+		r.Register(c.build(opts))
+	}
+	return r
+}
 
 // Registry is an ordered set of collectors. Fragments merge in registry
 // order, so a graph does not depend on which collector finished first.
@@ -36,10 +136,9 @@ type call struct {
 	done  chan struct{}
 }
 
-// Default holds every collector; each registers itself in an init function.
-var Default = &Registry{}
-
-// Register adds c. Registering a name twice is a programming error.
+// Register appends c, last in merge order; New registers the whole list,
+// tests a collector of their own. Registering a name twice is a
+// programming error.
 func (r *Registry) Register(c Collector) {
 	for _, have := range r.collectors {
 		if have.Name() == c.Name() {
@@ -59,20 +158,13 @@ func (r *Registry) Names() []string {
 	return out
 }
 
-// Get returns the collector with that name, for wiring options such as
-// the I²C allow-list into it, or nil.
-func (r *Registry) Get(name string) Collector {
-	for _, c := range r.collectors {
-		if c.Name() == name {
-			return c
-		}
-	}
-	return nil
-}
-
 // Select returns a registry holding only the named collectors, in this
-// registry's order. An unknown name is an error naming the known ones.
+// registry's order. An unknown name is an error naming the known ones, and
+// so is an empty list: a scan of nothing is a mistake.
 func (r *Registry) Select(names []string) (*Registry, error) {
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no collector named (have %s)", strings.Join(r.Names(), ", "))
+	}
 	out := &Registry{Rules: r.Rules}
 	for _, n := range names {
 		if !slices.ContainsFunc(r.collectors, func(c Collector) bool { return c.Name() == n }) {
@@ -85,6 +177,25 @@ func (r *Registry) Select(names []string) (*Registry, error) {
 		}
 	}
 	return out, nil
+}
+
+// Watcher is a collector that also listens between scans, such as the
+// GPU collector for NVML's Xid events: Watch runs until ctx is done, and
+// what it heard shows in the next scans.
+type Watcher interface {
+	Collector
+	Watch(ctx context.Context, env Env) error
+}
+
+// Watchers returns the registered collectors that listen between scans.
+func (r *Registry) Watchers() []Watcher {
+	var out []Watcher
+	for _, c := range r.collectors {
+		if w, ok := c.(Watcher); ok {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // Result is what one collector returned.

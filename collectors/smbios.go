@@ -1,3 +1,5 @@
+//go:build linux
+
 package collectors
 
 import (
@@ -10,8 +12,6 @@ import (
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/topology"
 )
-
-func init() { Default.Register(SMBIOS{}) }
 
 // SMBIOS adds what only the firmware knows to components others find: the
 // host's serial numbers, UUID and chassis (types 0–3), the socket name of

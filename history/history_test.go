@@ -1,6 +1,8 @@
 package history
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -26,14 +28,14 @@ func TestRecord(t *testing.T) {
 	nic := &topology.Component{ID: "pci:0000:3b:00.0", Kind: topology.KindNIC}
 	dimm := &topology.Component{ID: "dimm:A1", Kind: topology.KindDIMM}
 	first := graph(nic, dimm)
-	if err := st.Record(first, now); err != nil || len(first.Events) != 0 {
+	if err := st.Record(first, nil, now); err != nil || len(first.Events) != 0 {
 		t.Fatalf("first: %v %+v", err, first.Events)
 	}
 	if b, _ := st.Baseline(); b == nil || len(b.Components) != 2 {
 		t.Fatalf("baseline %+v", b)
 	}
 	second := graph(nic)
-	if err := st.Record(second, now); err != nil {
+	if err := st.Record(second, first, now); err != nil {
 		t.Fatal(err)
 	}
 	if c, ok := second.Component("dimm:A1"); !ok || c.Health.State != topology.StateMissing || len(second.Events) != 1 ||
@@ -41,7 +43,7 @@ func TestRecord(t *testing.T) {
 		t.Fatalf("second: %+v %+v", c, second.Events)
 	}
 	third := graph(nic)
-	st.Record(third, now)
+	st.Record(third, second, now)
 	if len(third.Events) != 0 {
 		t.Errorf("the removal was reported again: %+v", third.Events)
 	}
@@ -75,5 +77,40 @@ func TestCorruptState(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, baselineFile+".*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestStateFiles: a collector's cursor round-trips, is written owner-only
+// and atomically, reads as fs.ErrNotExist before its first write, and
+// cannot name a file outside the folder or the journal.
+func TestStateFiles(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.ReadState("kmsg-cursor"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("before the first write: %v", err)
+	}
+	for _, v := range []string{"boot-a 12\n", "boot-a 13\n"} {
+		if err := st.WriteState("kmsg-cursor", []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.ReadState("kmsg-cursor"); string(got) != v || err != nil {
+			t.Errorf("read %q, %v; want %q", got, err, v)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(dir, "kmsg-cursor"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, %v", fi.Mode(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "kmsg-cursor.*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	for _, bad := range []string{"", "..", "../escape", "a/b", "events.db"} {
+		if err := st.WriteState(bad, []byte("x")); err == nil {
+			t.Errorf("WriteState(%q) accepted", bad)
+		}
 	}
 }

@@ -1,10 +1,4 @@
-// Package journal keeps hwgraph's events on disk so they outlive the
-// process: `hwgraph events` reads them and the exporter counts from them.
-//
-// The store is bbolt: pure Go (no cgo, unlike SQLite's usual driver), one
-// file, and each Append is one transaction that is fsynced before it
-// returns, so an event reported as written survives a crash or SIGKILL.
-package journal
+package history
 
 import (
 	"encoding/binary"
@@ -26,15 +20,20 @@ var (
 // DefaultRetention is how long events are kept.
 const DefaultRetention = 90 * 24 * time.Hour
 
-// Journal is an open event store.
+// Journal keeps hwgraph's events on disk so they outlive the process:
+// `hwgraph events` reads them and the exporter counts from them.
+//
+// The store is bbolt: pure Go (no cgo, unlike SQLite's usual driver), one
+// file, and each Append is one transaction that is fsynced before it
+// returns, so an event reported as written survives a crash or SIGKILL.
 type Journal struct {
 	db        *bolt.DB
 	retention time.Duration
 }
 
-// Open opens (creating if needed) the journal at path. A journal that
-// another process holds open is an error after a second, not a hang.
-func Open(path string, retention time.Duration) (*Journal, error) {
+// OpenJournal opens (creating if needed) the journal at path. A journal
+// that another process holds open is an error after a second, not a hang.
+func OpenJournal(path string, retention time.Duration) (*Journal, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("open journal %s: %w", path, err)
@@ -134,7 +133,7 @@ func (j *Journal) Query(since time.Time, id string) ([]topology.Event, error) {
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("journal: decode event: %w", err)
 			}
-			if id == "" || e.Component == id || e.Link == id {
+			if e.Matches(since, id) {
 				out = append(out, e)
 			}
 		}

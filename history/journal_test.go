@@ -1,4 +1,4 @@
-package journal
+package history
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 
 func TestAppendQueryCount(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events.db")
-	j, err := Open(path, time.Hour)
+	j, err := OpenJournal(path, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestAppendQueryCount(t *testing.T) {
 	}
 	j.Close()
 	// Reopen: what was appended is there; the expired event is not.
-	j, err = Open(path, time.Hour)
+	j, err = OpenJournal(path, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestMain(m *testing.M) {
 // writer appends events as fast as it can and prints each sequence
 // number once its Append returned.
 func writer(path string) {
-	j, err := Open(path, 0)
+	j, err := OpenJournal(path, 0)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
@@ -111,7 +111,7 @@ func TestSIGKILLDuringWrites(t *testing.T) {
 	if last < 20 {
 		t.Fatalf("the writer wrote only %d events", last+1)
 	}
-	j, err := Open(path, 0)
+	j, err := OpenJournal(path, 0)
 	if err != nil {
 		t.Fatalf("journal after SIGKILL: %v", err)
 	}

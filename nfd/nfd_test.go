@@ -22,7 +22,7 @@ var line = regexp.MustCompile(`^(# \+expiry-time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ
 func TestFeatureFileScenario(t *testing.T) {
 	root := fixture.Root(t, "node_exporter/sys.tar.gz")
 	scan := func() map[string]string {
-		return Labels(collectors.Default.Scan(context.Background(), collectors.Env{Root: root}, nil))
+		return Labels(collectors.New(collectors.Options{}).Scan(context.Background(), collectors.Env{Root: root}, nil))
 	}
 	before := scan()
 	for k, want := range map[string]string{"hwgraph.pcie.degraded-links": "0", "hwgraph.nvme.count": "1", "hwgraph.dimm.errors": "true",

@@ -20,3 +20,9 @@ type Event struct {
 	Message   string    `json:"message"`
 	Source    string    `json:"source"`
 }
+
+// Matches reports whether the event happened at or after since (zero:
+// any time) and concerns id, a component or link ("": any).
+func (e Event) Matches(since time.Time, id string) bool {
+	return !e.Time.Before(since) && (id == "" || e.Component == id || e.Link == id)
+}
