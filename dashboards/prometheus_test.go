@@ -17,6 +17,7 @@ import (
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/internal/promtest"
+	"github.com/hwgraph/hwgraph/scan"
 )
 
 // captures are the real machines the dashboards are checked against.
@@ -62,8 +63,8 @@ func serveCaptures(t *testing.T) []target {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		s := &exporter.Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, c)}, Store: st}
-		s.ScanOnce(context.Background())
+		s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, c)}, Store: st}
+		s.Scan(context.Background())
 		srv := httptest.NewServer(exporter.Handler(s))
 		t.Cleanup(srv.Close)
 		resp, err := http.Get(srv.URL + "/metrics")

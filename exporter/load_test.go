@@ -32,6 +32,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -67,8 +68,8 @@ func rssKiB() int {
 // No scrape fails, and goroutines and memory do not grow with time. The
 // latencies and RSS are logged, not asserted: speed is the benchmark's.
 func TestLoadConcurrentScrapes(t *testing.T) {
-	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}
-	s.ScanOnce(context.Background())
+	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}
+	s.Scan(context.Background())
 	url := listen(t, Handler(s), nil) + "/metrics"
 	secs := 3
 	if v, err := strconv.Atoi(os.Getenv("HWGRAPH_LOAD_SECONDS")); err == nil && v > 0 {
@@ -128,8 +129,8 @@ func TestLoadConcurrentScrapes(t *testing.T) {
 // TestSlowClientIsCut: a client that sends half a request and stalls is
 // disconnected after the header timeout instead of holding a goroutine.
 func TestSlowClientIsCut(t *testing.T) {
-	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
-	s.ScanOnce(context.Background())
+	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
+	s.Scan(context.Background())
 	url := listen(t, Handler(s), func(srv *http.Server) { srv.ReadHeaderTimeout = 200 * time.Millisecond })
 	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
 	if err != nil {
@@ -169,13 +170,13 @@ func TestScrapeDuringHungScan(t *testing.T) {
 	defer close(h.release)
 	reg := &collectors.Registry{}
 	reg.Register(h)
-	s := &Scanner{Registry: reg, Timeout: 300 * time.Millisecond}
-	first := s.ScanOnce(context.Background())
+	s := &scan.Engine{Registry: reg, Timeout: 300 * time.Millisecond}
+	first := s.Scan(context.Background())
 	url := listen(t, Handler(s), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
-	go func() { s.ScanOnce(ctx); close(done) }()
+	go func() { s.Scan(ctx); close(done) }()
 	t0 := time.Now()
 	resp, err := http.Get(url + "/metrics")
 	if err != nil {
@@ -192,7 +193,7 @@ func TestScrapeDuringHungScan(t *testing.T) {
 	}
 	before := runtime.NumGoroutine()
 	for range 5 {
-		s.ScanOnce(ctx)
+		s.Scan(ctx)
 	}
 	if after := runtime.NumGoroutine(); after > before+6 {
 		t.Errorf("goroutines %d → %d over 5 hung scans", before, after)
@@ -228,8 +229,8 @@ func TestTLSAndBasicAuth(t *testing.T) {
 	cfgPath := filepath.Join(dir, "web.yml")
 	os.WriteFile(cfgPath, []byte(cfg), 0o600)
 
-	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
-	s.ScanOnce(context.Background())
+	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
+	s.Scan(context.Background())
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

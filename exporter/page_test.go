@@ -20,6 +20,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -49,8 +50,8 @@ func TestTopologyPageInChromium(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dev, "current_link_width"), []byte("2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: root}}
-	g := s.ScanOnce(context.Background())
+	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}}
+	g := s.Scan(context.Background())
 	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
 
@@ -90,7 +91,7 @@ func TestTopologyPageInChromium(t *testing.T) {
 // TestAPI: /api/v1/graph is the JSON document, /healthz answers once a
 // scan finished, /metrics carries the families.
 func TestAPI(t *testing.T) {
-	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
+	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
 	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
 	get := func(path string) (int, string) {
@@ -105,7 +106,7 @@ func TestAPI(t *testing.T) {
 	if code, _ := get("/healthz"); code != 503 {
 		t.Errorf("healthz before the first scan: %d", code)
 	}
-	s.ScanOnce(context.Background())
+	s.Scan(context.Background())
 	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("healthz: %d %q", code, body)
 	}
@@ -133,7 +134,7 @@ func TestBuildInfo(t *testing.T) {
 	saved := version.Version
 	version.Version = "9.8.7"
 	t.Cleanup(func() { version.Version = saved })
-	srv := httptest.NewServer(Handler(&Scanner{}))
+	srv := httptest.NewServer(Handler(&scan.Engine{}))
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL + "/metrics")
 	if err != nil {

@@ -8,13 +8,14 @@ import (
 
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/scan"
 )
 
 // BenchmarkScrape serves /metrics of the 137-function capture as
 // Prometheus asks for it (OpenMetrics, gzip), without the network.
 func BenchmarkScrape(b *testing.B) {
-	s := &Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(b, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}
-	s.ScanOnce(context.Background())
+	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(b, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}
+	s.Scan(context.Background())
 	h := Handler(s)
 	for _, enc := range []string{"gzip", "identity"} {
 		b.Run(enc, func(b *testing.B) {

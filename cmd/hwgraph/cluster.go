@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/cluster"
 	"github.com/hwgraph/hwgraph/exporter"
+	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -115,37 +115,16 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// clusterSource keeps the last merged graph for the cluster page.
-type clusterSource struct {
-	graph atomic.Pointer[topology.Graph]
-}
-
-func (s *clusterSource) Graph() *topology.Graph { return s.graph.Load() }
-
-func (s *clusterSource) Events(since time.Time, id string) ([]topology.Event, error) {
-	g := s.Graph()
-	if g == nil {
-		return nil, nil
-	}
-	var out []topology.Event
-	for _, e := range g.Events {
-		if !e.Time.Before(since) && (id == "" || e.Component == id || e.Link == id) {
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
-func (s *clusterSource) Counts() map[string]uint64 { return nil }
-
 // runClusterServe is `hwgraph cluster serve`: the fleet page, refreshed.
+// The engine gathers the agents' graphs on the interval and keeps the
+// events between two gathers (a host gone unreachable, a part removed).
 func runClusterServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hwgraph cluster serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cc := addClusterFlags(fs)
 	listen := fs.String("web.listen-address", ":9878", "addresses to listen on, comma-separated")
 	webConfig := fs.String("web.config.file", "", "exporter-toolkit web config: TLS and basic auth")
-	refresh := fs.Duration("refresh", 30*time.Second, "time between gathers")
+	refresh := fs.Duration("refresh", scan.DefaultInterval, "time between gathers")
 	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -154,25 +133,10 @@ func runClusterServe(args []string, stdout, stderr io.Writer) int {
 	logger.Info("build context", "build_context", version.BuildContext())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	src := &clusterSource{}
-	gather := func() {
-		g, err := cc.gather(ctx)
-		if err != nil {
-			logger.Error("gathering the cluster", "err", err)
-			return
-		}
-		src.graph.Store(g)
-	}
-	gather()
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(*refresh):
-				gather()
-			}
-		}
-	}()
-	return serveHTTP(ctx, exporter.Handler(src), *listen, *webConfig, false, logger)
+	// Each agent has its own deadline (--timeout); the gather as a whole
+	// is bounded by the refresh interval.
+	e := &scan.Engine{Gather: cc.gather, Timeout: *refresh, Logger: logger}
+	e.Scan(ctx)
+	go e.Run(ctx, *refresh)
+	return serveHTTP(ctx, exporter.Handler(e), *listen, *webConfig, false, logger)
 }

@@ -11,13 +11,14 @@ import (
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/internal/promtest"
+	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
 // agent runs `hwgraph serve`'s handler over a capture on loopback.
 func agent(t *testing.T, capture string) (*httptest.Server, *topology.Graph) {
-	s := &exporter.Scanner{Registry: collectors.Default, Env: collectors.Env{Root: fixture.Root(t, capture)}}
-	g := s.ScanOnce(context.Background())
+	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, capture)}}
+	g := s.Scan(context.Background())
 	srv := httptest.NewServer(exporter.Handler(s))
 	t.Cleanup(srv.Close)
 	return srv, g

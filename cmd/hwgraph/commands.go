@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/hwgraph/hwgraph/history"
+	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
-	"github.com/hwgraph/hwgraph/uevent"
 )
 
 // runBaseline is `hwgraph baseline accept`: scan, and take the result as
@@ -39,21 +39,13 @@ func runBaseline(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hwgraph: baseline accept needs --state-dir")
 		return 2
 	}
-	reg, err := sc.registry(sc.stateDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 2
+	e, done, code := sc.engine(cliLogger(stderr), stderr)
+	if e == nil {
+		return code
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), sc.timeout)
-	defer cancel()
-	g := reg.Scan(ctx, collectorsEnv(sc), nil)
-	st, err := history.Open(sc.stateDir)
+	defer done()
+	g, err := e.Accept(context.Background())
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 1
-	}
-	defer st.Close()
-	if err := st.Accept(g); err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
 		return 1
 	}
@@ -159,52 +151,29 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hwgraph watch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sc := addScanFlags(fs)
-	interval := fs.Duration("interval", 30*time.Second, "time between scans")
+	interval := fs.Duration("interval", scan.DefaultInterval, "time between scans")
 	scans := fs.Int("scans", 0, "stop after this many scans (0: until interrupted)")
 	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
 	}
 	sc.afterParse(fs)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	kick := make(chan struct{}, 1)
-	if sc.root == "/" {
-		go uevent.Listen(ctx, func(e uevent.Event) {
-			if e.Hardware() && (e.Action == "add" || e.Action == "remove" || e.Action == "change") {
-				select {
-				case kick <- struct{}{}:
-				default:
-				}
-			}
-		})
-	}
-	reg, err := sc.registry(sc.stateDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 2
-	}
-	// One open store for the whole watch: its journal is not reopened,
-	// nor its lock retaken, every scan.
-	st, code := sc.openState(stderr)
-	if code != 0 {
+	e, done, code := sc.engine(cliLogger(stderr), stderr)
+	if e == nil {
 		return code
 	}
-	if st != nil {
-		defer st.Close()
-	}
+	defer done()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e.Start(ctx)
 	for n := 1; ; n++ {
-		g := sc.scanWith(reg, st, stderr)
-		for _, e := range g.Events {
-			fmt.Fprintln(stdout, eventLine(e))
+		for _, ev := range e.Scan(ctx).Events {
+			fmt.Fprintln(stdout, eventLine(ev))
 		}
 		if *scans > 0 && n >= *scans {
 			return 0
 		}
-		select {
-		case <-ctx.Done():
+		if !e.Wait(ctx, *interval) {
 			return 0
-		case <-kick:
-		case <-time.After(*interval):
 		}
 	}
 }

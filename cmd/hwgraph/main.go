@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -22,6 +23,7 @@ import (
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -69,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// a 64-node machine's 2,016 links), so let it grow fivefold.
 		debug.SetGCPercent(400)
 	}
-	g, code := sc.scanAndRecord(stderr)
+	g, code := sc.scanOnce(stderr)
 	if g == nil {
 		return code
 	}
@@ -121,8 +123,8 @@ type scanConfig struct {
 func addScanFlags(fs *flag.FlagSet) *scanConfig {
 	c := &scanConfig{}
 	fs.StringVar(&c.root, "root", "/", "filesystem root to read (a captured tree holding sys/ and proc/)")
-	fs.StringVar(&c.only, "collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Default.Names(), ",")+")")
-	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "deadline for the whole scan; a collector still running then is reported as timed out")
+	fs.StringVar(&c.only, "collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Names(), ",")+")")
+	fs.DurationVar(&c.timeout, "timeout", scan.DefaultTimeout, "deadline for the whole scan; a collector still running then is reported as timed out")
 	fs.StringVar(&c.i2cRead, "i2c-read", "", "opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written)")
 	fs.StringVar(&c.bmcHost, "bmc", "", "read this BMC over IPMI RMCP+ (lanplus): HOST[:PORT]; without it the in-band /dev/ipmi0 is used when present")
 	fs.StringVar(&c.bmcUser, "bmc-user", "", "IPMI user name for --bmc")
@@ -163,148 +165,105 @@ func (c *scanConfig) afterParse(fs *flag.FlagSet) {
 	}
 }
 
-// registry validates the flags and wires them into the collectors.
-func (c *scanConfig) registry(stateDir string) (*collectors.Registry, error) {
+// options validates the flags into the collectors' options; the state
+// folder is set by engine.
+func (c *scanConfig) options() (collectors.Options, error) {
+	opts := collectors.Options{Rules: topology.Rules{CorrectedErrors: c.ceThreshold}, KmsgFile: c.kmsgFile}
 	if c.timeout <= 0 {
-		return nil, errors.New("--timeout must be positive")
+		return opts, errors.New("--timeout must be positive")
 	}
 	if err := checkRoot(c.root); err != nil {
-		return nil, err
-	}
-	reg := collectors.Default
-	reg.Rules = topology.Rules{CorrectedErrors: c.ceThreshold}
-	if col, ok := reg.Get("i2c").(*collectors.I2C); ok {
-		col.Prober = nil // only what this run's flags ask for
+		return opts, err
 	}
 	if c.i2cRead != "" {
-		if err := wireI2C(reg, c.i2cRead, c.root); err != nil {
-			return nil, fmt.Errorf("--i2c-read: %w", err)
+		p, err := i2cProber(c.i2cRead, c.root)
+		if err != nil {
+			return opts, fmt.Errorf("--i2c-read: %w", err)
 		}
+		opts.I2CProber = p
 	}
-	if col, ok := reg.Get("bmc").(*collectors.BMC); ok {
-		col.SkipChassis = c.bmcNoChassis
+	bmc, err := bmcTarget(c.bmcHost, c.bmcUser, c.bmcPassFile)
+	if err != nil {
+		return opts, err
 	}
-	if err := wireBMC(reg, c.bmcHost, c.bmcUser, c.bmcPassFile, stateDir); err != nil {
-		return nil, err
-	}
-	if col, ok := reg.Get("kmsg").(*collectors.Kmsg); ok {
-		col.File, col.StateDir = c.kmsgFile, stateDir
-	}
-	if c.only != "" {
-		var err error
-		if reg, err = reg.Select(splitList(c.only)); err != nil {
-			return nil, fmt.Errorf("--collectors: %w", err)
-		}
-	}
-	return reg, nil
+	bmc.SkipChassis = c.bmcNoChassis
+	opts.BMC = bmc
+	return opts, nil
 }
 
-// scanAndRecord scans and, with a state folder, judges the scan against
-// the remembered baseline and last scan and records it. It returns nil
-// and the exit code on failure.
-func (c *scanConfig) scanAndRecord(stderr io.Writer) (*topology.Graph, int) {
-	reg, err := c.registry(c.stateDir)
+// engine builds the scan engine the flags describe, with its state folder
+// open (done closes it). On failure it has reported why and returns the
+// exit code: 2 for bad flags, 1 for a state folder that cannot be opened.
+func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer) (e *scan.Engine, done func(), code int) {
+	opts, err := c.options()
 	if err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return nil, 2
+		return nil, nil, 2
 	}
-	st, code := c.openState(stderr)
-	if code != 0 {
+	done = func() {}
+	var st *history.Store
+	if c.stateDir != "" {
+		if st, err = history.Open(c.stateDir); err != nil {
+			fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
+			return nil, nil, 1
+		}
+		opts.State = st
+		done = func() { st.Close() }
+	}
+	reg := collectors.New(opts)
+	if c.only != "" {
+		if reg, err = reg.Select(splitList(c.only)); err != nil {
+			done()
+			fmt.Fprintf(stderr, "hwgraph: --collectors: %v\n", err)
+			return nil, nil, 2
+		}
+	}
+	return &scan.Engine{Registry: reg, Env: collectors.Env{Root: c.root}, Timeout: c.timeout, Store: st, Logger: logger}, done, 0
+}
+
+// scanOnce is the bare command: one scan, judged and recorded.
+func (c *scanConfig) scanOnce(stderr io.Writer) (*topology.Graph, int) {
+	e, done, code := c.engine(cliLogger(stderr), stderr)
+	if e == nil {
 		return nil, code
 	}
-	if st != nil {
-		defer st.Close()
-	}
-	return c.scanWith(reg, st, stderr), 0
+	defer done()
+	return e.Scan(context.Background()), 0
 }
 
-// openState opens the state folder, nil without one; a non-zero code on
-// failure, already reported.
-func (c *scanConfig) openState(stderr io.Writer) (*history.Store, int) {
-	if c.stateDir == "" {
-		return nil, 0
-	}
-	st, err := history.Open(c.stateDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
-		return nil, 1
-	}
-	return st, 0
-}
-
-// scanWith scans with reg and, when st is set, judges against and records
-// into it.
-func (c *scanConfig) scanWith(reg *collectors.Registry, st *history.Store, stderr io.Writer) *topology.Graph {
-	var last *topology.Graph
-	if st != nil {
-		var err error
-		if last, err = st.Last(); err != nil {
-			fmt.Fprintf(stderr, "hwgraph: %v; judging without the last scan\n", err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-	defer cancel()
-	g := reg.Scan(ctx, collectorsEnv(c), last)
-	if st != nil {
-		if err := st.Record(g, time.Now().UTC()); err != nil {
-			fmt.Fprintf(stderr, "hwgraph: recording the scan: %v\n", err)
-		}
-	}
-	return g
-}
-
-// wireI2C gives the I²C collector its allow-list and periph's Linux
-// /dev/i2c-N driver.
-func wireI2C(reg *collectors.Registry, list, root string) error {
+// i2cProber reads the allow-list for periph's Linux /dev/i2c-N driver.
+func i2cProber(list, root string) (*i2c.Prober, error) {
 	if filepath.Clean(root) != "/" {
-		return errors.New("reads the live machine's buses; it cannot be used with --root")
+		return nil, errors.New("reads the live machine's buses; it cannot be used with --root")
 	}
 	targets, err := i2c.ParseTargets(list)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c, ok := reg.Get("i2c").(*collectors.I2C)
-	if !ok {
-		return errors.New("this build has no I2C collector")
-	}
-	c.Prober = &i2c.Prober{Targets: targets, Open: func(bus int) (pi2c.BusCloser, error) {
+	return &i2c.Prober{Targets: targets, Open: func(bus int) (pi2c.BusCloser, error) {
 		return sysfs.NewI2C(bus)
-	}}
-	return nil
+	}}, nil
 }
 
-// wireBMC configures the BMC collector. The password is read from a file
+// bmcTarget is the BMC the flags name. The password is read from a file
 // or the environment: argv is visible to every user of the machine.
-func wireBMC(reg *collectors.Registry, host, user, passFile, stateDir string) error {
-	c, ok := reg.Get("bmc").(*collectors.BMC)
-	if !ok {
-		return nil
-	}
-	c.StateDir = stateDir
-	c.Host, c.User, c.Password = "", "", ""
+func bmcTarget(host, user, passFile string) (collectors.BMCTarget, error) {
 	if host == "" {
-		return nil
+		return collectors.BMCTarget{}, nil
 	}
 	pass := os.Getenv("HWGRAPH_BMC_PASSWORD")
 	if passFile != "" {
 		b, err := os.ReadFile(passFile)
 		if err != nil {
-			return fmt.Errorf("--bmc-password-file: %w", err)
+			return collectors.BMCTarget{}, fmt.Errorf("--bmc-password-file: %w", err)
 		}
 		pass = strings.TrimRight(string(b), "\r\n")
 	}
 	if pass == "" {
-		return errors.New("--bmc needs a password: --bmc-password-file FILE or HWGRAPH_BMC_PASSWORD")
+		return collectors.BMCTarget{}, errors.New("--bmc needs a password: --bmc-password-file FILE or HWGRAPH_BMC_PASSWORD")
 	}
-	c.Host, c.User, c.Password = host, user, pass
-	return nil
+	return collectors.BMCTarget{Host: host, User: user, Password: pass}, nil
 }
-
-func collectorsEnv(c *scanConfig) collectors.Env { return collectors.Env{Root: c.root} }
-
-// collectorsEnvT names the Env type for interfaces of optional collector
-// methods (the GPU collector's Xid watch).
-type collectorsEnvT = collectors.Env
 
 func validFormat(f string) bool {
 	for _, v := range topology.Formats {

@@ -19,10 +19,9 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/hwgraph/hwgraph/exporter"
-	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/nfd"
+	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
-	"github.com/hwgraph/hwgraph/uevent"
 )
 
 func init() { commands["serve"] = runServe }
@@ -38,7 +37,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("web.listen-address", ":9877", "addresses to listen on, comma-separated")
 	webConfig := fs.String("web.config.file", "", "exporter-toolkit web config: TLS and basic auth (https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
 	systemdSocket := fs.Bool("web.systemd-socket", false, "use systemd socket activation listeners instead of port listeners")
-	interval := fs.Duration("scan.interval", 30*time.Second, "time between scans")
+	interval := fs.Duration("scan.interval", scan.DefaultInterval, "time between scans")
 	logLevel := fs.String("log.level", "info", "debug, info, warn or error")
 	nfdFile := fs.String("nfd-features-file", "", "write node-feature-discovery labels here after each scan (e.g. /etc/kubernetes/node-feature-discovery/features.d/hwgraph)")
 	if code, done := parse(fs, args, stdout, stderr); done {
@@ -59,47 +58,25 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	logger := promslog.New(&promslog.Config{Level: lvl, Writer: stderr})
 	logger.Info("starting hwgraph serve", "version", version.Info())
 	logger.Info("build context", "build_context", version.BuildContext())
-	reg, err := sc.registry(sc.stateDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 2
+	e, done, code := sc.engine(logger, stderr)
+	if e == nil {
+		return code
 	}
-	s := &exporter.Scanner{Registry: reg, Env: collectorsEnv(sc), Interval: *interval, Timeout: sc.timeout, Logger: logger}
+	defer done()
 	if *nfdFile != "" {
 		ttl := 4 * *interval // NFD drops the labels if the agent stops refreshing them
-		s.OnScan = func(g *topology.Graph) {
+		e.OnScan = func(g *topology.Graph) {
 			if err := nfd.WriteFile(*nfdFile, nfd.Format(nfd.Labels(g), time.Now(), ttl)); err != nil {
 				logger.Error("writing the NFD feature file", "err", err)
 			}
 		}
 	}
-	if sc.stateDir != "" {
-		st, err := history.Open(sc.stateDir)
-		if err != nil {
-			fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
-			return 1
-		}
-		defer st.Close()
-		s.Store = st
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s.ScanOnce(ctx) // serve a graph from the first request on
-	go s.Run(ctx)
-	if sc.root == "/" {
-		go uevent.Listen(ctx, func(e uevent.Event) {
-			if e.Hardware() && (e.Action == "add" || e.Action == "remove" || e.Action == "change") {
-				s.Kick()
-			}
-		})
-		if gpu, ok := reg.Get("gpu").(interface {
-			Watch(context.Context, collectorsEnvT) error
-		}); ok {
-			go gpu.Watch(ctx, collectorsEnv(sc))
-		}
-	}
+	e.Scan(ctx) // serve a graph from the first request on
+	go e.Run(ctx, *interval)
 	logger.Info("serving", "addresses", *listen, "state_dir", sc.stateDir, "root", sc.root)
-	return serveHTTP(ctx, exporter.Handler(s), *listen, *webConfig, *systemdSocket, logger)
+	return serveHTTP(ctx, exporter.Handler(e), *listen, *webConfig, *systemdSocket, logger)
 }
 
 // serveHTTP serves h on the comma-separated addresses, with

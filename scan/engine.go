@@ -1,0 +1,305 @@
+// Package scan is hwgraph's one engine. It makes a graph — the collectors
+// of a registry run under a deadline, or a fleet gathered from its agents
+// —, judges it against the previous graph (the state folder's baseline
+// and last scan, or the scan before in memory), records it, keeps the
+// recent events, and rescans when the kernel announces a device event.
+// The CLI's commands, `serve` and `cluster serve` all scan through it.
+package scan
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/history"
+	"github.com/hwgraph/hwgraph/topology"
+	"github.com/hwgraph/hwgraph/uevent"
+)
+
+// Defaults of the flags that set Timeout and the interval of Run.
+const (
+	DefaultTimeout  = 10 * time.Second
+	DefaultInterval = 30 * time.Second
+)
+
+// Engine scans and remembers. Set Registry and Env to scan a machine, or
+// Gather to make each graph another way (the fleet view); the rest is
+// optional.
+type Engine struct {
+	Registry *collectors.Registry
+	Env      collectors.Env
+	// Gather, when set, makes each graph instead of the registry: it is
+	// not judged again, nor compared with the one before: its parts were,
+	// where they were made, and its events are theirs.
+	Gather func(ctx context.Context) (*topology.Graph, error)
+	// Timeout bounds one scan; 0 is DefaultTimeout.
+	Timeout time.Duration
+	// Store, when set, is the state folder each scan is judged against
+	// (baseline, last scan) and recorded in (last scan, journal).
+	Store *history.Store
+	// Logger hears what went wrong that is not in the graph: a state
+	// folder that could not be read or written, a watcher that stopped;
+	// and, from Run, collectors that failed. nil discards.
+	Logger *slog.Logger
+	// OnScan, when set, is called with each new graph.
+	OnScan func(*topology.Graph)
+
+	mu     sync.Mutex // one scan at a time
+	graph  atomic.Pointer[topology.Graph]
+	kick   chan struct{}
+	once   sync.Once
+	recent recentEvents
+}
+
+func (e *Engine) init() {
+	e.once.Do(func() { e.kick = make(chan struct{}, 1) })
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return e.Logger
+}
+
+// Graph is the last scan, nil before the first finished.
+func (e *Engine) Graph() *topology.Graph { return e.graph.Load() }
+
+// Kick asks Run for a scan now.
+func (e *Engine) Kick() {
+	e.init()
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// previous is what a scan is judged against: the last scan of this
+// process, else the state folder's.
+func (e *Engine) previous() *topology.Graph {
+	if g := e.Graph(); g != nil {
+		return g
+	}
+	if e.Store == nil {
+		return nil
+	}
+	g, err := e.Store.Last()
+	if err != nil {
+		e.logger().Warn("judging without the last scan", "err", err)
+	}
+	return g
+}
+
+// make runs the registry (judged against prev) or Gather under the
+// timeout; nil when Gather failed.
+func (e *Engine) make(ctx context.Context, prev *topology.Graph) *topology.Graph {
+	timeout := e.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if e.Gather != nil {
+		g, err := e.Gather(ctx)
+		if err != nil {
+			e.logger().Error("gathering", "err", err)
+			return nil
+		}
+		return g
+	}
+	return e.Registry.Scan(ctx, e.Env, prev)
+}
+
+// Scan makes a graph, judges and records it, and publishes it: Graph,
+// Events and the next scans see it. Its Events are what changed since
+// the previous graph and what the collectors reported.
+func (e *Engine) Scan(ctx context.Context) *topology.Graph {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	prev := e.previous()
+	g := e.make(ctx, prev)
+	if g == nil {
+		return prev // nothing new to show: the last graph stays
+	}
+	now := time.Now().UTC()
+	if e.Store != nil {
+		if err := e.Store.Record(g, prev, now); err != nil {
+			e.logger().Error("recording the scan", "err", err)
+		}
+	} else if prev != nil && e.Gather == nil {
+		g.Events = append(topology.Diff(prev, g, now), g.Events...)
+	}
+	e.recent.add(g.Events)
+	e.graph.Store(g)
+	if e.OnScan != nil {
+		e.OnScan(g)
+	}
+	return g
+}
+
+// Accept scans, unjudged, and makes the result the state folder's
+// baseline: the new normal after a planned change.
+func (e *Engine) Accept(ctx context.Context) (*topology.Graph, error) {
+	if e.Store == nil {
+		return nil, errors.New("accepting a baseline needs a state folder")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	g := e.make(ctx, nil)
+	if g == nil {
+		return nil, errors.New("no graph to accept")
+	}
+	return g, e.Store.Accept(g)
+}
+
+// Start starts what listens between scans, until ctx is done: on the
+// live machine, the kernel's device events (a device added, removed or
+// changed kicks a scan) and the collectors' watchers (NVML's Xid events).
+func (e *Engine) Start(ctx context.Context) {
+	e.init()
+	if e.Registry == nil || e.Gather != nil || !e.Env.Live() {
+		return
+	}
+	go func() {
+		err := uevent.Listen(ctx, func(ev uevent.Event) {
+			if ev.Rescan() {
+				e.Kick()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			e.logger().Warn("not listening to device events; scanning on the interval only", "err", err)
+		}
+	}()
+	for _, w := range e.Registry.Watchers() {
+		go func() {
+			err := w.Watch(ctx, e.Env)
+			if err != nil && ctx.Err() == nil && !errors.Is(err, collectors.ErrAbsent) {
+				e.logger().Warn("watch stopped", "collector", w.Name(), "err", err)
+			}
+		}()
+	}
+}
+
+// Wait returns after interval, or at once when kicked; false when ctx is
+// done first.
+func (e *Engine) Wait(ctx context.Context, interval time.Duration) bool {
+	e.init()
+	if interval <= 0 {
+		interval = DefaultInterval
+	}
+	t := time.NewTimer(interval)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-e.kick:
+	case <-t.C:
+	}
+	return true
+}
+
+// Run starts the listeners and scans on the interval and when kicked,
+// until ctx is done. A graph scanned before (to serve from the first
+// request) counts as the first scan.
+func (e *Engine) Run(ctx context.Context, interval time.Duration) {
+	e.Start(ctx)
+	if e.Graph() != nil && !e.Wait(ctx, interval) {
+		return
+	}
+	for {
+		// A one-shot scan shows a failed collector in its output; an
+		// agent's log is where its operator looks.
+		if g := e.Scan(ctx); g != nil {
+			for _, st := range g.Collectors {
+				if !st.Success() {
+					e.logger().Warn("collector failed", "collector", st.Name, "state", st.State, "err", st.Error)
+				}
+			}
+		}
+		if !e.Wait(ctx, interval) {
+			return
+		}
+	}
+}
+
+// Events returns the events since a time (zero: all) of one component or
+// link (id "": all): from the journal when there is one, else those this
+// process saw.
+func (e *Engine) Events(since time.Time, id string) ([]topology.Event, error) {
+	if e.Store != nil {
+		return e.Store.Journal.Query(since, id)
+	}
+	return e.recent.query(since, id), nil
+}
+
+// Counts are the events per kind, for hwgraph_events_total: the
+// journal's, kept across restarts, else this process's.
+func (e *Engine) Counts() map[string]uint64 {
+	if e.Store != nil {
+		if c, err := e.Store.Journal.Counts(); err == nil {
+			return c
+		}
+	}
+	return e.recent.counts()
+}
+
+// recentEvents keeps the last events in memory when there is no journal.
+// An event already kept is not kept twice: a gathered graph carries its
+// agents' last events until they scan again.
+type recentEvents struct {
+	mu     sync.Mutex
+	events []topology.Event
+	kept   map[topology.Event]bool
+	total  map[string]uint64
+}
+
+const recentMax = 1000
+
+func (r *recentEvents) add(es []topology.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.total == nil {
+		r.total, r.kept = map[string]uint64{}, map[topology.Event]bool{}
+	}
+	for _, e := range es {
+		if r.kept[e] {
+			continue
+		}
+		r.kept[e] = true
+		r.total[e.Kind]++
+		r.events = append(r.events, e)
+	}
+	if n := len(r.events) - recentMax; n > 0 {
+		for _, e := range r.events[:n] {
+			delete(r.kept, e)
+		}
+		r.events = slices.Clone(r.events[n:])
+	}
+}
+
+func (r *recentEvents) query(since time.Time, id string) []topology.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []topology.Event
+	for _, e := range r.events {
+		if e.Matches(since, id) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (r *recentEvents) counts() map[string]uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]uint64, len(r.total))
+	for k, v := range r.total {
+		out[k] = v
+	}
+	return out
+}
