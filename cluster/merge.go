@@ -154,8 +154,8 @@ func prefixedLink(pre, id string) string {
 }
 
 // Summary counts hosts by their worst state and unreachable ones.
-func Summary(g *topology.Graph) map[string]int {
-	out := map[string]int{}
+func Summary(g *topology.Graph) HostCounts {
+	out := HostCounts{}
 	for _, c := range g.Components {
 		if c.Kind != KindHostNode || c.Parent != topology.HostID {
 			continue
@@ -173,8 +173,12 @@ func Summary(g *topology.Graph) map[string]int {
 	return out
 }
 
-// String renders a Summary as "3 ok, 1 degraded, 1 unreachable".
-func SummaryString(m map[string]int) string {
+// HostCounts counts the hosts of a cluster by their worst state, and
+// those that did not answer as "unreachable".
+type HostCounts map[string]int
+
+// String renders the counts as "3 ok, 1 degraded, 1 unreachable".
+func (m HostCounts) String() string {
 	var parts []string
 	for _, k := range []string{"ok", "unknown", "degraded", "missing", "failed", "unreachable"} {
 		if m[k] > 0 {

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/bougou/go-ipmi/pkg/client"
+	"github.com/bougou/go-ipmi/pkg/command/app"
+	"github.com/bougou/go-ipmi/pkg/command/chassis"
+	"github.com/bougou/go-ipmi/pkg/command/dcmi"
 	"github.com/bougou/go-ipmi/pkg/types"
 )
 
@@ -76,10 +79,23 @@ type Info struct {
 	Problems []error
 }
 
+// Client is the part of go-ipmi's *client.Client that Read calls: reads
+// only. Tests give Read a table of answers through it.
+type Client interface {
+	GetDeviceID(ctx context.Context) (*app.GetDeviceIDResponse, error)
+	GetDeviceGUID(ctx context.Context) (*app.GetDeviceGUIDResponse, error)
+	GetSensors(ctx context.Context, filterOptions ...client.SensorFilterOption) ([]*types.Sensor, error)
+	GetSELEntries(ctx context.Context, startRecordID uint16) ([]*types.SEL, error)
+	GetDCMIPowerReading(ctx context.Context) (*dcmi.GetDCMIPowerReadingResponse, error)
+	GetChassisStatus(ctx context.Context) (*chassis.GetChassisStatusResponse, error)
+}
+
+var _ Client = (*client.Client)(nil)
+
 // Read queries the BMC. A command the BMC does not implement is left
 // out; a request that gets no answer ends the read with an error, and
 // what was read before it is returned with the error.
-func Read(ctx context.Context, c *client.Client, opts Options) (*Info, error) {
+func Read(ctx context.Context, c Client, opts Options) (*Info, error) {
 	id, err := c.GetDeviceID(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("ipmi get device id: %w", err)

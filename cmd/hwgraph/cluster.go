@@ -106,7 +106,7 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *format == "tree" {
-		fmt.Fprintf(stdout, "hosts: %s\n", cluster.SummaryString(cluster.Summary(g)))
+		fmt.Fprintf(stdout, "hosts: %s\n", cluster.Summary(g))
 	}
 	if err := topology.Render(stdout, g, *format); err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
