@@ -18,11 +18,12 @@ import (
 )
 
 // metricsHandler serves /metrics with the graph's part encoded (and
-// compressed) once per scan and format: a 137-function machine has
-// ~1,400 series that cannot change between scans, and encoding them per
-// scrape made 100 concurrent scrapers CPU-bound. The Go runtime and
-// process metrics follow, gathered at most once a second: the text formats
-// are a sequence of families, and gzip members concatenate.
+// compressed) once per scan and format: its series cannot change between
+// scans, and encoding them per scrape — as promhttp.HandlerFor does, even
+// over a Gatherer that caches them — made concurrent scrapers CPU-bound.
+// The Go runtime and process metrics follow, gathered at most once a
+// second: the text formats are a sequence of families, and gzip members
+// concatenate.
 type metricsHandler struct {
 	graph        func() *topology.Graph
 	cached       prometheus.Gatherer // the graph's metrics
@@ -51,7 +52,7 @@ func gzipTo(buf *bytes.Buffer) *gzip.Writer {
 }
 
 func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	format := expfmt.NegotiateIncludingOpenMetrics(r.Header)
+	format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultOpenMetricsAcceptedFormats()...)
 	if format.FormatType() == expfmt.TypeProtoDelim {
 		format = expfmt.NewFormat(expfmt.TypeTextPlain) // one cache fewer; every scraper reads text
 	}

@@ -87,7 +87,7 @@ func bmc(t *testing.T) *answers {
 var (
 	invalidCommand = types.NewResponseError(types.CodeInvalidCommand, "")
 	notPresentCode = types.NewResponseError(types.CodeRequestedDataNotPresent, "")
-	noAnswer       = errors.New("rmcp+: read udp: i/o timeout")
+	errNoAnswer    = errors.New("rmcp+: read udp: i/o timeout")
 )
 
 func TestRead(t *testing.T) {
@@ -129,7 +129,7 @@ func TestRead(t *testing.T) {
 			}
 		}},
 		{"a BMC that stops answering at the SEL: what came before, and why", Options{}, func(a *answers) {
-			a.errs["sel"] = noAnswer
+			a.errs["sel"] = errNoAnswer
 		}, func(t *testing.T, info *Info, err error, asked []string) {
 			if err == nil || !strings.Contains(err.Error(), "stopped answering") || len(info.Sensors) != 1 || info.SEL != nil {
 				t.Errorf("%+v %v", info, err)
@@ -139,7 +139,7 @@ func TestRead(t *testing.T) {
 			}
 		}},
 		{"no answer to Get Device ID: nothing", Options{}, func(a *answers) {
-			a.errs["id"] = noAnswer
+			a.errs["id"] = errNoAnswer
 		}, func(t *testing.T, info *Info, err error, _ []string) {
 			if info != nil || err == nil || !strings.Contains(err.Error(), "get device id") {
 				t.Errorf("%+v %v", info, err)
