@@ -37,8 +37,8 @@ type metricsHandler struct {
 	live   map[string]timedBytes
 }
 
-// gzipWriters are reused: a gzip.Writer carries 800 KB of compressor
-// tables, and the live part is compressed anew every second.
+// gzipWriters are reused: a gzip.Writer carries large compressor tables,
+// and the live part is compressed anew every second.
 var gzipWriters sync.Pool
 
 // gzipTo returns a pooled writer reset to write to buf; put it back after

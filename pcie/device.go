@@ -276,7 +276,7 @@ func (d *Device) readPlacement(r *sysfsattr.Dir) {
 	}
 	// The local CPUs only place a function whose numa_node the kernel does
 	// not know (-1: firmware without _PXM, or a single-node machine), so
-	// they are read only then: for the rest they cost a tenth of the walk.
+	// they are read only then.
 	// The list is the mask in another form; kernels before 2.6.29 have only
 	// the mask.
 	if d.NUMANode == nil || *d.NUMANode < 0 {

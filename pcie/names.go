@@ -24,13 +24,14 @@ type Names struct {
 // fetched from the network.
 //
 // The file is mapped and indexed, not parsed whole: github.com/jaypipes/pcidb
-// builds maps of all ~40,000 entries, which cost a one-shot run more time
-// than the whole PCI walk; an index of the ~2,300 vendor sections and a
-// binary search within one finds the few names a machine needs.
+// builds maps of all its entries, which cost a one-shot run more than the
+// whole PCI walk; an index of the vendor sections and a binary search
+// within one finds the few names a machine needs.
 //
 // Names found are kept and the file is let go after each scan (Release):
 // a long-running exporter looks up the same few dozen devices every scan
-// and need not keep 1.3 MB mapped for them; a new device maps it again.
+// and need not keep the whole file mapped for them; a new device maps it
+// again.
 type NameDB struct {
 	// Path is the pci.ids to read; "" searches where distributions put it.
 	Path string
@@ -221,9 +222,9 @@ func (n *NameDB) child(off int, id string) string {
 
 // device finds a device line in a vendor's section. pci.ids keeps each
 // vendor's devices in ID order, so a binary search over the section's
-// bytes finds one in a dozen probes where a scan of Intel's 8,000 lines
-// took a millisecond; a miss (a file out of order, an unknown device)
-// falls back to the scan.
+// bytes finds one in a dozen probes instead of a scan of thousands of
+// lines; a miss (a file out of order, an unknown device) falls back to
+// the scan.
 func (n *NameDB) device(s span, id string) string {
 	lo, hi := s.start+len(n.line(s.start))+1, s.end
 	for lo < hi {
@@ -273,9 +274,9 @@ func (n *NameDB) line(off int) []byte {
 	return n.data[off : off+end]
 }
 
-// mapFile maps a file read-only. The database is 1.3 MB read once per
-// process and never written: mapping it spares the copy (a millisecond of
-// a one-shot run) and lets the kernel share and reclaim the pages.
+// mapFile maps a file read-only. The database is read once per process
+// and never written: mapping it spares the copy and lets the kernel share
+// and reclaim the pages.
 func mapFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

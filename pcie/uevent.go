@@ -11,7 +11,7 @@ import (
 // uevent is what a function's uevent file says of its identity. The
 // kernel's pci_uevent() prints the same fields the class, vendor, device,
 // subsystem_* attributes and the driver link hold, so one read replaces
-// six: half the system calls of a PCI walk.
+// six.
 type uevent struct {
 	class                      uint32
 	vendor, device             uint16

@@ -67,8 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if os.Getenv("GOGC") == "" {
 		// A one-shot run lives for milliseconds and keeps all it reads:
-		// collecting as the heap grows is wasted work (a tenth of a scan of
-		// a 64-node machine's 2,016 links), so let it grow fivefold.
+		// collecting as the heap grows is wasted work, so let it grow
+		// fivefold.
 		debug.SetGCPercent(400)
 	}
 	g, code := sc.scanOnce(stderr)

@@ -46,8 +46,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	sc.afterParse(fs)
 	if os.Getenv("GOGC") == "" {
 		// A resident agent should stay small: collecting at half the
-		// default growth keeps the heap near 2 MiB instead of 4 MiB, for
-		// a GC every scan or two (a scan allocates ~1 MB every 30 s).
+		// default growth halves its heap, for a collection every scan or
+		// two.
 		debug.SetGCPercent(50)
 	}
 	lvl := promslog.NewLevel()

@@ -11,9 +11,7 @@ import (
 )
 
 // MaxWorkers bounds the goroutines of one walk, so that a scan on a
-// 200-core host does not occupy every core for a few milliseconds of
-// sysfs reads. (Measured only on 2 cores: there, 2 workers take the
-// 137-function walk of a cold process from 5.7 to 3.4 ms.)
+// 200-core host does not occupy every core for its sysfs reads.
 const MaxWorkers = 8
 
 // For calls fn(i) for every i in [0, n) from up to min(GOMAXPROCS,
