@@ -36,7 +36,7 @@ fuzz:
 # bench: the peers side by side on the real captures (README table), and
 # the Go benchmarks.
 bench:
-	bench/run.sh 7
+	tools/bench/run.sh 7
 	go test ./collectors ./cluster -run '^$$' -bench . -benchmem
 	go test ./collectors -run '^$$' -bench SyntheticHost -cpu 1 -benchmem
 

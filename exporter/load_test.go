@@ -64,7 +64,7 @@ func rssKiB() int {
 }
 
 // TestLoadConcurrentScrapes: 100 clients scrape the 137-function capture
-// without pause (HWGRAPH_LOAD_SECONDS, default 3; bench/run.sh runs 60).
+// without pause (HWGRAPH_LOAD_SECONDS, default 3; tools/bench/run.sh runs 60).
 // No scrape fails, and goroutines and memory do not grow with time. The
 // latencies and RSS are logged, not asserted: speed is the benchmark's.
 func TestLoadConcurrentScrapes(t *testing.T) {

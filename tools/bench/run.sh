@@ -5,10 +5,10 @@
 #                                 vs  lspci -tv (sysfs of the capture)
 #   hwgraph serve: GET /metrics   vs  prometheus-node-exporter, hardware
 #                                     collectors (edac, hwmon, nvme, pci…)
-# Usage: bench/run.sh [RUNS]   (needs hwloc-nox, pciutils,
+# Usage: tools/bench/run.sh [RUNS]   (needs hwloc-nox, pciutils,
 # prometheus-node-exporter and curl; .ci/run installs all but the last two)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 RUNS=${1:-7}
 FIXTURES=${FIXTURES:-testdata}
 export CGO_CFLAGS=-Wno-deprecated-declarations
@@ -21,12 +21,12 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work" "$bin"; }
 trap cleanup EXIT
 go build -o "$bin/hwgraph" ./cmd/hwgraph
-go build -o "$bin/scrape" ./bench/scrape
-go build -o "$bin/timeit" ./bench/timeit
+go build -o "$bin/scrape" ./tools/bench/scrape
+go build -o "$bin/timeit" ./tools/bench/timeit
 sync; sleep 2 # let the builds' writes settle before anything is timed
 
 # measure CMD...: median wall time and largest peak RSS of RUNS runs, timed
-# by bench/timeit, which starts the command itself (no shell, date or
+# by tools/bench/timeit, which starts the command itself (no shell, date or
 # time(1) in the measurement).
 measure() { "$bin/timeit" "$RUNS" "$@"; }
 
