@@ -8,10 +8,9 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-// The memory, smbios and net collectors read Linux's sysfs through
-// libraries that build on Linux only (u-root's smbios, procfs's sysfs):
-// elsewhere they report absent, and a captured tree still shows its PCI,
-// NUMA, NVMe, I²C and GPU parts.
+// The memory and smbios collectors read the SMBIOS tables through
+// u-root's smbios, which builds on Linux only: elsewhere they report
+// absent, and a captured tree still shows its other parts.
 
 // Memory reports absent off Linux.
 type Memory struct{}
@@ -30,15 +29,6 @@ func (SMBIOS) Name() string { return "smbios" }
 
 // Collect implements Collector.
 func (SMBIOS) Collect(context.Context, Env) (*topology.Fragment, error) { return nil, ErrAbsent }
-
-// Net reports absent off Linux.
-type Net struct{}
-
-// Name implements Collector.
-func (Net) Name() string { return "net" }
-
-// Collect implements Collector.
-func (Net) Collect(context.Context, Env) (*topology.Fragment, error) { return nil, ErrAbsent }
 
 // scanMemo holds nothing off Linux: the SMBIOS tables are read on Linux
 // only.

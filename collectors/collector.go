@@ -9,6 +9,7 @@ import (
 	"errors"
 	"path/filepath"
 
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -19,10 +20,30 @@ var ErrAbsent = errors.New("hardware absent")
 // Env is what every collector is given besides its context.
 type Env struct {
 	// Root is the filesystem root to read: "/" for this machine, or a
-	// captured tree holding sys/ and proc/.
+	// captured tree holding sys/ and proc/. A captured tree may come from
+	// anyone, so while a collector reads one, every read below it is
+	// confined to it (sysfsattr.Confine): a link cannot lead out of it,
+	// and only regular files are read.
 	Root string
+	// Unconfined lets a collector follow links out of a captured tree:
+	// for fault tests only, which link an attribute to /proc/self/mem to
+	// make its reads fail with EIO.
+	Unconfined bool
 
 	memo *scanMemo // what collectors of one scan share; set by Registry.Run
+}
+
+// confine confines the reads below a captured tree until release is
+// called.
+func (e Env) confine() (release func()) {
+	if e.Live() || e.Unconfined {
+		return func() {}
+	}
+	release, err := sysfsattr.Confine(e.root())
+	if err != nil {
+		return func() {} // the root cannot be opened: every read fails on its own
+	}
+	return release
 }
 
 // Live reports whether Root is this machine ("/"), not a captured tree:

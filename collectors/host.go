@@ -3,7 +3,6 @@ package collectors
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
@@ -33,8 +32,10 @@ var dmiAttrs = []struct{ file, attr string }{
 
 // Collect implements Collector.
 func (Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
-	h := &topology.Component{ID: topology.HostID, Kind: topology.KindHost}
-	name := small(env.Path("proc", "sys", "kernel", "hostname"))
+	f := &topology.Fragment{}
+	h := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
+	kernel := sysfsattr.NewDir(env.Path("proc", "sys", "kernel"))
+	name := small(kernel, "hostname")
 	if name == "" && env.Live() {
 		name, _ = os.Hostname()
 	}
@@ -42,12 +43,12 @@ func (Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	if name != "" {
 		h.SetAttr("hostname", name)
 	}
-	if rel := small(env.Path("proc", "sys", "kernel", "osrelease")); rel != "" {
+	if rel := small(kernel, "osrelease"); rel != "" {
 		h.SetAttr("kernel", rel)
 	}
-	dmi := env.Path("sys", "class", "dmi", "id")
+	dmi := sysfsattr.NewDir(env.Path("sys", "class", "dmi", "id"))
 	for _, a := range dmiAttrs {
-		if v := small(filepath.Join(dmi, a.file)); v != "" {
+		if v := small(dmi, a.file); v != "" {
 			h.SetAttr(a.attr, v)
 		}
 	}
@@ -57,15 +58,15 @@ func (Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	if h.Name == "" {
 		h.Name = h.Model
 	}
-	return &topology.Fragment{Components: []*topology.Component{h}}, nil
+	// Every host attr is optional; one that is there but cannot be read
+	// (a FIFO, a device, a huge file in a capture) is a problem.
+	for _, e := range append(kernel.Problems, dmi.Problems...) {
+		f.Problem(e.Error())
+	}
+	return f, nil
 }
 
-// small reads a short attribute, "" when absent or unreadable: every host
-// attr is optional.
-func small(path string) string {
-	s, err := sysfsattr.Read(path)
-	if err != nil {
-		return ""
-	}
-	return strings.ToValidUTF8(s, "?")
+// small reads a short attribute, "" when absent or unreadable.
+func small(d *sysfsattr.Dir, name string) string {
+	return strings.ToValidUTF8(d.Str(name), "?")
 }

@@ -1,5 +1,3 @@
-//go:build linux
-
 package collectors
 
 import (
@@ -8,24 +6,18 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/prometheus/procfs/sysfs"
-
-	"github.com/hwgraph/hwgraph/pcie"
+	"github.com/hwgraph/hwgraph/netclass"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
 // Net adds what the network stack knows to the NICs the PCI collector
 // finds: interface names, MAC, link state and speed from /sys/class/net,
 // and for InfiniBand/RoCE adapters the firmware, ports and port error
-// counters from /sys/class/infiniband (both parsed by procfs). Interfaces
-// without a device (bonds, bridges, veth) are not hardware and are left
-// out.
+// counters from /sys/class/infiniband. Interfaces without a device
+// (bonds, bridges, veth) are not hardware and are left out.
 type Net struct{}
 
 // Name implements Collector.
@@ -36,12 +28,8 @@ const iffUp = 0x1
 
 // Collect implements Collector.
 func (Net) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
-	sfs, err := sysfs.NewFS(env.Path("sys"))
-	if err != nil {
-		return nil, err
-	}
-	ifaces, nerr := sfs.NetClassDevices()
-	ibs, ierr := sfs.InfiniBandClassDevices()
+	ifaces, nerr := netclass.Interfaces(env.Path("sys"))
+	rdma, ierr := netclass.RDMADevices(env.Path("sys"))
 	if nerr != nil && ierr != nil {
 		if errors.Is(nerr, fs.ErrNotExist) && errors.Is(ierr, fs.ErrNotExist) {
 			return nil, ErrAbsent
@@ -49,48 +37,31 @@ func (Net) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 		return nil, errors.Join(nerr, ierr)
 	}
 	f := &topology.Fragment{}
-	byFunction := map[string][]*sysfs.NetClassIface{}
-	for _, name := range ifaces {
-		addr := pciDevice(env.Path("sys", "class", "net", name, "device"))
-		if addr == "" {
+	byFunction := map[string][]netclass.Interface{}
+	for _, i := range ifaces {
+		if i.PCI == "" {
 			continue
 		}
-		nc, err := sfs.NetClassByIface(name)
-		if err != nil {
-			f.Problem(fmt.Sprintf("net %s: %v", name, err))
-			c := f.Annotate(topology.PCIID(addr))
-			c.Health.Mark(topology.StateUnknown, fmt.Sprintf("%s: %v", name, err))
+		if len(i.Problems) > 0 {
+			err := errors.Join(i.Problems...)
+			f.Problem(fmt.Sprintf("net %s: %v", i.Name, err))
+			f.Annotate(topology.PCIID(i.PCI)).Health.Mark(topology.StateUnknown, fmt.Sprintf("%s: %v", i.Name, err))
 			continue
 		}
-		byFunction[addr] = append(byFunction[addr], nc)
+		byFunction[i.PCI] = append(byFunction[i.PCI], i)
 	}
-	addrs := slices.Sorted(maps.Keys(byFunction))
-	for _, a := range addrs {
+	for _, a := range slices.Sorted(maps.Keys(byFunction)) {
 		annotateNIC(f.Annotate(topology.PCIID(a)), byFunction[a])
 	}
-	for _, name := range ibs {
-		addInfiniBand(f, sfs, env, name)
+	for _, d := range rdma {
+		addInfiniBand(f, d)
 	}
 	return f, nil
 }
 
-// pciDevice resolves a class entry's device link to a PCI address, or "".
-func pciDevice(link string) string {
-	dst, err := os.Readlink(link)
-	if err != nil {
-		return ""
-	}
-	name := filepath.Base(strings.TrimSuffix(dst, "/"))
-	if _, err := pcie.ParseAddress(name); err != nil {
-		return ""
-	}
-	return name
-}
-
 // annotateNIC records a function's interfaces: the first (by name) gives
 // the MAC, state and speed; all are listed.
-func annotateNIC(c *topology.Component, ifaces []*sysfs.NetClassIface) {
-	sort.Slice(ifaces, func(i, j int) bool { return ifaces[i].Name < ifaces[j].Name })
+func annotateNIC(c *topology.Component, ifaces []netclass.Interface) {
 	names := make([]string, len(ifaces))
 	for i, nc := range ifaces {
 		names[i] = nc.Name
@@ -121,66 +92,48 @@ func annotateNIC(c *topology.Component, ifaces []*sysfs.NetClassIface) {
 
 // ibErrorCounters are the port counters that mean a bad cable, optic or
 // switch port (IBTA PortCounters); traffic counters are left out.
-func ibErrorCounters(c sysfs.InfiniBandCounters) map[string]*uint64 {
-	return map[string]*uint64{
-		"symbol_error":                    c.SymbolError,
-		"link_downed":                     c.LinkDowned,
-		"link_error_recovery":             c.LinkErrorRecovery,
-		"port_rcv_errors":                 c.PortRcvErrors,
-		"local_link_integrity_errors":     c.LocalLinkIntegrityErrors,
-		"excessive_buffer_overrun_errors": c.ExcessiveBufferOverrunErrors,
-		"port_rcv_remote_physical_errors": c.PortRcvRemotePhysicalErrors,
-	}
-}
+var ibErrorCounters = []string{"symbol_error", "link_downed", "link_error_recovery", "port_rcv_errors",
+	"local_link_integrity_errors", "excessive_buffer_overrun_errors", "port_rcv_remote_physical_errors"}
 
 // addInfiniBand records an RDMA device on its PCI function, or as ib:NAME
 // when the capture has no device link.
-func addInfiniBand(f *topology.Fragment, sfs sysfs.FS, env Env, name string) {
-	dev, err := sfs.InfiniBandDevice(name)
-	addr := pciDevice(env.Path("sys", "class", "infiniband", name, "device"))
+func addInfiniBand(f *topology.Fragment, d netclass.RDMADevice) {
 	var c *topology.Component
-	if addr != "" {
-		c = f.Annotate(topology.PCIID(addr))
+	if d.PCI != "" {
+		c = f.Annotate(topology.PCIID(d.PCI))
 	} else {
-		c = f.Add(&topology.Component{ID: topology.IBID(name), Kind: topology.KindNIC, Name: name, Parent: topology.HostID})
+		c = f.Add(&topology.Component{ID: topology.IBID(d.Name), Kind: topology.KindNIC, Name: d.Name, Parent: topology.HostID})
 	}
-	c.SetAttr("ib_device", name)
-	if err != nil {
-		f.Problem(fmt.Sprintf("infiniband %s: %v", name, err))
-		c.Health.Mark(topology.StateUnknown, fmt.Sprintf("%s: %v", name, err))
-		return
+	c.SetAttr("ib_device", d.Name)
+	for _, e := range d.Problems {
+		f.Problem(fmt.Sprintf("infiniband %s: %v", d.Name, e))
+		c.Health.Mark(topology.StateUnknown, fmt.Sprintf("%s: %v", d.Name, e))
 	}
-	c.Firmware = dev.FirmwareVersion
-	for k, v := range map[string]string{"board_id": dev.BoardID, "hca_type": dev.HCAType, "node_guid": dev.NodeGUID} {
+	c.Firmware = d.Firmware
+	for k, v := range map[string]string{"board_id": d.BoardID, "hca_type": d.HCAType, "node_guid": d.NodeGUID} {
 		if v != "" {
 			c.SetAttr(k, v)
 		}
 	}
-	if addr == "" && dev.HCAType != "" {
-		c.Model = dev.HCAType
+	if d.PCI == "" && d.HCAType != "" {
+		c.Model = d.HCAType
 	}
-	ports := make([]uint, 0, len(dev.Ports))
-	for p := range dev.Ports {
-		ports = append(ports, p)
-	}
-	sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
 	c.Counters = map[string]uint64{}
-	for _, n := range ports {
-		p := dev.Ports[n]
-		pre := fmt.Sprintf("port%d_", n)
+	for _, p := range d.Ports {
+		pre := fmt.Sprintf("port%d_", p.Number)
 		c.SetAttr(pre+"state", p.State)
 		c.SetAttr(pre+"phys_state", p.PhysState)
 		c.SetAttr(pre+"link_layer", p.LinkLayer)
-		c.SetAttr(pre+"rate_gbps", float64(p.Rate)*8/1e9)
-		for k, v := range ibErrorCounters(p.Counters) {
-			if v != nil {
-				c.Counters[pre+k] = *v
+		c.SetAttr(pre+"rate_gbps", float64(p.RateBytes)*8/1e9)
+		for _, k := range ibErrorCounters {
+			if v, ok := p.Counters[k]; ok {
+				c.Counters[pre+k] = v
 			}
 		}
 		// Trained but not active: the port has light but no subnet
 		// manager (INIT) or is held down (ARMED, DOWN).
 		if p.PhysState == "LinkUp" && p.State != "ACTIVE" {
-			c.Health.Mark(topology.StateDegraded, fmt.Sprintf("%s port %d is %s with the link up", name, n, p.State))
+			c.Health.Mark(topology.StateDegraded, fmt.Sprintf("%s port %d is %s with the link up", d.Name, p.Number, p.State))
 		}
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/pcie"
 	"github.com/hwgraph/hwgraph/topology"
@@ -30,7 +30,7 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 	if p.Names != nil {
 		// Read pci.ids while the walk runs, unless there is nothing to
 		// name: indexing it is a millisecond of a machine without PCI.
-		if _, err := os.Stat(filepath.Join(sysfs, "bus", "pci", "devices")); err == nil {
+		if sysfsattr.Exists(filepath.Join(sysfs, "bus", "pci", "devices")) {
 			p.Names.Preload()
 		}
 		defer p.Names.Release() // the names found are kept

@@ -19,13 +19,19 @@ import (
 // scan runs the named collectors over root and returns the graph.
 func scan(t testing.TB, root string, names ...string) *topology.Graph {
 	t.Helper()
+	return scanEnv(t, Env{Root: root}, names...)
+}
+
+// scanEnv is scan with an Env of the caller's.
+func scanEnv(t testing.TB, env Env, names ...string) *topology.Graph {
+	t.Helper()
 	reg, err := New(Options{}).Select(names)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	g := reg.Scan(ctx, Env{Root: root}, nil)
+	g := reg.Scan(ctx, env, nil)
 	for _, st := range g.Collectors {
 		if !st.Success() {
 			t.Fatalf("collector %s: %s %s", st.Name, st.State, st.Error)

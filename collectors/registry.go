@@ -275,6 +275,9 @@ func runOne(ctx context.Context, c Collector, env Env) (Result, *call) {
 	cl := &call{since: start, done: make(chan struct{})}
 	go func() {
 		defer close(cl.done)
+		// Confined until Collect returns, also when that is after the
+		// scan's deadline.
+		defer env.confine()()
 		defer func() {
 			if p := recover(); p != nil {
 				done <- outcome{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}

@@ -10,16 +10,15 @@ package dmi
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/u-root/u-root/pkg/smbios"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
 // maxTableSize bounds what is read from one file: SMBIOS 3 allows tables
@@ -117,14 +116,14 @@ func Parse(entry, table []byte) (t *Tables, err error) {
 // readEntries reads every <type>-<instance>/raw record, in type and
 // instance order (the kernel lists them in table order per type).
 func readEntries(dir string) (*Tables, error) {
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read smbios entries: %w", err)
 	}
 	type rec struct{ typ, inst int }
 	var recs []rec
 	for _, e := range ents {
-		a, b, ok := strings.Cut(e.Name(), "-")
+		a, b, ok := strings.Cut(e.Name, "-")
 		typ, err1 := strconv.Atoi(a)
 		inst, err2 := strconv.Atoi(b)
 		if ok && err1 == nil && err2 == nil {
@@ -174,20 +173,6 @@ func parseRecord(raw []byte) (tab *smbios.Table, err error) {
 	return tab, err
 }
 
-func readFile(path string) ([]byte, error) {
-	// O_NONBLOCK: a FIFO in a captured tree reads as empty instead of
-	// blocking the open forever; files and sysfs ignore it.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxTableSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(b) > maxTableSize {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", path, maxTableSize)
-	}
-	return b, nil
-}
+// readFile reads a table or record, bounded, through the one reader (a
+// captured tree's links stay inside it).
+func readFile(path string) ([]byte, error) { return sysfsattr.ReadFile(path, maxTableSize) }

@@ -7,7 +7,7 @@ package edac
 
 import (
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -52,7 +52,7 @@ func ReadControllers(sysfs string) ([]Controller, error) {
 		out = append(out, readController(e.Path, e.N))
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("read edac: no controllers: %w", os.ErrNotExist)
+		return nil, fmt.Errorf("read edac: no controllers: %w", fs.ErrNotExist)
 	}
 	return out, nil
 }
@@ -64,12 +64,12 @@ func readController(dir string, id int) Controller {
 	c.SizeMB = r.Uint("size_mb")
 	c.CE, c.UE = r.Uint("ce_count"), r.Uint("ue_count")
 	c.CENoInfo, c.UENoInfo = r.Uint("ce_noinfo_count"), r.Uint("ue_noinfo_count")
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
 		r.Problems = append(r.Problems, err)
 	}
 	for _, e := range ents {
-		name := e.Name()
+		name := e.Name
 		if _, ok := sysfsattr.Index(name, "dimm"); ok {
 			c.DIMMs = append(c.DIMMs, readDIMM(filepath.Join(dir, name), name, r))
 		} else if _, ok := sysfsattr.Index(name, "rank"); ok {
@@ -80,8 +80,8 @@ func readController(dir string, id int) Controller {
 	// compatibility; read csrows only when there is nothing better.
 	if len(c.DIMMs) == 0 {
 		for _, e := range ents {
-			if _, ok := sysfsattr.Index(e.Name(), "csrow"); ok {
-				c.DIMMs = append(c.DIMMs, readCSRow(filepath.Join(dir, e.Name()), e.Name(), r)...)
+			if _, ok := sysfsattr.Index(e.Name, "csrow"); ok {
+				c.DIMMs = append(c.DIMMs, readCSRow(filepath.Join(dir, e.Name), e.Name, r)...)
 			}
 		}
 	}
@@ -109,14 +109,14 @@ func readDIMM(dir, name string, parent *sysfsattr.Dir) DIMM {
 // chN_ce_count / chN_ue_count / chN_dimm_label.
 func readCSRow(dir, name string, parent *sysfsattr.Dir) []DIMM {
 	r := sysfsattr.NewDir(dir)
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
 		parent.Problems = append(parent.Problems, err)
 		return nil
 	}
 	var out []DIMM
 	for _, e := range ents {
-		ch, ok := strings.CutSuffix(e.Name(), "_ce_count")
+		ch, ok := strings.CutSuffix(e.Name, "_ce_count")
 		if !ok || !strings.HasPrefix(ch, "ch") {
 			continue
 		}

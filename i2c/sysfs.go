@@ -5,9 +5,9 @@
 package i2c
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -90,22 +90,22 @@ func ReadAdapters(sysfs string) ([]Adapter, error) {
 func adapterDirs(sysfs string) (map[int]string, error) {
 	out := map[int]string{}
 	bus := filepath.Join(sysfs, "bus", "i2c", "devices")
-	ents, err := os.ReadDir(bus)
+	ents, err := sysfsattr.ReadDir(bus)
 	if err == nil {
 		for _, e := range ents {
-			n, ok := adapterBus(e.Name())
+			n, ok := adapterBus(e.Name)
 			if !ok {
 				continue
 			}
-			real, err := filepath.EvalSymlinks(filepath.Join(bus, e.Name()))
+			real, err := sysfsattr.RealPath(filepath.Join(bus, e.Name))
 			if err != nil {
-				real = filepath.Join(bus, e.Name())
+				real = filepath.Join(bus, e.Name)
 			}
 			out[n] = real
 		}
 		return out, nil
 	}
-	if !os.IsNotExist(err) {
+	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read i2c: %w", err)
 	}
 	// A capture without the bus folder: walk the device tree, which holds
@@ -166,16 +166,16 @@ func mayHoldAdapter(name string) bool {
 func readAdapter(bus int, dir string) Adapter {
 	d := sysfsattr.NewDir(dir)
 	a := Adapter{Bus: bus, Name: d.Str("name"), Parent: filepath.Base(filepath.Dir(dir))}
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
 		d.Problems = append(d.Problems, err)
 	}
 	for _, e := range ents {
-		_, addr, ok := clientAddr(e.Name())
+		_, addr, ok := clientAddr(e.Name)
 		if !ok {
 			continue
 		}
-		a.Clients = append(a.Clients, readClient(bus, addr, filepath.Join(dir, e.Name()), d))
+		a.Clients = append(a.Clients, readClient(bus, addr, filepath.Join(dir, e.Name), d))
 	}
 	sort.Slice(a.Clients, func(i, j int) bool { return a.Clients[i].Addr < a.Clients[j].Addr })
 	a.Problems = d.Problems
@@ -185,15 +185,15 @@ func readAdapter(bus int, dir string) Adapter {
 func readClient(bus int, addr uint16, dir string, parent *sysfsattr.Dir) Client {
 	d := sysfsattr.NewDir(dir)
 	c := Client{Bus: bus, Addr: addr, Name: d.Str("name"), Modalias: d.Str("modalias")}
-	if drv, err := os.Readlink(filepath.Join(dir, "driver")); err == nil {
-		c.Driver = filepath.Base(drv)
+	c.Driver = d.LinkBase("driver")
+	hw, _ := sysfsattr.ReadDir(filepath.Join(dir, "hwmon"))
+	for _, h := range hw {
+		if strings.HasPrefix(h.Name, "hwmon") {
+			c.Hwmon = h.Name
+			break
+		}
 	}
-	if hw, _ := filepath.Glob(filepath.Join(dir, "hwmon", "hwmon*")); len(hw) > 0 {
-		c.Hwmon = filepath.Base(hw[0])
-	}
-	if _, err := os.Stat(filepath.Join(dir, "eeprom")); err == nil {
-		c.EEPROM = true
-	}
+	c.EEPROM = sysfsattr.Exists(filepath.Join(dir, "eeprom"))
 	parent.Problems = append(parent.Problems, d.Problems...)
 	return c
 }

@@ -4,5 +4,5 @@
 // nodes here.
 //
 // procfs has no reader for /sys/devices/system/node, so nodes are read
-// directly; CPU model names come from procfs' /proc/cpuinfo parser.
+// directly; so are the CPU models of /proc/cpuinfo (cpuinfo.go says why).
 package numa

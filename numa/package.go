@@ -2,7 +2,6 @@ package numa
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -124,7 +123,7 @@ func readCPU(dir string, askOnline bool) cpuTopology {
 	if err != nil {
 		// An offline CPU keeps no topology; one we cannot read is
 		// reported, not guessed.
-		if _, serr := os.Stat(filepath.Join(dir, "topology")); serr != nil {
+		if !sysfsattr.Exists(filepath.Join(dir, "topology")) {
 			return cpuTopology{offline: true}
 		}
 		return cpuTopology{err: err}

@@ -8,7 +8,7 @@ package nvme
 
 import (
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -61,22 +61,22 @@ var (
 // sorted by number. A missing class is an fs.ErrNotExist-wrapped error.
 func ReadControllers(sysfs string) ([]Controller, error) {
 	dir := filepath.Join(sysfs, "class", "nvme")
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read nvme class: %w", err)
 	}
 	subsysOf := subsystemIndex(sysfs)
 	var out []Controller
 	for _, e := range ents {
-		if !controllerDir.MatchString(e.Name()) {
+		if !controllerDir.MatchString(e.Name) {
 			continue
 		}
-		c := readController(sysfs, filepath.Join(dir, e.Name()), e.Name())
+		c := readController(sysfs, filepath.Join(dir, e.Name), e.Name)
 		c.Subsystem = subsysOf[c.Name]
 		out = append(out, c)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("read nvme class: no controllers: %w", os.ErrNotExist)
+		return nil, fmt.Errorf("read nvme class: no controllers: %w", fs.ErrNotExist)
 	}
 	sort.Slice(out, func(i, j int) bool { return numLess(out[i].Name, out[j].Name) })
 	return out, nil
@@ -106,47 +106,53 @@ func readController(sysfs, dir, name string) Controller {
 // flatten the class keep the controller under its function, so those
 // are searched last.
 func pciFunction(sysfs, dir, name string) string {
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
+	if real, err := sysfsattr.RealPath(dir); err == nil {
 		if parent := filepath.Base(filepath.Dir(filepath.Dir(real))); filepath.Base(filepath.Dir(real)) == "nvme" {
 			if _, err := pcie.ParseAddress(parent); err == nil {
 				return parent
 			}
 		}
 	}
-	if dev, err := os.Readlink(filepath.Join(dir, "device")); err == nil {
+	if dev, err := sysfsattr.Readlink(filepath.Join(dir, "device")); err == nil {
 		if _, err := pcie.ParseAddress(filepath.Base(dev)); err == nil {
 			return filepath.Base(dev)
 		}
 	}
-	fns, _ := filepath.Glob(filepath.Join(sysfs, "bus", "pci", "devices", "*", "nvme", name))
-	if len(fns) == 1 {
-		return filepath.Base(filepath.Dir(filepath.Dir(fns[0])))
+	fns, _ := sysfsattr.ReadDir(filepath.Join(sysfs, "bus", "pci", "devices"))
+	found := ""
+	for _, f := range fns {
+		if sysfsattr.Exists(filepath.Join(sysfs, "bus", "pci", "devices", f.Name, "nvme", name)) {
+			if found != "" {
+				return "" // two functions claim it: none is sure
+			}
+			found = f.Name
+		}
 	}
-	return ""
+	return found
 }
 
 // readNamespaces reads the namespace folders of a controller or
 // subsystem: nvme0n1 (a namespace) and nvme0c1n1 (controller 1's path to
 // the multipath namespace nvme0n1).
 func readNamespaces(dir string, parent *sysfsattr.Dir) []Namespace {
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
 		parent.Problems = append(parent.Problems, err)
 		return nil
 	}
 	var out []Namespace
 	for _, e := range ents {
-		n := Namespace{Name: e.Name(), Head: e.Name()}
+		n := Namespace{Name: e.Name, Head: e.Name}
 		switch {
-		case namespaceName.MatchString(e.Name()):
-			n.NSID = namespaceName.FindStringSubmatch(e.Name())[2]
-		case pathName.MatchString(e.Name()):
-			m := pathName.FindStringSubmatch(e.Name())
+		case namespaceName.MatchString(e.Name):
+			n.NSID = namespaceName.FindStringSubmatch(e.Name)[2]
+		case pathName.MatchString(e.Name):
+			m := pathName.FindStringSubmatch(e.Name)
 			n.Head, n.NSID = "nvme"+m[1]+"n"+m[2], m[2]
 		default:
 			continue
 		}
-		d := sysfsattr.NewDir(filepath.Join(dir, e.Name()))
+		d := sysfsattr.NewDir(filepath.Join(dir, e.Name))
 		if id := d.Str("nsid"); id != "" {
 			n.NSID = id
 		}
@@ -190,16 +196,16 @@ type SubsystemPath struct {
 // ReadSubsystems reads <sysfs>/class/nvme-subsystem.
 func ReadSubsystems(sysfs string) ([]Subsystem, error) {
 	dir := filepath.Join(sysfs, "class", "nvme-subsystem")
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read nvme subsystems: %w", err)
 	}
 	var out []Subsystem
 	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), "nvme-subsys") {
+		if !strings.HasPrefix(e.Name, "nvme-subsys") {
 			continue
 		}
-		out = append(out, readSubsystem(filepath.Join(dir, e.Name()), e.Name()))
+		out = append(out, readSubsystem(filepath.Join(dir, e.Name), e.Name))
 	}
 	sort.Slice(out, func(i, j int) bool { return numLess(out[i].Name, out[j].Name) })
 	return out, nil
@@ -208,16 +214,16 @@ func ReadSubsystems(sysfs string) ([]Subsystem, error) {
 func readSubsystem(dir, name string) Subsystem {
 	d := sysfsattr.NewDir(dir)
 	s := Subsystem{Name: name, NQN: d.Str("subsysnqn"), Model: d.Str("model"), Serial: d.Str("serial"), IOPolicy: d.Str("iopolicy")}
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
 		d.Problems = append(d.Problems, err)
 	}
 	for _, e := range ents {
-		if !controllerDir.MatchString(e.Name()) {
+		if !controllerDir.MatchString(e.Name) {
 			continue
 		}
-		cd := sysfsattr.NewDir(filepath.Join(dir, e.Name()))
-		s.Controllers = append(s.Controllers, SubsystemPath{Controller: e.Name(),
+		cd := sysfsattr.NewDir(filepath.Join(dir, e.Name))
+		s.Controllers = append(s.Controllers, SubsystemPath{Controller: e.Name,
 			State: cd.Str("state"), Transport: cd.Str("transport"), Address: cd.Str("address")})
 		d.Problems = append(d.Problems, cd.Problems...)
 	}
@@ -230,10 +236,17 @@ func readSubsystem(dir, name string) Subsystem {
 // subsystemIndex maps controller names to their subsystem.
 func subsystemIndex(sysfs string) map[string]string {
 	out := map[string]string{}
-	subs, _ := filepath.Glob(filepath.Join(sysfs, "class", "nvme-subsystem", "nvme-subsys*", "nvme*"))
-	for _, p := range subs {
-		if controllerDir.MatchString(filepath.Base(p)) {
-			out[filepath.Base(p)] = filepath.Base(filepath.Dir(p))
+	dir := filepath.Join(sysfs, "class", "nvme-subsystem")
+	subs, _ := sysfsattr.ReadDir(dir)
+	for _, s := range subs {
+		if !strings.HasPrefix(s.Name, "nvme-subsys") {
+			continue
+		}
+		ctrls, _ := sysfsattr.ReadDir(filepath.Join(dir, s.Name))
+		for _, c := range ctrls {
+			if controllerDir.MatchString(c.Name) {
+				out[c.Name] = s.Name
+			}
 		}
 	}
 	return out

@@ -3,7 +3,7 @@ package pcie
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -98,18 +98,23 @@ func (d *Device) IsBridge() bool {
 // has no PCI bus in sysfs.
 func ReadDevices(sysfs string) ([]Device, error) {
 	dir := filepath.Join(sysfs, "bus", "pci", "devices")
-	ents, err := os.ReadDir(dir)
+	bus, err := sysfsattr.OpenDir(dir)
 	if err != nil {
+		return nil, fmt.Errorf("read pci devices: %w", err)
+	}
+	defer bus.Close()
+	var names []string
+	if err := bus.Each(func(name string, _ fs.FileMode) { names = append(names, name) }); err != nil {
 		return nil, fmt.Errorf("read pci devices: %w", err)
 	}
 	// Reading a function is two dozen small system calls; spread over the
 	// CPUs, a big machine's walk takes a fraction of the time.
-	read := make([]Device, len(ents))
-	errOf := make([]error, len(ents))
-	parallel.For(len(ents), func(i int) { read[i], errOf[i] = ReadDevice(sysfs, ents[i].Name()) })
-	devs := make([]Device, 0, len(ents))
+	read := make([]Device, len(names))
+	errOf := make([]error, len(names))
+	parallel.For(len(names), func(i int) { read[i], errOf[i] = readDevice(bus, names[i]) })
+	devs := make([]Device, 0, len(names))
 	var errs []error
-	for i := range ents {
+	for i := range names {
 		if errOf[i] != nil {
 			errs = append(errs, errOf[i])
 			continue
@@ -122,23 +127,32 @@ func ReadDevices(sysfs string) ([]Device, error) {
 
 // ReadDevice reads one function by its sysfs name.
 func ReadDevice(sysfs, name string) (Device, error) {
+	bus, err := sysfsattr.OpenDir(filepath.Join(sysfs, "bus", "pci", "devices"))
+	if err != nil {
+		return Device{}, fmt.Errorf("pci device %s: %w", name, err)
+	}
+	defer bus.Close()
+	return readDevice(bus, name)
+}
+
+// readDevice reads the function name of the open bus/pci/devices folder:
+// its entry is read with the folder held open, one system call.
+func readDevice(bus *sysfsattr.Dir, name string) (Device, error) {
 	addr, err := ParseAddress(name)
 	if err != nil {
 		return Device{}, err
 	}
 	d := Device{Name: name, Address: addr}
-	entry := filepath.Join(sysfs, "bus", "pci", "devices", name)
+	entry := bus.Path + "/" + name
 	dir := entry
-	if target, err := os.Readlink(entry); err == nil {
+	if target, err := bus.Readlink(name); err == nil {
 		d.placeFromPath(target)
-		if !filepath.IsAbs(target) {
-			// Read through the real directory: resolving the link once
-			// beats resolving it again for every attribute.
-			dir = filepath.Join(filepath.Dir(entry), target)
-		}
-	} else if fi, serr := os.Stat(entry); serr != nil {
+		// Read through the real directory: resolving the link once
+		// beats resolving it again for every attribute.
+		dir = sysfsattr.JoinLink(entry, target)
+	} else if typ, serr := sysfsattr.Stat(entry); serr != nil {
 		return Device{}, fmt.Errorf("pci device %s: %w", name, serr)
-	} else if !fi.IsDir() {
+	} else if typ != fs.ModeDir {
 		return Device{}, fmt.Errorf("pci device %s: neither a link nor a directory", name)
 	}
 	if !d.PathKnown {
@@ -258,7 +272,7 @@ func (d *Device) readUevent(r *sysfsattr.Dir) uevent {
 	}
 	text, err := r.Read("uevent")
 	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
+		if !errors.Is(err, fs.ErrNotExist) {
 			r.Problem(err)
 		}
 		return uevent{}
@@ -332,7 +346,7 @@ func (d *Device) readAER(r *sysfsattr.Dir) {
 		p := filepath.Join(r.Path, "aer_dev_"+sev)
 		text, err := r.Read("aer_dev_" + sev)
 		if err != nil {
-			if !errors.Is(err, os.ErrNotExist) {
+			if !errors.Is(err, fs.ErrNotExist) {
 				r.Problem(err)
 			}
 			continue

@@ -3,7 +3,7 @@ package pcie
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
@@ -24,9 +24,9 @@ type Slot struct {
 // returned error and the rest are still returned.
 func ReadSlots(sysfs string) ([]Slot, error) {
 	dir := filepath.Join(sysfs, "bus", "pci", "slots")
-	ents, err := os.ReadDir(dir)
+	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("read slots: %w", err)
@@ -34,14 +34,13 @@ func ReadSlots(sysfs string) ([]Slot, error) {
 	var slots []Slot
 	var errs []error
 	for _, e := range ents {
-		r := sysfsattr.NewDir(filepath.Join(dir, e.Name()))
+		r := sysfsattr.NewDir(filepath.Join(dir, e.Name))
 		addr := r.Str("address")
 		errs = append(errs, r.Problems...)
 		if addr == "" {
 			continue // an empty slot
 		}
-		_, err := os.Stat(filepath.Join(r.Path, "power"))
-		slots = append(slots, Slot{Name: e.Name(), Address: addr, Hotplug: err == nil})
+		slots = append(slots, Slot{Name: e.Name, Address: addr, Hotplug: sysfsattr.Exists(filepath.Join(r.Path, "power"))})
 	}
 	return slots, errors.Join(errs...)
 }

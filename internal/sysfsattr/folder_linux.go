@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -19,12 +20,21 @@ type folder struct {
 	path   string
 	fd     int
 	listed bool // each has read the directory: the next must rewind
+	// root and rel, below a confined root: the folder's place in it.
+	root *confinedRoot
+	rel  string
 }
 
 func openFolder(path string) (folder, error) {
-	fd, err := retry(func() (int, error) {
-		return unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	})
+	const flags = unix.O_RDONLY | unix.O_DIRECTORY
+	if r, rel := confinedAt(path); r != nil {
+		fd, err := r.dir.openat(rel, path, flags)
+		if err != nil {
+			return folder{}, err
+		}
+		return folder{path: path, fd: fd, root: r, rel: rel}, nil
+	}
+	fd, err := retry(func() (int, error) { return unix.Open(path, flags|unix.O_CLOEXEC, 0) })
 	if err != nil {
 		return folder{}, &os.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -34,13 +44,33 @@ func openFolder(path string) (folder, error) {
 func (f *folder) close() error { return unix.Close(f.fd) }
 
 func (f *folder) readBuf(buf []byte, name string) (string, error) {
-	fd, err := retry(func() (int, error) {
-		return unix.Openat(f.fd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-	})
-	if err != nil {
-		return "", &os.PathError{Op: "open", Path: f.path + "/" + name, Err: err}
+	full := f.path + "/" + name
+	if f.root == nil {
+		fd, err := retry(func() (int, error) { return unix.Openat(f.fd, name, readFlags|unix.O_CLOEXEC, 0) })
+		if err != nil {
+			return "", &os.PathError{Op: "open", Path: full, Err: err}
+		}
+		return readFD(fd, buf, full)
 	}
-	return readFD(fd, buf, f.path+"/"+name)
+	// Below a confined root: an attribute's own name cannot leave the
+	// folder, which is inside the root; a link, or a name with folders,
+	// is resolved from the root.
+	fd, err := -1, error(unix.ELOOP)
+	if !strings.Contains(name, "/") {
+		fd, err = retry(func() (int, error) { return unix.Openat(f.fd, name, readFlags|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0) })
+	}
+	if err == unix.ELOOP {
+		fd, err = f.root.dir.openat(f.rel+"/"+name, full, readFlags)
+		if err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", &os.PathError{Op: "open", Path: full, Err: err}
+	}
+	if err := checkRegular(fd, full); err != nil {
+		return "", err
+	}
+	return readFD(fd, buf, full)
 }
 
 func (f *folder) readlink(name string) (string, error) {

@@ -1,7 +1,7 @@
 package sysfsattr
 
 import (
-	"os"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -32,15 +32,14 @@ type Entry struct {
 // Numbered lists the entries of dir named prefix+N, in numeric order
 // (node8 before node250, which a directory listing does not promise).
 func Numbered(dir, prefix string) ([]Entry, error) {
-	ents, err := os.ReadDir(dir)
+	var out []Entry
+	err := Each(dir, func(name string, _ fs.FileMode) {
+		if n, ok := Index(name, prefix); ok {
+			out = append(out, Entry{N: n, Path: filepath.Join(dir, name)})
+		}
+	})
 	if err != nil {
 		return nil, err
-	}
-	var out []Entry
-	for _, e := range ents {
-		if n, ok := Index(e.Name(), prefix); ok {
-			out = append(out, Entry{N: n, Path: filepath.Join(dir, e.Name())})
-		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].N < out[j].N })
 	return out, nil

@@ -9,7 +9,6 @@ package sysfsattr
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -59,13 +58,9 @@ func tooBig(path string, limit int) error {
 // regular file, and four fcntl calls), which for a scan of thousands of
 // attributes cost more than the reads.
 func ReadBuf(buf []byte, path string) (string, error) {
-	fd, err := retry(func() (int, error) {
-		// O_NONBLOCK: sysfs ignores it, and a FIFO in a captured tree
-		// then reads as empty instead of blocking the open forever.
-		return syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
-	})
+	fd, err := openFile(path)
 	if err != nil {
-		return "", &os.PathError{Op: "open", Path: path, Err: err}
+		return "", err
 	}
 	return readFD(fd, buf, path)
 }
@@ -76,6 +71,19 @@ func IsTooBig(err error) bool { return err == errTooBig }
 
 // readFD reads and closes fd.
 func readFD(fd int, buf []byte, path string) (string, error) {
+	n, err := fill(fd, buf, path)
+	if err != nil {
+		return "", err
+	}
+	if n == len(buf) {
+		return "", errTooBig
+	}
+	return strings.TrimSpace(string(buf[:n])), nil
+}
+
+// fill reads fd into buf until it is full or the file ends, and closes
+// fd.
+func fill(fd int, buf []byte, path string) (int, error) {
 	defer syscall.Close(fd)
 	n := 0
 	for n < len(buf) {
@@ -84,17 +92,42 @@ func readFD(fd int, buf []byte, path string) (string, error) {
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("read %s: %w", path, err)
+			return n, fmt.Errorf("read %s: %w", path, err)
 		}
 		if k == 0 {
 			break
 		}
 		n += k
 	}
-	if n == len(buf) {
-		return "", errTooBig
+	return n, nil
+}
+
+// readAll reads a whole file of at most limit bytes and closes fd.
+func readAll(fd int, path string, limit int) ([]byte, error) {
+	buf := make([]byte, 0, min(limit+1, 64<<10))
+	defer syscall.Close(fd)
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) > limit {
+				return nil, tooBig(path, limit)
+			}
+			buf = append(buf, 0)[:len(buf)]
+		}
+		k, err := syscall.Read(fd, buf[len(buf):min(cap(buf), limit+1)])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		if k == 0 {
+			return buf, nil
+		}
+		buf = buf[:len(buf)+k]
+		if len(buf) > limit {
+			return nil, tooBig(path, limit)
+		}
 	}
-	return strings.TrimSpace(string(buf[:n])), nil
 }
 
 // retry repeats a system call interrupted by a signal.
