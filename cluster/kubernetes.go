@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
 // kubeconfig is the part of a kubeconfig file discovery needs: the
@@ -108,7 +111,7 @@ func (k Kubernetes) Targets(ctx context.Context) ([]Target, error) {
 		return nil, fmt.Errorf("kubernetes pods: %s", resp.Status)
 	}
 	var pods podList
-	if err := json.NewDecoder(resp.Body).Decode(&pods); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAPIAnswer)).Decode(&pods); err != nil {
 		return nil, fmt.Errorf("kubernetes pods: %w", err)
 	}
 	var out []Target
@@ -135,11 +138,11 @@ const serviceAccount = "/var/run/secrets/kubernetes.io/serviceaccount"
 // client builds an HTTP client for the kubeconfig's current context.
 func (k Kubernetes) client() (*http.Client, string, string, error) {
 	if k.Kubeconfig == InCluster {
-		token, err := os.ReadFile(serviceAccount + "/token")
+		token, err := sysfsattr.ReadFile(serviceAccount+"/token", maxSmallFile)
 		if err != nil {
 			return nil, "", "", fmt.Errorf("in-cluster service account: %w", err)
 		}
-		ca, err := os.ReadFile(serviceAccount + "/ca.crt")
+		ca, err := sysfsattr.ReadFile(serviceAccount+"/ca.crt", maxSmallFile)
 		if err != nil {
 			return nil, "", "", fmt.Errorf("in-cluster service account: %w", err)
 		}
@@ -152,7 +155,7 @@ func (k Kubernetes) client() (*http.Client, string, string, error) {
 		tr := &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}}
 		return &http.Client{Timeout: 10 * time.Second, Transport: tr}, "https://" + net.JoinHostPort(host, port), strings.TrimSpace(string(token)), nil
 	}
-	data, err := os.ReadFile(k.Kubeconfig)
+	data, err := sysfsattr.ReadFile(k.Kubeconfig, maxSmallFile)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("kubeconfig: %w", err)
 	}
@@ -180,7 +183,7 @@ func (k Kubernetes) client() (*http.Client, string, string, error) {
 				return nil, "", "", fmt.Errorf("kubeconfig: certificate-authority-data: %w", err)
 			}
 		} else if c.Cluster.CertificateAuthority != "" {
-			if ca, err = os.ReadFile(c.Cluster.CertificateAuthority); err != nil {
+			if ca, err = sysfsattr.ReadFile(c.Cluster.CertificateAuthority, maxSmallFile); err != nil {
 				return nil, "", "", fmt.Errorf("kubeconfig: %w", err)
 			}
 		}
@@ -212,3 +215,7 @@ func (k Kubernetes) client() (*http.Client, string, string, error) {
 	}
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConf}}, server, token, nil
 }
+
+// maxSmallFile bounds a kubeconfig, a token or a certificate read from a
+// path the user gave: /dev/zero must not be read forever.
+const maxSmallFile = 16 << 20

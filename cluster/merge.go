@@ -23,8 +23,10 @@ type Result struct {
 }
 
 // Fetch asks every target for its graph, at most limit at a time, each
-// under timeout. A target that does not answer is a Result with Err.
-func Fetch(ctx context.Context, client *http.Client, targets []Target, timeout time.Duration, limit int) []Result {
+// under timeout, and decodes it within lim. A target that does not
+// answer, or answers what is not a graph within the limits, is a Result
+// with Err.
+func Fetch(ctx context.Context, client *http.Client, targets []Target, timeout time.Duration, limit int, lim topology.Limits) []Result {
 	if limit <= 0 {
 		limit = 64
 	}
@@ -37,14 +39,14 @@ func Fetch(ctx context.Context, client *http.Client, targets []Target, timeout t
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i] = fetchOne(ctx, client, t, timeout)
+			out[i] = fetchOne(ctx, client, t, timeout, lim)
 		}()
 	}
 	wg.Wait()
 	return out
 }
 
-func fetchOne(ctx context.Context, client *http.Client, t Target, timeout time.Duration) Result {
+func fetchOne(ctx context.Context, client *http.Client, t Target, timeout time.Duration, lim topology.Limits) Result {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.URL+"/api/v1/graph", nil)
@@ -59,8 +61,11 @@ func fetchOne(ctx context.Context, client *http.Client, t Target, timeout time.D
 	if resp.StatusCode != http.StatusOK {
 		return Result{Target: t, Err: fmt.Errorf("%s: %s", t.URL, resp.Status)}
 	}
-	g, err := topology.ReadJSON(resp.Body)
-	return Result{Target: t, Graph: g, Err: err}
+	g, err := topology.ReadJSONLimited(resp.Body, lim)
+	if err != nil {
+		return Result{Target: t, Err: fmt.Errorf("%s: %w", t.URL, err)}
+	}
+	return Result{Target: t, Graph: g}
 }
 
 // HostID is the ID of a machine in the cluster graph.

@@ -9,11 +9,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
 // Target is one agent: its name (the Prometheus instance) and the base
@@ -46,14 +48,20 @@ func ParseTargets(s string) ([]Target, error) {
 	return out, nil
 }
 
+// maxTargetsFile bounds a targets file: a million agents' addresses.
+const maxTargetsFile = 64 << 20
+
 // ReadTargetsFile reads a targets file.
 func ReadTargetsFile(path string) ([]Target, error) {
-	b, err := os.ReadFile(path)
+	b, err := sysfsattr.ReadFile(path, maxTargetsFile)
 	if err != nil {
 		return nil, fmt.Errorf("targets file: %w", err)
 	}
 	return ParseTargets(string(b))
 }
+
+// maxAPIAnswer bounds what Prometheus' or Kubernetes' API may answer.
+const maxAPIAnswer = 256 << 20
 
 // FromPrometheus lists the active targets of a scrape job from
 // Prometheus' /api/v1/targets: every agent Prometheus knows, healthy or
@@ -78,7 +86,7 @@ func FromPrometheus(ctx context.Context, client *http.Client, promURL, job strin
 			} `json:"activeTargets"`
 		}
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAPIAnswer)).Decode(&r); err != nil {
 		return nil, fmt.Errorf("prometheus targets: %w", err)
 	}
 	if r.Status != "success" {

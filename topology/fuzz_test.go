@@ -22,6 +22,8 @@ func FuzzReadJSON(f *testing.F) {
 	}
 	f.Add(buf.Bytes())
 	f.Add([]byte(`{"schema":1,"host":{"id":"host","kind":"host","health":{"state":"ok"}},"components":[{"id":"a","parent":"a"}]}`))
+	f.Add([]byte(`{"schema":1,"host":{"id":"host","kind":"host"},"components":[null],"links":[null],"events":[null]}`))
+	f.Add([]byte(`{"schema":1,"host":{"id":"host","kind":"host"},"components":[{"id":"b","kind":"x","parent":"c"},{"id":"c","kind":"x","parent":"b"}],"links":[{"id":"b~z","from":"b","to":"z","attrs":{"width":0}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		g, err := ReadJSON(bytes.NewReader(b))
 		if err != nil {
@@ -32,5 +34,13 @@ func FuzzReadJSON(f *testing.F) {
 		}
 		Diff(g, g, g.Time)
 		Judge(g, g)
+		MarkMissing(Build(), g)
+		var out bytes.Buffer
+		if err := WriteJSON(&out, g); err != nil {
+			t.Fatalf("a graph that decoded does not encode: %v", err)
+		}
+		if _, err := ReadJSON(&out); err != nil {
+			t.Fatalf("a graph that decoded does not decode again: %v", err)
+		}
 	})
 }

@@ -30,6 +30,7 @@ type clusterConfig struct {
 	kubeconfig, k8sNamespace, k8sSelector string
 	agentPort                             int
 	timeout                               time.Duration
+	maxGraphBytes                         int64
 }
 
 func addClusterFlags(fs *flag.FlagSet) *clusterConfig {
@@ -43,6 +44,7 @@ func addClusterFlags(fs *flag.FlagSet) *clusterConfig {
 	fs.StringVar(&c.k8sSelector, "k8s.selector", "app.kubernetes.io/name=hwgraph", "label selector of the agent pods")
 	fs.IntVar(&c.agentPort, "agent-port", 9877, "port the agent pods serve on")
 	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "how long to wait for each agent")
+	fs.Int64Var(&c.maxGraphBytes, "max-graph-bytes", topology.DefaultLimits.MaxBytes, "the largest graph an agent may answer; a larger answer makes it unreachable")
 	return c
 }
 
@@ -81,7 +83,9 @@ func (c *clusterConfig) gather(ctx context.Context) (*topology.Graph, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("no agents: give --targets, --targets-file, --prometheus or --kubeconfig")
 	}
-	return cluster.Merge(cluster.Fetch(ctx, client, targets, c.timeout, 64)), nil
+	lim := topology.DefaultLimits
+	lim.MaxBytes = c.maxGraphBytes
+	return cluster.Merge(cluster.Fetch(ctx, client, targets, c.timeout, 64, lim)), nil
 }
 
 // runCluster is `hwgraph cluster`: one topology of many machines.

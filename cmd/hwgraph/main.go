@@ -23,6 +23,7 @@ import (
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -245,6 +246,10 @@ func i2cProber(list, root string) (*i2c.Prober, error) {
 	}}, nil
 }
 
+// maxPasswordFile bounds a password file: /dev/zero must not be read
+// forever.
+const maxPasswordFile = 4096
+
 // bmcTarget is the BMC the flags name. The password is read from a file
 // or the environment: argv is visible to every user of the machine.
 func bmcTarget(host, user, passFile string) (collectors.BMCTarget, error) {
@@ -253,7 +258,7 @@ func bmcTarget(host, user, passFile string) (collectors.BMCTarget, error) {
 	}
 	pass := os.Getenv("HWGRAPH_BMC_PASSWORD")
 	if passFile != "" {
-		b, err := os.ReadFile(passFile)
+		b, err := sysfsattr.ReadFile(passFile, maxPasswordFile)
 		if err != nil {
 			return collectors.BMCTarget{}, fmt.Errorf("--bmc-password-file: %w", err)
 		}
