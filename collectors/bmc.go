@@ -235,7 +235,9 @@ func (b *BMC) newSEL(entries []ipmi.SELEntry) ([]topology.Event, error) {
 		case err == nil && json.Unmarshal(data, &c) == nil:
 			b.cursor = &c
 		case err == nil:
-			problems = append(problems, fmt.Errorf("bmc SEL cursor %s: not a cursor; reading the SEL from its start", selStateFile))
+			damage := fmt.Errorf("bmc SEL cursor %s: not a cursor; reading the SEL from its start", selStateFile)
+			b.State.ReportDamage(selStateFile, damage)
+			problems = append(problems, damage)
 		case !errors.Is(err, fs.ErrNotExist):
 			problems = append(problems, fmt.Errorf("bmc SEL cursor: %w", err))
 		}

@@ -71,6 +71,9 @@ type State interface {
 	// error wrapping fs.ErrNotExist.
 	ReadState(name string) ([]byte, error)
 	WriteState(name string, data []byte) error
+	// ReportDamage says a file read back is not what was written (a
+	// cursor that does not parse): it is moved aside and counted.
+	ReportDamage(name string, err error)
 }
 
 // Collector reads one source.

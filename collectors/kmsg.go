@@ -227,7 +227,9 @@ func (k *Kmsg) loadCursor() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("kernel log cursor %s: not a cursor; reading the kernel log from its start", kmsgCursorFile)
+	damage := fmt.Errorf("kernel log cursor %s: not a cursor; reading the kernel log from its start", kmsgCursorFile)
+	k.State.ReportDamage(kmsgCursorFile, damage)
+	return damage
 }
 
 func (k *Kmsg) saveCursor() error {

@@ -42,18 +42,20 @@ var (
 	collectorOK  = desc("collector_success", "1 when the collector answered (absent hardware counts as success).", "collector")
 	collectorDur = desc("collector_duration_seconds", "How long the collector took in the last scan.", "collector")
 	scanTime     = desc("last_scan_timestamp_seconds", "When the graph served was scanned.")
+	stateErrors  = desc("state_errors_total", "State files found damaged (moved aside and started afresh) since the agent started, by file.", "file")
 )
 
 // graphCollector turns the last graph into const metrics at scrape time.
 type graphCollector struct {
-	graph  func() *topology.Graph
-	counts func() map[string]uint64
+	graph       func() *topology.Graph
+	counts      func() map[string]uint64
+	stateErrors func() map[string]uint64 // nil without a state folder
 }
 
 func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{componentInfo, componentState, linkInfo, linkUp, linkSpeed, linkMaxSpeed,
 		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, i2cLocked, sensorValue, eventsTotal,
-		collectorOK, collectorDur, scanTime} {
+		collectorOK, collectorDur, scanTime, stateErrors} {
 		ch <- d
 	}
 }
@@ -68,6 +70,11 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.counts != nil {
 		for kind, n := range c.counts() {
 			counter(eventsTotal, float64(n), kind)
+		}
+	}
+	if c.stateErrors != nil {
+		for file, n := range c.stateErrors() {
+			counter(stateErrors, float64(n), file)
 		}
 	}
 	g := c.graph()

@@ -3,6 +3,7 @@ package exporter
 import (
 	"embed"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"time"
@@ -26,13 +27,27 @@ type Source interface {
 	Counts() map[string]uint64
 }
 
+// StateReporter is a Source that keeps a state folder: files found
+// damaged there count in hwgraph_state_errors_total, and /healthz says
+// the source is degraded.
+type StateReporter interface {
+	StateErrors() map[string]uint64
+	// Degraded is why the source works on less than its whole state, ""
+	// when it does not.
+	Degraded() string
+}
+
 // Handler serves /metrics, /api/v1/graph, /api/v1/events,
 // /api/v1/status/buildinfo, /healthz and the topology page for a source.
 // The build information is github.com/prometheus/common/version's, as the
 // command stamped it.
 func Handler(s Source) http.Handler {
 	graphReg := prometheus.NewRegistry()
-	graphReg.MustRegister(&graphCollector{graph: s.Graph, counts: s.Counts}, versioncollector.NewCollector(ns))
+	gc := &graphCollector{graph: s.Graph, counts: s.Counts}
+	if sr, ok := s.(StateReporter); ok {
+		gc.stateErrors = sr.StateErrors
+	}
+	graphReg.MustRegister(gc, versioncollector.NewCollector(ns))
 	live := prometheus.NewRegistry()
 	live.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
@@ -69,6 +84,12 @@ func Handler(s Source) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if s.Graph() == nil {
 			http.Error(w, "starting: no scan finished yet", http.StatusServiceUnavailable)
+			return
+		}
+		// Degraded answers 200: restarting the agent would not mend what
+		// it already moved aside and started afresh.
+		if sr, ok := s.(StateReporter); ok && sr.Degraded() != "" {
+			fmt.Fprintf(w, "degraded: %s\n", sr.Degraded())
 			return
 		}
 		w.Write([]byte("ok\n"))

@@ -5,7 +5,11 @@
 // also after a reboot or an agent restart.
 //
 // Every file of the folder is written here, the same way: atomically (a
-// temporary file, fsynced, renamed over the old one), owner-only.
+// temporary file, fsynced, renamed over the old one), owner-only. One
+// process writes a folder at a time (it holds the folder's lock); others
+// may read it meanwhile. A file that cannot be read is moved aside
+// (NAME.damaged-TIME), said so once, and started afresh, and what is
+// still good keeps detection working.
 package history
 
 import (
@@ -16,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hwgraph/hwgraph/topology"
@@ -25,6 +30,7 @@ const (
 	baselineFile = "baseline.json"
 	lastFile     = "last.json"
 	journalFile  = "events.db"
+	lockFile     = "lock"
 )
 
 // File and folder modes of the state folder: it holds serial numbers and
@@ -36,29 +42,157 @@ const (
 
 // Store is an open state folder.
 type Store struct {
-	Dir     string
-	Journal *Journal
+	Dir      string
+	Journal  *Journal
+	readOnly bool
+	lock     *folderLock
+
+	mu      sync.Mutex
+	damaged map[string]uint64 // times each file was found damaged
+	news    []Damage          // damage not yet taken by TakeDamage
 }
 
-// Open opens (creating) the state folder and its journal.
+// Damage is a state file found damaged, and what was done about it.
+type Damage struct {
+	File    string // "events.db"
+	Err     error
+	MovedTo string // where the damaged file went; "" when it stayed (read-only)
+	Time    time.Time
+}
+
+func (d Damage) String() string {
+	if d.MovedTo == "" {
+		return fmt.Sprintf("state %s damaged (%v); left as it is (read-only)", d.File, d.Err)
+	}
+	return fmt.Sprintf("state %s damaged (%v); moved to %s, started afresh", d.File, d.Err, filepath.Base(d.MovedTo))
+}
+
+// Open opens (creating) the state folder to write it: it takes the
+// folder's lock (a folder another process writes is an *ErrLocked),
+// removes the temporary files a killed writer left, and opens the journal
+// — moving a damaged one aside and starting a fresh one.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
-	j, err := OpenJournal(filepath.Join(dir, journalFile), 0)
+	lock, err := lockFolder(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{Dir: dir, Journal: j}, nil
+	s := &Store{Dir: dir, lock: lock, damaged: map[string]uint64{}}
+	s.removeTemporaries()
+	path := filepath.Join(dir, journalFile)
+	j, err := OpenJournal(path, 0)
+	var de *DamageError
+	if errors.As(err, &de) {
+		s.moveAside(journalFile, err)
+		j, err = OpenJournal(path, 0)
+	}
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	s.Journal = j
+	return s, nil
 }
 
-// Close closes the journal.
-func (s *Store) Close() error { return s.Journal.Close() }
+// OpenReadOnly opens an existing state folder to read it, while another
+// process may write it: nothing is created, moved or written.
+func OpenReadOnly(dir string) (*Store, error) {
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("state dir %s: not a folder", dir)
+	}
+	j, err := openJournal(filepath.Join(dir, journalFile), 0, true)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Dir: dir, Journal: j, readOnly: true, damaged: map[string]uint64{}}, nil
+}
 
-// Baseline is the accepted inventory, nil when none was accepted yet.
+// ReadOnly reports whether the store was opened to read only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// Close releases the folder's lock.
+func (s *Store) Close() error {
+	if s.lock != nil {
+		s.lock.release()
+		s.lock = nil
+	}
+	return s.Journal.Close()
+}
+
+// removeTemporaries deletes what a writer killed mid-write left:
+// NAME.<digits>, the temporary files of WriteState.
+func (s *Store) removeTemporaries() {
+	ents, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		i := strings.LastIndexByte(e.Name(), '.')
+		if i <= 0 || i == len(e.Name())-1 || strings.Trim(e.Name()[i+1:], "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		os.Remove(filepath.Join(s.Dir, e.Name()))
+	}
+}
+
+// moveAside records damage to a file and, writing, renames it out of the
+// way so that a fresh one is started.
+func (s *Store) moveAside(name string, err error) {
+	d := Damage{File: name, Err: err, Time: time.Now().UTC()}
+	if !s.readOnly {
+		to := filepath.Join(s.Dir, fmt.Sprintf("%s.damaged-%s", name, d.Time.Format("20060102T150405.000000000")))
+		if os.Rename(filepath.Join(s.Dir, name), to) == nil {
+			d.MovedTo = to
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.damaged[name]++
+	s.news = append(s.news, d)
+}
+
+// TakeDamage returns the damage found since it was last called, for
+// saying each once.
+func (s *Store) TakeDamage() []Damage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.news
+	s.news = nil
+	return out
+}
+
+// DamageCounts is how often each file was found damaged since the store
+// was opened: hwgraph_state_errors_total. The store's own files are
+// there at 0 until found damaged, so that a rate works from the first
+// damage on; the collectors' cursors once they were.
+func (s *Store) DamageCounts() map[string]uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]uint64{baselineFile: 0, lastFile: 0, journalFile: 0}
+	for k, v := range s.damaged {
+		out[k] = v
+	}
+	return out
+}
+
+// ReportDamage records that a state file a collector keeps (a log
+// cursor) cannot be read, and moves it aside.
+func (s *Store) ReportDamage(name string, err error) {
+	if checkName(name) == nil {
+		s.moveAside(name, err)
+	}
+}
+
+// Baseline is the accepted inventory, nil when none was accepted yet. A
+// damaged baseline is moved aside and read as none: Record rebuilds it.
 func (s *Store) Baseline() (*topology.Graph, error) { return s.readGraph(baselineFile) }
 
-// Last is the previous scan, nil before the first.
+// Last is the previous scan, nil before the first. A damaged one is
+// moved aside and read as none.
 func (s *Store) Last() (*topology.Graph, error) { return s.readGraph(lastFile) }
 
 func (s *Store) readGraph(name string) (*topology.Graph, error) {
@@ -71,7 +205,8 @@ func (s *Store) readGraph(name string) (*topology.Graph, error) {
 	}
 	g, err := topology.ReadJSON(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("state %s: %w", name, err)
+		s.moveAside(name, err)
+		return nil, nil
 	}
 	return g, nil
 }
@@ -94,6 +229,9 @@ func (s *Store) ReadState(name string) ([]byte, error) {
 func (s *Store) WriteState(name string, data []byte) error {
 	if err := checkName(name); err != nil {
 		return err
+	}
+	if s.readOnly {
+		return fmt.Errorf("state %s: the folder is open to read only", name)
 	}
 	tmp, err := os.CreateTemp(s.Dir, name+".*") // created owner-only (fileMode)
 	if err != nil {
@@ -118,9 +256,9 @@ func (s *Store) WriteState(name string, data []byte) error {
 }
 
 // checkName keeps state files in the folder: a name is one plain file
-// name, never a path.
+// name, never a path, and not one the store keeps for itself.
 func checkName(name string) error {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || name == journalFile {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || name == journalFile || name == lockFile {
 		return fmt.Errorf("state file name %q: not a file of the state folder", name)
 	}
 	return nil
@@ -149,16 +287,24 @@ func (s *Store) writeGraph(name string, g *topology.Graph) error {
 	return s.WriteState(name, buf.Bytes())
 }
 
-// Record finishes a scan against what is remembered: components of the
-// baseline that g lacks become missing, the differences from last (the
-// previous scan, nil when there is none) become events (with those the
-// collectors reported), the events go to the journal, and g becomes the
-// last scan. The first scan of an empty folder becomes the baseline too.
-// g.Events is set to the events.
-func (s *Store) Record(g, last *topology.Graph, now time.Time) error {
-	base, err := s.Baseline()
+// Judge marks the components of the baseline that g lacks missing and
+// sets g.Events to the differences from last (the previous scan, nil when
+// there is none or it was damaged: then from the baseline) and the
+// events the collectors reported. A damaged baseline is rebuilt from
+// last, so what was there before it still shows missing. It records
+// nothing; Record does.
+func (s *Store) Judge(g, last *topology.Graph, now time.Time) (base *topology.Graph, err error) {
+	base, err = s.Baseline()
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if base == nil && last != nil && s.DamageCounts()[baselineFile] > 0 {
+		base = last
+		if !s.readOnly {
+			if err := s.Accept(last); err != nil {
+				return nil, err
+			}
+		}
 	}
 	topology.MarkMissing(g, base)
 	var events []topology.Event
@@ -168,10 +314,34 @@ func (s *Store) Record(g, last *topology.Graph, now time.Time) error {
 	case base != nil:
 		events = topology.Diff(base, g, now)
 	}
-	events = append(events, g.Events...)
-	g.Events = events
-	if err := s.Journal.Append(events...); err != nil {
+	g.Events = append(events, g.Events...)
+	return base, nil
+}
+
+// Record finishes a scan against what is remembered (Judge), appends the
+// events to the journal, and makes g the last scan. The first scan of an
+// empty folder becomes the baseline too.
+func (s *Store) Record(g, last *topology.Graph, now time.Time) error {
+	base, err := s.Judge(g, last, now)
+	if err != nil {
 		return err
+	}
+	if err := s.Journal.Append(g.Events...); err != nil {
+		var de *DamageError
+		if !errors.As(err, &de) {
+			return err
+		}
+		// The journal broke under us: aside with it, and a fresh one
+		// holds these events.
+		s.moveAside(journalFile, err)
+		j, jerr := OpenJournal(filepath.Join(s.Dir, journalFile), 0)
+		if jerr != nil {
+			return jerr
+		}
+		s.Journal = j
+		if err := j.Append(g.Events...); err != nil {
+			return err
+		}
 	}
 	if err := s.writeGraph(lastFile, g); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,18 +59,33 @@ func TestRecord(t *testing.T) {
 	}
 }
 
-// TestCorruptState: a damaged last.json is an error naming the file, and
-// the temporary files of atomic writes do not linger.
+// TestCorruptState: a damaged last.json is moved aside, said once and
+// read as none; the temporary files of atomic writes do not linger, and
+// those a killed writer left are removed when the folder is opened.
 func TestCorruptState(t *testing.T) {
 	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "last.json.1234567"), []byte("{half a gra"), 0o600) // kill -9 mid-write
 	st, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	if left, _ := filepath.Glob(filepath.Join(dir, "last.json.1*")); len(left) != 0 {
+		t.Errorf("a killed writer's temporary file stays: %v", left)
+	}
 	os.WriteFile(filepath.Join(dir, lastFile), []byte("{garbage"), 0o644)
-	if _, err := st.Last(); err == nil {
-		t.Error("a garbage last.json read without error")
+	if g, err := st.Last(); g != nil || err != nil {
+		t.Errorf("a garbage last.json read as %v, %v", g, err)
+	}
+	d := st.TakeDamage()
+	if len(d) != 1 || d[0].File != lastFile || !strings.Contains(d[0].MovedTo, "last.json.damaged-") || st.DamageCounts()[lastFile] != 1 {
+		t.Errorf("damage %+v, counts %v", d, st.DamageCounts())
+	}
+	if moved, _ := os.ReadFile(d[0].MovedTo); string(moved) != "{garbage" {
+		t.Errorf("the damaged file was not kept aside: %q", moved)
+	}
+	if again := st.TakeDamage(); len(again) != 0 {
+		t.Errorf("damage said twice: %+v", again)
 	}
 	if err := st.Accept(graph()); err != nil {
 		t.Fatal(err)

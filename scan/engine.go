@@ -49,11 +49,12 @@ type Engine struct {
 	// OnScan, when set, is called with each new graph.
 	OnScan func(*topology.Graph)
 
-	mu     sync.Mutex // one scan at a time
-	graph  atomic.Pointer[topology.Graph]
-	kick   chan struct{}
-	once   sync.Once
-	recent recentEvents
+	mu       sync.Mutex // one scan at a time
+	graph    atomic.Pointer[topology.Graph]
+	kick     chan struct{}
+	once     sync.Once
+	recent   recentEvents
+	degraded atomic.Pointer[string] // the last state damage, for /healthz
 }
 
 func (e *Engine) init() {
@@ -127,19 +128,56 @@ func (e *Engine) Scan(ctx context.Context) *topology.Graph {
 		return prev // nothing new to show: the last graph stays
 	}
 	now := time.Now().UTC()
-	if e.Store != nil {
+	switch {
+	case e.Store != nil && e.Store.ReadOnly():
+		// Another process writes the folder: judge against it only.
+		if _, err := e.Store.Judge(g, prev, now); err != nil {
+			e.logger().Error("judging the scan", "err", err)
+		}
+	case e.Store != nil:
 		if err := e.Store.Record(g, prev, now); err != nil {
 			e.logger().Error("recording the scan", "err", err)
 		}
-	} else if prev != nil && e.Gather == nil {
+	case prev != nil && e.Gather == nil:
 		g.Events = append(topology.Diff(prev, g, now), g.Events...)
 	}
 	e.recent.add(g.Events)
 	e.graph.Store(g)
+	e.reportDamage()
 	if e.OnScan != nil {
 		e.OnScan(g)
 	}
 	return g
+}
+
+// reportDamage says, once each, the state files found damaged.
+func (e *Engine) reportDamage() {
+	if e.Store == nil {
+		return
+	}
+	for _, d := range e.Store.TakeDamage() {
+		e.logger().Warn("state file damaged", "file", d.File, "err", d.Err, "moved_to", d.MovedTo)
+		s := d.String()
+		e.degraded.Store(&s)
+	}
+}
+
+// Degraded says why the engine works on less than its whole state: the
+// last state file found damaged; "" when none was.
+func (e *Engine) Degraded() string {
+	if s := e.degraded.Load(); s != nil {
+		return *s
+	}
+	return ""
+}
+
+// StateErrors counts, by file, the state files found damaged:
+// hwgraph_state_errors_total.
+func (e *Engine) StateErrors() map[string]uint64 {
+	if e.Store == nil {
+		return nil
+	}
+	return e.Store.DamageCounts()
 }
 
 // Accept scans, unjudged, and makes the result the state folder's
@@ -154,7 +192,9 @@ func (e *Engine) Accept(ctx context.Context) (*topology.Graph, error) {
 	if g == nil {
 		return nil, errors.New("no graph to accept")
 	}
-	return g, e.Store.Accept(g)
+	err := e.Store.Accept(g)
+	e.reportDamage()
+	return g, err
 }
 
 // Start starts what listens between scans, until ctx is done: on the

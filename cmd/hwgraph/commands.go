@@ -39,7 +39,7 @@ func runBaseline(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hwgraph: baseline accept needs --state-dir")
 		return 2
 	}
-	e, done, code := sc.engine(cliLogger(stderr), stderr)
+	e, done, code := sc.engine(cliLogger(stderr), stderr, false)
 	if e == nil {
 		return code
 	}
@@ -96,7 +96,9 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
 	}
-	st, err := history.Open(*stateDir)
+	// Read-only: beside a running agent, and without creating a folder
+	// that a typo named.
+	st, err := history.OpenReadOnly(*stateDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
 		return 1
@@ -157,7 +159,7 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	sc.afterParse(fs)
-	e, done, code := sc.engine(cliLogger(stderr), stderr)
+	e, done, code := sc.engine(cliLogger(stderr), stderr, false)
 	if e == nil {
 		return code
 	}

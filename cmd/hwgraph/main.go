@@ -193,9 +193,12 @@ func (c *scanConfig) options() (collectors.Options, error) {
 }
 
 // engine builds the scan engine the flags describe, with its state folder
-// open (done closes it). On failure it has reported why and returns the
-// exit code: 2 for bad flags, 1 for a state folder that cannot be opened.
-func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer) (e *scan.Engine, done func(), code int) {
+// open (done closes it). A folder another process writes (the agent) is
+// an error, unless readBeside: then it is opened to read, and the scan is
+// judged against it without being recorded. On failure engine has
+// reported why and returns the exit code: 2 for bad flags, 1 for a state
+// folder that cannot be opened.
+func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bool) (e *scan.Engine, done func(), code int) {
 	opts, err := c.options()
 	if err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
@@ -204,11 +207,19 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer) (e *scan.Engi
 	done = func() {}
 	var st *history.Store
 	if c.stateDir != "" {
-		if st, err = history.Open(c.stateDir); err != nil {
+		st, err = history.Open(c.stateDir)
+		var locked *history.ErrLocked
+		if errors.As(err, &locked) && readBeside {
+			fmt.Fprintf(stderr, "hwgraph: %v: judging against it, not recording\n", err)
+			st, err = history.OpenReadOnly(c.stateDir)
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
 			return nil, nil, 1
 		}
-		opts.State = st
+		if !st.ReadOnly() {
+			opts.State = st
+		}
 		done = func() { st.Close() }
 	}
 	reg := collectors.New(opts)
@@ -224,7 +235,7 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer) (e *scan.Engi
 
 // scanOnce is the bare command: one scan, judged and recorded.
 func (c *scanConfig) scanOnce(stderr io.Writer) (*topology.Graph, int) {
-	e, done, code := c.engine(cliLogger(stderr), stderr)
+	e, done, code := c.engine(cliLogger(stderr), stderr, true)
 	if e == nil {
 		return nil, code
 	}

@@ -58,7 +58,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	logger := promslog.New(&promslog.Config{Level: lvl, Writer: stderr})
 	logger.Info("starting hwgraph serve", "version", version.Info())
 	logger.Info("build context", "build_context", version.BuildContext())
-	e, done, code := sc.engine(logger, stderr)
+	e, done, code := sc.engine(logger, stderr, false)
 	if e == nil {
 		return code
 	}

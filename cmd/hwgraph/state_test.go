@@ -1,0 +1,121 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/hwgraph/hwgraph/internal/fixture"
+)
+
+// startServe runs `hwgraph serve` on root with the state folder and
+// returns its address and a function that stops it and returns its
+// stderr.
+func startServe(t *testing.T, root, state string) (addr string, stop func() string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = l.Addr().String()
+	l.Close()
+	var errs syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run([]string{"serve", "--root", root, "--state-dir", state, "--web.listen-address", addr, "--scan.interval", "1h"}, io.Discard, &errs)
+	}()
+	waitFor(t, "serve to answer", func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+	return addr, func() string {
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		<-done
+		return errs.String()
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// TestStateFolderBesideServe: while serve writes a state folder, the
+// operator reads its events and runs hwgraph on it (judged against the
+// folder, not recorded); a second writer is refused with serve's PID; a
+// typo's folder is not created.
+func TestStateFolderBesideServe(t *testing.T) {
+	root := fixture.Root(t, "node_exporter/sys.tar.gz")
+	state := t.TempDir()
+	_, stop := startServe(t, root, state)
+	defer stop()
+	if code, _, errs := hwgraph(t, "events", "--state-dir", state); code != 0 {
+		t.Errorf("events beside serve: exit %d: %s", code, errs)
+	}
+	code, out, errs := hwgraph(t, "--root", root, "--state-dir", state, "--format", "text")
+	if code != 0 || out == "" || !strings.Contains(errs, "locked by hwgraph pid "+strconv.Itoa(os.Getpid())) ||
+		!strings.Contains(errs, "not recording") {
+		t.Errorf("hwgraph beside serve: exit %d: %s", code, errs)
+	}
+	if code, _, errs := hwgraph(t, "watch", "--root", root, "--state-dir", state, "--scans", "1"); code != 1 ||
+		!strings.Contains(errs, "locked by hwgraph pid") {
+		t.Errorf("a second writer: exit %d: %s", code, errs)
+	}
+	typo := filepath.Join(t.TempDir(), "typo")
+	if code, _, errs := hwgraph(t, "events", "--state-dir", typo); code != 1 || !strings.Contains(errs, "no such file") {
+		t.Errorf("events --state-dir TYPO: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Error("events created the typo's folder")
+	}
+}
+
+// TestServeWithDamagedJournal: a journal cut short (every command died of
+// SIGBUS on it) is moved aside once at start; serve answers, /healthz
+// says degraded and why, hwgraph_state_errors_total counts it, and the
+// log says it once.
+func TestServeWithDamagedJournal(t *testing.T) {
+	root := fixture.Root(t, "node_exporter/sys.tar.gz")
+	state := t.TempDir()
+	if code, _, errs := hwgraph(t, "--root", root, "--state-dir", state); code != 0 {
+		t.Fatalf("first run: %s", errs)
+	}
+	db := filepath.Join(state, "events.db")
+	fi, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Truncate(db, fi.Size()/3)
+	addr, stop := startServe(t, root, state)
+	health := get(t, "http://"+addr+"/healthz")
+	metrics := get(t, "http://"+addr+"/metrics")
+	logged := stop()
+	if !strings.HasPrefix(health, "degraded: state events.db damaged") {
+		t.Errorf("healthz: %q", health)
+	}
+	if !strings.Contains(metrics, `hwgraph_state_errors_total{file="events.db"} 1`) ||
+		!strings.Contains(metrics, `hwgraph_state_errors_total{file="last.json"} 0`) {
+		t.Errorf("metrics lack the state errors")
+	}
+	if strings.Count(logged, "state file damaged") != 1 {
+		t.Errorf("log: %s", logged)
+	}
+	if aside, _ := filepath.Glob(db + ".damaged-*"); len(aside) != 1 {
+		t.Errorf("aside: %v", aside)
+	}
+}
