@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -126,7 +127,7 @@ func (j *Journal) with(write bool, fn func(*bolt.DB) error) (err error) {
 	mode := fs.FileMode(fileMode)
 	db, err := bolt.Open(j.path, mode, opts)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, berrors.ErrTimeout) {
 			return fmt.Errorf("open journal %s: %w", j.path, err)
 		}
 		// A bad header, a version or checksum mismatch: not a journal.
