@@ -5,20 +5,24 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
 
 	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
@@ -170,5 +174,63 @@ func TestBuildInfo(t *testing.T) {
 	resp.Body.Close()
 	if info["version"] != "9.8.7" || info["goVersion"] != runtime.Version() {
 		t.Errorf("buildinfo %v", info)
+	}
+}
+
+// TestEventsAPIPages: /api/v1/events answers at most its limit (500 by
+// default), newest first, with a Link to the next page; a bad since or
+// limit is a 400, not every event or none.
+func TestEventsAPIPages(t *testing.T) {
+	st, err := history.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	var es []topology.Event
+	for i := range 1200 {
+		es = append(es, topology.Event{Time: now.Add(time.Duration(i-1200) * time.Second), Kind: "errors", Component: "dimm:A1", Message: strconv.Itoa(i)})
+	}
+	if err := st.Journal.Append(es...); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(Handler(&scan.Engine{Store: st}))
+	defer srv.Close()
+	get := func(path string) (*http.Response, []topology.Event) {
+		t.Helper()
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got []topology.Event
+		json.NewDecoder(resp.Body).Decode(&got)
+		return resp, got
+	}
+	path, total, pages := "/api/v1/events", 0, 0
+	for path != "" {
+		resp, got := get(path)
+		if resp.StatusCode != 200 || len(got) > 500 || len(got) == 0 {
+			t.Fatalf("%s: %d, %d events", path, resp.StatusCode, len(got))
+		}
+		if pages == 0 && got[0].Message != "1199" {
+			t.Errorf("the first event is %s, not the newest", got[0].Message)
+		}
+		total, pages = total+len(got), pages+1
+		path = ""
+		if link := resp.Header.Get("Link"); link != "" {
+			path = strings.TrimSuffix(strings.TrimPrefix(strings.Split(link, ";")[0], "<"), ">")
+		}
+	}
+	if total != 1200 || pages != 3 {
+		t.Errorf("%d events in %d pages", total, pages)
+	}
+	if _, got := get("/api/v1/events?since=30s&limit=10"); len(got) != 10 || got[9].Message != "1190" {
+		t.Errorf("since=30s&limit=10: %d events", len(got))
+	}
+	for _, bad := range []string{"since=garbage", "since=-1h", "limit=0", "limit=5001", "limit=x"} {
+		if resp, _ := get("/api/v1/events?" + bad); resp.StatusCode != 400 {
+			t.Errorf("%s: %d, want 400", bad, resp.StatusCode)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,9 +24,18 @@ var webFiles embed.FS
 // cluster view of many.
 type Source interface {
 	Graph() *topology.Graph
-	Events(since time.Time, id string) ([]topology.Event, error)
+	// EventPage is a page of events, newest first.
+	EventPage(q topology.EventQuery) (topology.EventPage, error)
 	Counts() map[string]uint64
 }
+
+// The events API answers at most maxEventsLimit events a request,
+// defaultEventsLimit when not told: a journal holds up to 90 days, and
+// one answer of all of it took hundreds of MB.
+const (
+	defaultEventsLimit = 500
+	maxEventsLimit     = 5000
+)
 
 // StateReporter is a Source that keeps a state folder: files found
 // damaged there count in hwgraph_state_errors_total, and /healthz says
@@ -62,20 +72,29 @@ func Handler(s Source) http.Handler {
 		topology.WriteJSON(w, g)
 	})
 	mux.HandleFunc("GET /api/v1/events", func(w http.ResponseWriter, r *http.Request) {
-		var since time.Time
-		if d, err := time.ParseDuration(r.URL.Query().Get("since")); err == nil {
-			since = time.Now().Add(-d)
+		q, err := eventQuery(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
 		}
-		events, err := s.Events(since, r.URL.Query().Get("component"))
+		page, err := s.EventPage(q)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if events == nil {
-			events = []topology.Event{}
+		if page.Events == nil {
+			page.Events = []topology.Event{}
+		}
+		if page.Next != "" {
+			next := *r.URL
+			v := next.Query()
+			v.Set("cursor", page.Next)
+			v.Set("limit", strconv.Itoa(q.Limit))
+			next.RawQuery = v.Encode()
+			w.Header().Set("Link", fmt.Sprintf(`<%s>; rel="next"`, next.RequestURI()))
 		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(events)
+		json.NewEncoder(w).Encode(page.Events)
 	})
 	mux.HandleFunc("GET /api/v1/status/buildinfo", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -110,4 +129,24 @@ func BuildInfo() map[string]string {
 		"buildDate": version.BuildDate,
 		"goVersion": version.GoVersion,
 	}
+}
+
+// eventQuery reads /api/v1/events' parameters: since (a duration back, or
+// an RFC 3339 time: topology.ParseSince, as the CLI's --since), component
+// (an ID), limit (1 to maxEventsLimit) and cursor (from a Link header).
+func eventQuery(r *http.Request) (topology.EventQuery, error) {
+	v := r.URL.Query()
+	since, err := topology.ParseSince(v.Get("since"), time.Now())
+	if err != nil {
+		return topology.EventQuery{}, err
+	}
+	q := topology.EventQuery{Since: since, ID: v.Get("component"), Limit: defaultEventsLimit, Cursor: v.Get("cursor")}
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > maxEventsLimit {
+			return q, fmt.Errorf("limit %q: want 1 to %d", l, maxEventsLimit)
+		}
+		q.Limit = n
+	}
+	return q, nil
 }

@@ -2,6 +2,7 @@ package history
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -242,6 +243,63 @@ func (j *Journal) Query(since time.Time, id string) ([]topology.Event, error) {
 		})
 	})
 	return out, err
+}
+
+// Page returns events newest first, as q asks. Its cursors are journal
+// keys, in hex.
+func (j *Journal) Page(q topology.EventQuery) (topology.EventPage, error) {
+	var page topology.EventPage
+	var from []byte
+	if q.Cursor != "" {
+		b, err := hex.DecodeString(q.Cursor)
+		if err != nil || len(b) != 16 {
+			return page, fmt.Errorf("cursor %q: not one of this journal's", q.Cursor)
+		}
+		from = b
+	}
+	stop := key(q.Since, 0)
+	lastKey := "" // of the last event in the page
+	err := j.with(false, func(db *bolt.DB) error {
+		return db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(eventsBucket)
+			if b == nil {
+				return nil
+			}
+			c := b.Cursor()
+			var k, v []byte
+			if from == nil {
+				k, v = c.Last()
+			} else {
+				// The cursor is the last key shown: start below it.
+				if k, v = c.Seek(from); k == nil {
+					k, v = c.Last()
+				}
+				for k != nil && string(k) >= string(from) {
+					k, v = c.Prev()
+				}
+			}
+			for ; k != nil; k, v = c.Prev() {
+				if !q.Since.IsZero() && string(k) < string(stop) {
+					break
+				}
+				var e topology.Event
+				if err := json.Unmarshal(v, &e); err != nil {
+					return &DamageError{File: journalFile, Err: fmt.Errorf("decode event: %w", err)}
+				}
+				if !e.Matches(q.Since, q.ID) {
+					continue
+				}
+				if q.Limit > 0 && len(page.Events) == q.Limit {
+					page.Next = lastKey // one more matches: there is a next page
+					return nil
+				}
+				page.Events = append(page.Events, e)
+				lastKey = hex.EncodeToString(k)
+			}
+			return nil
+		})
+	})
+	return page, err
 }
 
 // Counts returns how many events of each kind were ever appended, kept

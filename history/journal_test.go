@@ -130,3 +130,76 @@ func TestSIGKILLDuringWrites(t *testing.T) {
 	}
 	t.Logf("killed after %d reported writes; %d in the journal", last+1, len(events))
 }
+
+// TestPage: a journal read page by page, newest first, gives each event
+// once; since and the ID filter hold across pages; a cursor from
+// elsewhere is an error.
+func TestPage(t *testing.T) {
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "events.db"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	var all []topology.Event
+	for i := range 1234 {
+		id := "dimm:A1"
+		if i%3 == 0 {
+			id = "pci:0000:3b:00.0"
+		}
+		all = append(all, topology.Event{Time: now.Add(time.Duration(i-1234) * time.Second), Kind: "errors", Component: id, Message: strconv.Itoa(i)})
+	}
+	if err := j.Append(all...); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		q    topology.EventQuery
+		want int
+	}{
+		{"all", topology.EventQuery{Limit: 500}, 1234},
+		{"one component", topology.EventQuery{ID: "pci:0000:3b:00.0", Limit: 100}, 412},
+		{"the last 10 minutes", topology.EventQuery{Since: now.Add(-10 * time.Minute), Limit: 250}, 600},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seen := map[string]bool{}
+			q, pages, last := tc.q, 0, ""
+			for {
+				p, err := j.Page(q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pages++
+				if len(p.Events) > q.Limit {
+					t.Fatalf("page of %d, limit %d", len(p.Events), q.Limit)
+				}
+				for _, e := range p.Events {
+					if seen[e.Message] {
+						t.Fatalf("event %s twice", e.Message)
+					}
+					if last != "" && e.Time.After(all[mustAtoi(t, last)].Time) {
+						t.Fatalf("event %s after %s: not newest first", e.Message, last)
+					}
+					seen[e.Message], last = true, e.Message
+				}
+				if p.Next == "" {
+					break
+				}
+				q.Cursor = p.Next
+			}
+			if len(seen) != tc.want || pages != (tc.want+tc.q.Limit-1)/tc.q.Limit {
+				t.Errorf("%d events in %d pages, want %d", len(seen), pages, tc.want)
+			}
+		})
+	}
+	if _, err := j.Page(topology.EventQuery{Cursor: "zz", Limit: 1}); err == nil {
+		t.Error("a garbage cursor accepted")
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -9,7 +9,10 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
+	"strconv"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -267,14 +270,13 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Events returns the events since a time (zero: all) of one component or
-// link (id "": all): from the journal when there is one, else those this
-// process saw.
-func (e *Engine) Events(since time.Time, id string) ([]topology.Event, error) {
+// EventPage returns events newest first, as q asks: from the journal
+// when there is one, else those this process saw.
+func (e *Engine) EventPage(q topology.EventQuery) (topology.EventPage, error) {
 	if e.Store != nil {
-		return e.Store.Journal.Query(since, id)
+		return e.Store.Journal.Page(q)
 	}
-	return e.recent.query(since, id), nil
+	return e.recent.page(q)
 }
 
 // Counts are the events per kind, for hwgraph_events_total: the
@@ -293,9 +295,16 @@ func (e *Engine) Counts() map[string]uint64 {
 // agents' last events until they scan again.
 type recentEvents struct {
 	mu     sync.Mutex
-	events []topology.Event
+	events []recentEvent
 	kept   map[topology.Event]bool
 	total  map[string]uint64
+	seq    uint64
+}
+
+// recentEvent is an event with the number of its arrival, for cursors.
+type recentEvent struct {
+	topology.Event
+	seq uint64
 }
 
 const recentMax = 1000
@@ -312,26 +321,45 @@ func (r *recentEvents) add(es []topology.Event) {
 		}
 		r.kept[e] = true
 		r.total[e.Kind]++
-		r.events = append(r.events, e)
+		r.seq++
+		r.events = append(r.events, recentEvent{e, r.seq})
 	}
 	if n := len(r.events) - recentMax; n > 0 {
 		for _, e := range r.events[:n] {
-			delete(r.kept, e)
+			delete(r.kept, e.Event)
 		}
 		r.events = slices.Clone(r.events[n:])
 	}
 }
 
-func (r *recentEvents) query(since time.Time, id string) []topology.Event {
+// page is Journal.Page over the events kept; its cursors are arrival
+// numbers.
+func (r *recentEvents) page(q topology.EventQuery) (topology.EventPage, error) {
+	var page topology.EventPage
+	before := uint64(math.MaxUint64)
+	if q.Cursor != "" {
+		n, err := strconv.ParseUint(q.Cursor, 10, 64)
+		if err != nil {
+			return page, fmt.Errorf("cursor %q: not one of this agent's", q.Cursor)
+		}
+		before = n
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []topology.Event
-	for _, e := range r.events {
-		if e.Matches(since, id) {
-			out = append(out, e)
+	var last uint64 // the arrival of the last event in the page
+	for i := len(r.events) - 1; i >= 0; i-- {
+		e := r.events[i]
+		if e.seq >= before || !e.Matches(q.Since, q.ID) {
+			continue
 		}
+		if q.Limit > 0 && len(page.Events) == q.Limit {
+			page.Next = strconv.FormatUint(last, 10) // one more matches: there is a next page
+			break
+		}
+		page.Events = append(page.Events, e.Event)
+		last = e.seq
 	}
-	return out
+	return page, nil
 }
 
 func (r *recentEvents) counts() map[string]uint64 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReadJSONRefuses: what a broken or hostile agent could answer is an
@@ -57,6 +58,32 @@ func TestReadJSONLimits(t *testing.T) {
 	} {
 		if _, err := ReadJSONLimited(bytes.NewReader(buf.Bytes()), tc.lim); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.lim, err, tc.want)
+		}
+	}
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+		err  bool
+	}{
+		{"", time.Time{}, false},
+		{"90s", now.Add(-90 * time.Second), false},
+		{"1h", now.Add(-time.Hour), false},
+		{"7d", now.Add(-7 * 24 * time.Hour), false},
+		{"1.5d", now.Add(-36 * time.Hour), false},
+		{"2026-11-30T00:00:00Z", time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), false},
+		{"-1h", time.Time{}, true},
+		{"0s", time.Time{}, true},
+		{"garbage", time.Time{}, true},
+		{"d", time.Time{}, true},
+		{"2027-01-01T00:00:00Z", time.Time{}, true},
+	} {
+		got, err := ParseSince(tc.in, now)
+		if (err != nil) != tc.err || !got.Equal(tc.want) {
+			t.Errorf("ParseSince(%q) = %v, %v", tc.in, got, err)
 		}
 	}
 }

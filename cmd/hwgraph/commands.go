@@ -90,11 +90,16 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hwgraph events", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	stateDir := fs.String("state-dir", defaultStateDir(), "the state folder holding the journal")
-	since := fs.Duration("since", 0, "only events of the last DURATION (0: all kept)")
+	since := fs.String("since", "", "only events since: a duration back (1h, 7d) or an RFC 3339 time (default: all kept)")
 	id := fs.String("component", "", "only events of this component or link ID")
 	format := fs.String("format", "text", "text or json")
 	if code, done := parse(fs, args, stdout, stderr); done {
 		return code
+	}
+	from, err := topology.ParseSince(*since, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph: --since: %v\n", err)
+		return 2
 	}
 	// Read-only: beside a running agent, and without creating a folder
 	// that a typo named.
@@ -104,10 +109,6 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
-	from := time.Time{}
-	if *since > 0 {
-		from = time.Now().Add(-*since)
-	}
 	events, err := st.Journal.Query(from, *id)
 	if err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)

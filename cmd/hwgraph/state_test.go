@@ -119,3 +119,21 @@ func TestServeWithDamagedJournal(t *testing.T) {
 		t.Errorf("aside: %v", aside)
 	}
 }
+
+// TestEventsSince: --since is read as the API reads since; what it cannot
+// mean is a usage error, not all events or none.
+func TestEventsSince(t *testing.T) {
+	root := fixture.Root(t, "node_exporter/sys.tar.gz")
+	state := t.TempDir()
+	if code, _, errs := hwgraph(t, "--root", root, "--state-dir", state); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, tc := range []struct {
+		since string
+		code  int
+	}{{"1h", 0}, {"7d", 0}, {"2026-01-01T00:00:00Z", 0}, {"-1h", 2}, {"garbage", 2}} {
+		if code, _, errs := hwgraph(t, "events", "--state-dir", state, "--since", tc.since); code != tc.code {
+			t.Errorf("--since %s: exit %d, want %d: %s", tc.since, code, tc.code, errs)
+		}
+	}
+}

@@ -118,8 +118,9 @@ async function select(c) {
   el("h3", {}, d).textContent = "Recent events";
   const list = el("ul", {}, d);
   try {
-    const events = await (await fetch("api/v1/events?since=168h&component=" + encodeURIComponent(c.id))).json();
-    for (const e of events.slice(-20).reverse()) el("li", {}, list).textContent = `${e.time} ${e.severity} ${e.kind}: ${e.message}`;
+    // The 20 newest of the last week: the API answers newest first.
+    const events = await (await fetch("api/v1/events?since=168h&limit=20&component=" + encodeURIComponent(c.id))).json();
+    for (const e of events) el("li", {}, list).textContent = `${e.time} ${e.severity} ${e.kind}: ${e.message}`;
     if (!events.length) el("li", {}, list).textContent = "none";
   } catch (err) { el("li", {}, list).textContent = "events unavailable: " + err; }
 }
