@@ -3,6 +3,7 @@ package collectors
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,10 +28,10 @@ import (
 type Kmsg struct {
 	// File is a saved kernel log (dmesg or /dev/kmsg records) to read
 	// instead of /dev/kmsg; every matching line in it is reported once:
-	// later scans of the same process read only what was appended.
+	// later scans read only what was appended.
 	File string
-	// State keeps the /dev/kmsg cursor across runs, so a record is
-	// reported once; nil keeps it in memory.
+	// State keeps the cursors (of /dev/kmsg, or of File) across runs, so
+	// a record is reported once; nil keeps them in memory.
 	State State
 
 	mu      sync.Mutex
@@ -53,7 +54,7 @@ func (k *Kmsg) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 	bootTime := time.Now()
 	switch {
 	case k.File != "":
-		recs, err = k.readFile()
+		recs, cursorErr, err = k.readFile()
 	case env.Live():
 		recs, cursorErr, err = k.readDevKmsg()
 		if up, uerr := uptime(); uerr == nil {
@@ -113,19 +114,21 @@ func kmsgComponent(m kmsg.Match) string {
 	return topology.HostID
 }
 
-// readFile reads File from where this process's last scan stopped, so
-// that `watch` and `serve` report a line once, not once a scan. A file
-// that was replaced or truncated is read from its start. At most 64 MiB
-// are read a scan; the rest waits for the next.
-func (k *Kmsg) readFile() ([]kmsg.Record, error) {
+// readFile reads File from where the last scan stopped — of this process,
+// or of an earlier one, from the cursor in the state folder — so that a
+// line is reported once, not once a scan or once a restart. A file that
+// was replaced (another inode) or truncated is read from its start. At
+// most 64 MiB are read a scan; the rest waits for the next. cursorErr
+// says the cursor could not be read or saved.
+func (k *Kmsg) readFile() (recs []kmsg.Record, cursorErr, err error) {
 	f, err := os.Open(k.File)
 	if err != nil {
-		return nil, fmt.Errorf("kernel log: %w", err)
+		return nil, nil, fmt.Errorf("kernel log: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("kernel log: %w", err)
+		return nil, nil, fmt.Errorf("kernel log: %w", err)
 	}
 	var ino uint64
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
@@ -133,19 +136,65 @@ func (k *Kmsg) readFile() ([]kmsg.Record, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	loadErr := k.loadFileCursor()
 	off := k.fileOff
 	if k.File != k.fileName || ino != k.fileIno || fi.Size() < off {
 		off = 0
 	}
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("kernel log %s: %w", k.File, err)
+		return nil, nil, fmt.Errorf("kernel log %s: %w", k.File, err)
 	}
 	recs, n, err := readLogRecords(io.LimitReader(f, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("kernel log %s: %w", k.File, err)
+		return nil, nil, fmt.Errorf("kernel log %s: %w", k.File, err)
 	}
 	k.fileName, k.fileOff, k.fileIno = k.File, off+n, ino
-	return recs, nil
+	return recs, errors.Join(loadErr, k.saveFileCursor()), nil
+}
+
+// fileCursor is how far a saved kernel log was read: its path, inode and
+// offset.
+type fileCursor struct {
+	Path   string `json:"path"`
+	Inode  uint64 `json:"inode"`
+	Offset int64  `json:"offset"`
+}
+
+const kmsgFileCursorFile = "kmsg-file-cursor.json"
+
+// loadFileCursor reads the cursor of File from the state folder, once.
+func (k *Kmsg) loadFileCursor() error {
+	if k.State == nil || k.fileName != "" {
+		return nil
+	}
+	data, err := k.State.ReadState(kmsgFileCursorFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("kernel log cursor: %w", err)
+	}
+	var c fileCursor
+	if json.Unmarshal(data, &c) != nil || c.Offset < 0 {
+		damage := fmt.Errorf("kernel log cursor %s: not a cursor; reading %s from its start", kmsgFileCursorFile, k.File)
+		k.State.ReportDamage(kmsgFileCursorFile, damage)
+		return damage
+	}
+	if c.Path == k.File {
+		k.fileName, k.fileIno, k.fileOff = c.Path, c.Inode, c.Offset
+	}
+	return nil
+}
+
+func (k *Kmsg) saveFileCursor() error {
+	if k.State == nil {
+		return nil
+	}
+	data, _ := json.Marshal(fileCursor{Path: k.fileName, Inode: k.fileIno, Offset: k.fileOff}) // plain fields: cannot fail
+	if err := k.State.WriteState(kmsgFileCursorFile, data); err != nil {
+		return fmt.Errorf("kernel log cursor: %w", err)
+	}
+	return nil
 }
 
 // readLogRecords parses the lines of r and says how many bytes they took.

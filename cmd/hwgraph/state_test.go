@@ -137,3 +137,46 @@ func TestEventsSince(t *testing.T) {
 		}
 	}
 }
+
+// TestKmsgFileRestarts: with a state folder, a saved kernel log is not
+// replayed by every run (ten restarts turned 400 lines into 2,200
+// journal events): each matching line is one event, lines appended later
+// are read on the next run, and a replaced (rotated) file from its start.
+func TestKmsgFileRestarts(t *testing.T) {
+	root := fixture.Root(t, "node_exporter/sys.tar.gz")
+	state := t.TempDir()
+	log := filepath.Join(t.TempDir(), "dmesg.txt")
+	aer := "[  200.000002] nvme 0000:01:00.0: PCIe Bus Error: severity=Corrected, type=Physical Layer, (Receiver ID)\n"
+	if err := os.WriteFile(log, []byte(strings.Repeat(aer, 40)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runs := func(n int) {
+		t.Helper()
+		for range n {
+			if code, _, errs := hwgraph(t, "--root", root, "--state-dir", state, "--kmsg", log, "--collectors", "pcie,kmsg"); code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+		}
+	}
+	aerEvents := func() int {
+		_, out, _ := hwgraph(t, "events", "--state-dir", state, "--format", "json")
+		return strings.Count(out, `"kind": "aer"`)
+	}
+	runs(10)
+	if n := aerEvents(); n != 40 {
+		t.Errorf("10 runs over 40 lines: %d events", n)
+	}
+	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(aer + aer)
+	f.Close()
+	runs(2)
+	if n := aerEvents(); n != 42 {
+		t.Errorf("after 2 lines appended: %d events, want 42", n)
+	}
+	os.Remove(log) // rotated: a new file, another inode
+	os.WriteFile(log, []byte(aer), 0o644)
+	runs(1)
+	if n := aerEvents(); n != 43 {
+		t.Errorf("after rotation: %d events, want 43", n)
+	}
+}
