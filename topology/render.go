@@ -10,19 +10,22 @@ import (
 // Formats lists the output formats Render knows.
 var Formats = []string{"tree", "json", "dot", "text", "matrix"}
 
-// Render writes g in the named format.
+// Render writes g in the named format. JSON keeps every string exact;
+// the formats for people and line tools show control characters and the
+// like escaped (Printable): a name from a machine or an agent must not
+// command the terminal or forge a line.
 func Render(w io.Writer, g *Graph, format string) error {
 	switch format {
-	case "tree", "":
-		return WriteTree(w, g)
 	case "json":
 		return WriteJSON(w, g)
+	case "tree", "":
+		return WriteTree(w, g.printable())
 	case "dot":
-		return WriteDOT(w, g)
+		return WriteDOT(w, g.printable())
 	case "text":
-		return WriteText(w, g)
+		return WriteText(w, g.printable())
 	case "matrix":
-		return WriteMatrix(w, g)
+		return WriteMatrix(w, g.printable())
 	}
 	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }

@@ -17,6 +17,10 @@ var stateMark = map[State]string{
 	StateFailed:   "✗",
 }
 
+// maxTreeDepth bounds how deep the tree is drawn: no machine nests parts
+// this deep, only a broken or hostile graph does.
+const maxTreeDepth = 64
+
 // WriteTree writes the containment tree, lstopo-style: NUMA nodes, their
 // packages and PCI hierarchies, each PCI function with the training of the
 // link above it, every line marked with its health. Links that are not tree
@@ -43,8 +47,12 @@ func WriteTree(w io.Writer, g *Graph) error {
 				st = l.Health.State
 			}
 			fmt.Fprintf(bw, "%s %s%s%s %s%s\n", stateMark[st], prefix, branch, c.ID, c.Name, details(c, l))
-			if depth < 64 {
+			switch {
+			case depth < maxTreeDepth:
 				walk(c.ID, prefix+next, depth+1)
+			case len(kids[c.ID]) > 0:
+				fmt.Fprintf(bw, "  %s%s… %d more below, not drawn: deeper than %d levels (--format json has them)\n",
+					prefix, next, len(kids[c.ID]), maxTreeDepth)
 			}
 		}
 	}

@@ -140,7 +140,10 @@ func printEvents(stdout, stderr io.Writer, events []topology.Event, format strin
 	return 0
 }
 
+// eventLine is an event for the terminal, its strings escaped: they came
+// from a kernel log or another machine.
 func eventLine(e topology.Event) string {
+	e = e.Printable()
 	id := e.Component
 	if id == "" {
 		id = e.Link
