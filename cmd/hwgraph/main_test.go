@@ -144,6 +144,7 @@ func TestExitCodes(t *testing.T) {
 		{"root is a file", []string{"--root", file}, 2, "not a directory"},
 		{"empty root", []string{"--root", t.TempDir()}, 2, "holds neither sys/ nor proc/"},
 		{"unknown collector", []string{"--collectors", "pcie,warp"}, 2, `unknown collector "warp"`},
+		{"no collector", []string{"--collectors", ",,,"}, 2, "no collector named"},
 		{"stray argument", []string{"serve-me"}, 2, "unexpected argument"},
 		{"bad timeout", []string{"--timeout", "0s"}, 2, "--timeout must be positive"},
 	} {
