@@ -8,14 +8,14 @@ import (
 
 func TestPrintable(t *testing.T) {
 	for in, want := range map[string]string{
-		"PowerEdge R910":             "PowerEdge R910",
+		"PowerEdge R910":            "PowerEdge R910",
 		"Dell\x1b]0;pwn\x07\x1b[2J": `Dell\x1b]0;pwn\x07\x1b[2J`,
-		"two\nlines":                 `two\nlines`,
-		"a\tfield":                   `a\tfield`,
-		"bad \xff byte":              `bad \xff byte`,
-		"C1 \u009b CSI":              `C1 \x9b CSI`,
-		"txt\u202egnp.exe":           `txt\u202egnp.exe`,
-		"µs, ✓, 日本":                  "µs, ✓, 日本",
+		"two\nlines":                `two\nlines`,
+		"a\tfield":                  `a\tfield`,
+		"bad \xff byte":             `bad \xff byte`,
+		"C1 \u009b CSI":             `C1 \x9b CSI`,
+		"txt\u202egnp.exe":          `txt\u202egnp.exe`,
+		"µs, ✓, 日本":                 "µs, ✓, 日本",
 	} {
 		if got := Printable(in); got != want {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
