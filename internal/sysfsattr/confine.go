@@ -119,6 +119,7 @@ func confinedAt(path string) (*confinedRoot, string) {
 // root when confined): fs.ModeDir, 0 for a regular file, others as
 // fs.ModeIrregular. Absent is an error wrapping fs.ErrNotExist.
 func Stat(path string) (fs.FileMode, error) {
+	trace(path)
 	if r, rel := confinedAt(path); r != nil {
 		return r.dir.stat(rel, path)
 	}
@@ -134,6 +135,7 @@ func Exists(path string) bool {
 // Readlink returns the target of the link at path, the folders on its way
 // resolved inside the root when confined.
 func Readlink(path string) (string, error) {
+	trace(path)
 	if r, rel := confinedAt(path); r != nil {
 		return r.dir.readlink(rel, path)
 	}
@@ -143,6 +145,7 @@ func Readlink(path string) (string, error) {
 // RealPath resolves every link of path, as filepath.EvalSymlinks does but
 // inside the root when confined: the result is then below the root too.
 func RealPath(path string) (string, error) {
+	trace(path)
 	if r, rel := confinedAt(path); r != nil {
 		return r.dir.realPath(rel, path, r.real)
 	}

@@ -182,6 +182,7 @@ const readFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
 // openFile opens a file to read: confined and checked regular below a
 // confined root, as it is elsewhere.
 func openFile(full string) (int, error) {
+	trace(full)
 	if r, rel := confinedAt(full); r != nil {
 		fd, err := r.dir.openat(rel, full, readFlags)
 		if err != nil {

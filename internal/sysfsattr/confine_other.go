@@ -32,6 +32,7 @@ func (d *rootDir) realPath(rel, full, real string) (string, error) {
 // openFile opens a file to read: confined and checked regular below a
 // confined root.
 func openFile(full string) (int, error) {
+	trace(full)
 	if r, rel := confinedAt(full); r != nil {
 		f, err := r.dir.p.openFile(rel, full)
 		if err != nil {

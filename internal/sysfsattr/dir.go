@@ -132,6 +132,7 @@ func (d *Dir) Read(name string) (string, error) {
 	var s string
 	var err error
 	if d.open {
+		trace(d.Path + "/" + name)
 		s, err = d.f.readBuf(buf, name)
 	} else {
 		s, err = ReadBuf(buf, d.Path+"/"+name)
@@ -224,6 +225,7 @@ func (d *Dir) Readlink(name string) (string, error) {
 		return "", &fs.PathError{Op: "readlink", Path: d.Path + "/" + name, Err: fs.ErrNotExist}
 	}
 	if d.open {
+		trace(d.Path + "/" + name)
 		return d.f.readlink(name)
 	}
 	return readlinkPath(d.Path + "/" + name)

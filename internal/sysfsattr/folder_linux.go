@@ -26,6 +26,7 @@ type folder struct {
 }
 
 func openFolder(path string) (folder, error) {
+	trace(path)
 	const flags = unix.O_RDONLY | unix.O_DIRECTORY
 	if r, rel := confinedAt(path); r != nil {
 		fd, err := r.dir.openat(rel, path, flags)

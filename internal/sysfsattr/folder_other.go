@@ -19,6 +19,7 @@ type folder struct {
 }
 
 func openFolder(path string) (folder, error) {
+	trace(path)
 	var f *os.File
 	var err error
 	if r, rel := confinedAt(path); r != nil {
