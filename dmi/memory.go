@@ -131,19 +131,6 @@ func speed(v uint16, tab *smbios.Table, ext int) uint32 {
 // clean trims the padding firmware leaves in strings ("HMT351R7CFR8C-PB  ").
 func clean(s string) string { return strings.TrimSpace(s) }
 
-// Placeholder reports whether s is one of the strings firmware writes
-// instead of a value ("Not Specified", "To Be Filled By O.E.M.", …);
-// such values are not shown as facts.
-func Placeholder(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "not specified", "unknown", "none", "not available", "n/a", "na",
-		"to be filled by o.e.m.", "default string", "system serial number",
-		"0123456789", "00000000", "0000000000000000", "no dimm", "empty", "<bad index>":
-		return true
-	}
-	return false
-}
-
 // MemoryArray is one type-16 record: a set of slots and the error
 // correction it uses.
 type MemoryArray struct {
