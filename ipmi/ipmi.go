@@ -76,7 +76,7 @@ type Info struct {
 	Power    *Power // nil when the BMC has no DCMI power reading
 	Chassis  *Chassis
 	SEL      []SELEntry
-	Problems []error
+	Problems []error `json:"-"` // kept as text by Recording
 }
 
 // Client is the part of go-ipmi's *client.Client that Read calls: reads
