@@ -5,6 +5,7 @@ package collectors
 import (
 	"context"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -21,6 +22,9 @@ func (Memory) Name() string { return "memory" }
 // Collect implements Collector.
 func (Memory) Collect(context.Context, Env) (*topology.Fragment, error) { return nil, ErrAbsent }
 
+// Reads implements Collector.
+func (Memory) Reads() []capture.Read { return nil }
+
 // SMBIOS reports absent off Linux.
 type SMBIOS struct{}
 
@@ -29,6 +33,9 @@ func (SMBIOS) Name() string { return "smbios" }
 
 // Collect implements Collector.
 func (SMBIOS) Collect(context.Context, Env) (*topology.Fragment, error) { return nil, ErrAbsent }
+
+// Reads implements Collector.
+func (SMBIOS) Reads() []capture.Read { return nil }
 
 // scanMemo holds nothing off Linux: the SMBIOS tables are read on Linux
 // only.

@@ -17,6 +17,7 @@ import (
 	"github.com/bougou/go-ipmi/pkg/client"
 	"github.com/bougou/go-ipmi/pkg/types"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -45,6 +46,10 @@ type BMC struct {
 	// SkipChassis leaves out Get Chassis Status, for BMCs that mishandle
 	// it (OpenIPMI's ipmi_sim 1.0.13 exits on it).
 	SkipChassis bool
+	// Replay, when set, is a capture's recorded read, answered instead
+	// of a BMC; Record is given every read of a real one, for a capture.
+	Replay *ipmi.Recording
+	Record func(ipmi.Recording)
 
 	mu     sync.Mutex
 	cursor *selCursor
@@ -52,6 +57,9 @@ type BMC struct {
 
 // Name implements Collector.
 func (*BMC) Name() string { return "bmc" }
+
+// Reads implements Collector: the BMC is recorded, not read from files.
+func (*BMC) Reads() []capture.Read { return nil }
 
 // ipmiDevices are where the kernel's ipmi_devintf puts the in-band device.
 var ipmiDevices = []string{"dev/ipmi0", "dev/ipmi/0", "dev/ipmidev/0"}
@@ -69,7 +77,7 @@ func (b *BMC) client(env Env) (*client.Client, string, error) {
 			if _, err := os.Stat(filepath.Join("/", d)); err == nil {
 				c, err := client.NewOpenClient()
 				if err != nil {
-					return nil, "", fmt.Errorf("bmc in-band: %w", err)
+					return nil, "", err
 				}
 				return c.WithTimeout(timeout), "open", nil
 			}
@@ -80,12 +88,12 @@ func (b *BMC) client(env Env) (*client.Client, string, error) {
 	if h, p, err := net.SplitHostPort(b.Host); err == nil {
 		host = h
 		if port, err = strconv.Atoi(p); err != nil {
-			return nil, "", fmt.Errorf("bmc %s: bad port", b.Host)
+			return nil, "", errors.New("bad port")
 		}
 	}
 	c, err := client.NewClient(host, port, b.User, b.Password)
 	if err != nil {
-		return nil, "", fmt.Errorf("bmc %s: %w", b.Host, err)
+		return nil, "", err
 	}
 	c = c.WithTimeout(timeout).WithRetry(1)
 	if b.CipherSuite > 0 {
@@ -94,19 +102,35 @@ func (b *BMC) client(env Env) (*client.Client, string, error) {
 	return c, "lanplus", nil
 }
 
-// Collect implements Collector.
-func (b *BMC) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+// read reads the BMC, or replays a recorded read.
+func (b *BMC) read(ctx context.Context, env Env) (info *ipmi.Info, transport, address string, err error) {
+	if b.Replay != nil {
+		info, err = b.Replay.Replay()
+		return info, b.Replay.Transport, b.Replay.Address, err
+	}
 	c, transport, err := b.client(env)
 	if err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
 	if err := c.Connect(ctx); err != nil {
 		// Wrong password, no BMC at the address, a BMC that stopped
 		// answering: all end here, with go-ipmi's reason.
-		return nil, fmt.Errorf("bmc %s: connect: %w", b.where(), err)
+		return nil, "", "", fmt.Errorf("connect: %w", err)
 	}
 	defer c.Close(context.WithoutCancel(ctx))
-	info, rerr := ipmi.Read(ctx, c, ipmi.Options{SkipChassis: b.SkipChassis})
+	info, err = ipmi.Read(ctx, c, ipmi.Options{SkipChassis: b.SkipChassis})
+	if b.Record != nil {
+		b.Record(ipmi.Record(transport, b.Host, info, err))
+	}
+	return info, transport, b.Host, err
+}
+
+// Collect implements Collector.
+func (b *BMC) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+	info, transport, address, rerr := b.read(ctx, env)
+	if errors.Is(rerr, ErrAbsent) {
+		return nil, rerr
+	}
 	if info == nil {
 		return nil, fmt.Errorf("bmc %s: %w", b.where(), rerr)
 	}
@@ -123,8 +147,8 @@ func (b *BMC) Collect(ctx context.Context, env Env) (*topology.Fragment, error) 
 	if info.Device.GUID != "" {
 		bmc.SetAttr("guid", info.Device.GUID)
 	}
-	if b.Host != "" {
-		bmc.SetAttr("bmc_address", b.Host)
+	if address != "" {
+		bmc.SetAttr("bmc_address", address)
 	}
 	for _, s := range info.Sensors {
 		addSensor(f, s)

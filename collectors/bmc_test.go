@@ -30,11 +30,17 @@ const simPassword = "hwgraph-test"
 // startGoIPMIServer runs go-ipmi's reference BMC on a loopback port.
 func startGoIPMIServer(t *testing.T, opts ...server.ServerOption) string {
 	t.Helper()
+	return startGoIPMIServerOn(t, mock.New(), opts...)
+}
+
+// startGoIPMIServerOn runs go-ipmi's reference BMC over the hardware h.
+func startGoIPMIServerOn(t *testing.T, h *mock.HAL, opts ...server.ServerOption) string {
+	t.Helper()
 	info := bmc.DeviceInfo{DeviceID: 32, DeviceRevision: 1, FirmwareMajor: 2, FirmwareMinor: 0x47,
 		IPMIVersion: 0x02, ManufacturerID: 674, ProductID: 0x0100}
 	var guid [16]byte
 	copy(guid[:], "hwgraph-test-bmc")
-	b := bmc.New(info, guid, mock.New(), bmc.WithClock(clock.Real))
+	b := bmc.New(info, guid, h, bmc.WithClock(clock.Real))
 	u, err := b.Users.Add(2, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -72,21 +78,24 @@ func freeUDPPort(t *testing.T) int {
 }
 
 // inletTempSDR is a full sensor record (IPMI 2.0 section 43.1) for a
-// system-board temperature sensor with upper thresholds 70/80/90.
+// system-board temperature sensor with upper thresholds 70/80/90, as
+// ipmi_sim's sdr_add takes it.
 func inletTempSDR() string {
-	name := "Inlet Temp"
-	body := []int{0x20, 0x00, 0x01, 0x07, 0x01, 0x7f, 0x68, 0x01, 0x01, 0x00, 0x00, 0x00, 0x30, 0x18, 0x18,
-		0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x19, 0x46, 0x0a, 0xff, 0x00,
-		0x5a, 0x50, 0x46, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0xc0 | len(name)}
-	for _, c := range name {
-		body = append(body, int(c))
-	}
-	rec := append([]int{0x00, 0x00, 0x51, 0x01, len(body)}, body...)
 	var b strings.Builder
-	for _, v := range rec {
+	for _, v := range inletTempRecord() {
 		fmt.Fprintf(&b, " %#02x", v)
 	}
 	return b.String()
+}
+
+// inletTempRecord is inletTempSDR's bytes.
+func inletTempRecord() []byte {
+	name := "Inlet Temp"
+	body := []byte{0x20, 0x00, 0x01, 0x07, 0x01, 0x7f, 0x68, 0x01, 0x01, 0x00, 0x00, 0x00, 0x30, 0x18, 0x18,
+		0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x19, 0x46, 0x0a, 0xff, 0x00,
+		0x5a, 0x50, 0x46, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, byte(0xc0 | len(name))}
+	body = append(body, name...)
+	return append([]byte{0x00, 0x00, 0x51, 0x01, byte(len(body))}, body...)
 }
 
 func startIPMISim(t *testing.T, sel []string) *ipmiSim {

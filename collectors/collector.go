@@ -9,6 +9,7 @@ import (
 	"errors"
 	"path/filepath"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -83,4 +84,9 @@ type Collector interface {
 	// Collect reads the source. It returns ErrAbsent when the hardware is
 	// not there, and should return promptly once ctx is done.
 	Collect(ctx context.Context, env Env) (*topology.Fragment, error)
+	// Reads declares every file and folder Collect reads below the root,
+	// so that a capture holds them (package capture); TestReadsCovered
+	// fails for a read that is not declared. Live sources (NVML, the BMC)
+	// are recorded instead.
+	Reads() []capture.Read
 }

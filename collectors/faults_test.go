@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -267,7 +268,8 @@ func TestFaultNoHardware(t *testing.T) {
 // that never answers (a hung driver) and one that crashes.
 type hung struct{ release chan struct{} }
 
-func (hung) Name() string { return "hung" }
+func (hung) Name() string          { return "hung" }
+func (hung) Reads() []capture.Read { return nil }
 func (h hung) Collect(ctx context.Context, _ Env) (*topology.Fragment, error) {
 	<-h.release // ignores ctx, as a read blocked in the kernel would
 	return &topology.Fragment{}, nil
@@ -275,7 +277,8 @@ func (h hung) Collect(ctx context.Context, _ Env) (*topology.Fragment, error) {
 
 type panicky struct{}
 
-func (panicky) Name() string { return "panicky" }
+func (panicky) Name() string          { return "panicky" }
+func (panicky) Reads() []capture.Read { return nil }
 func (panicky) Collect(context.Context, Env) (*topology.Fragment, error) {
 	var m map[string]int
 	//lint:ignore SA5000 the collector bug this test is about

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -32,6 +33,9 @@ type GPU struct {
 
 // Name implements Collector.
 func (*GPU) Name() string { return "gpu" }
+
+// Reads implements Collector: NVML is recorded, not read from files.
+func (*GPU) Reads() []capture.Read { return nil }
 
 // library is the NVML to query, nil when there is none: on a captured
 // tree, or a machine without the NVIDIA driver (looked for again next

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -16,6 +17,15 @@ type Host struct{}
 
 // Name implements Collector.
 func (Host) Name() string { return "host" }
+
+// Reads implements Collector.
+func (Host) Reads() []capture.Read {
+	reads := capture.Paths("proc/sys/kernel/osrelease")
+	for _, a := range dmiAttrs {
+		reads = append(reads, capture.Read{Path: "sys/class/dmi/id/" + a.file})
+	}
+	return append(reads, capture.Files(capture.Hostname, "proc/sys/kernel/hostname")...)
+}
 
 // dmiAttrs maps /sys/class/dmi/id files to host attrs; serials are left
 // out because the kernel makes them root-only and they are read from SMBIOS.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/i2c"
 	"github.com/hwgraph/hwgraph/pcie"
 	"github.com/hwgraph/hwgraph/topology"
@@ -25,6 +26,10 @@ type I2C struct {
 
 // Name implements Collector.
 func (*I2C) Name() string { return "i2c" }
+
+// Reads implements Collector. The opt-in probe reads the live buses, not
+// files.
+func (*I2C) Reads() []capture.Read { return capture.Paths(i2c.Files...) }
 
 // Collect implements Collector.
 func (c *I2C) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/kmsg"
 	"github.com/hwgraph/hwgraph/topology"
@@ -46,6 +47,10 @@ type Kmsg struct {
 
 // Name implements Collector.
 func (*Kmsg) Name() string { return "kmsg" }
+
+// Reads implements Collector: the kernel log is a stream of the moment,
+// like Xid events; a capture does not keep it.
+func (*Kmsg) Reads() []capture.Read { return nil }
 
 // Collect implements Collector.
 func (k *Kmsg) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/dmi"
 	"github.com/hwgraph/hwgraph/edac"
 	"github.com/hwgraph/hwgraph/numa"
@@ -31,6 +33,12 @@ type Memory struct{}
 
 // Name implements Collector.
 func (Memory) Name() string { return "memory" }
+
+// Reads implements Collector.
+func (Memory) Reads() []capture.Read {
+	reads := capture.Paths(slices.Concat(edac.Files, dmi.Files, numa.NodeFiles, numa.CPUFiles)...)
+	return append(reads, capture.Files(capture.SMBIOS, dmi.TableFiles...)...)
+}
 
 // Collect implements Collector.
 func (Memory) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/netclass"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -22,6 +23,11 @@ type Net struct{}
 
 // Name implements Collector.
 func (Net) Name() string { return "net" }
+
+// Reads implements Collector.
+func (Net) Reads() []capture.Read {
+	return append(capture.Paths(netclass.Files...), capture.Files(capture.HexID, netclass.AddressFiles...)...)
+}
 
 // iffUp is IFF_UP in an interface's flags: the administrator wants it up.
 const iffUp = 0x1

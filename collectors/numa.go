@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -17,6 +18,9 @@ type NUMA struct{}
 
 // Name implements Collector.
 func (NUMA) Name() string { return "numa" }
+
+// Reads implements Collector.
+func (NUMA) Reads() []capture.Read { return capture.Paths(append(numa.NodeFiles, numa.CPUFiles...)...) }
 
 // Collect implements Collector.
 func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/nvme"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -20,6 +22,12 @@ type NVMe struct{}
 
 // Name implements Collector.
 func (NVMe) Name() string { return "nvme" }
+
+// Reads implements Collector.
+func (NVMe) Reads() []capture.Read {
+	return slices.Concat(capture.Paths(nvme.Files...), capture.Files(capture.Serial, nvme.SerialFiles...),
+		capture.Files(capture.Transport, nvme.AddressFiles...))
+}
 
 // Collect implements Collector.
 func (NVMe) Collect(_ context.Context, env Env) (*topology.Fragment, error) {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/pcie"
@@ -23,6 +24,10 @@ type PCIe struct {
 
 // Name implements Collector.
 func (*PCIe) Name() string { return "pcie" }
+
+// Reads implements Collector: the functions, and the NUMA nodes that
+// place a function by its local CPUs.
+func (*PCIe) Reads() []capture.Read { return capture.Paths(append(pcie.Files, numa.NodeFiles...)...) }
 
 // Collect implements Collector.
 func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/pcie"
 	"github.com/hwgraph/hwgraph/topology"
@@ -38,6 +40,11 @@ type Options struct {
 	// BMC is the BMC to read over the network; without a Host the
 	// in-band /dev/ipmi0 is read when there is one.
 	BMC BMCTarget
+	// BMCReplay, when set, is a capture's recorded BMC read, answered
+	// instead of a BMC; BMCRecord is given each read of a real one, for
+	// a capture. (NVML is recorded and replayed through NVML itself.)
+	BMCReplay *ipmi.Recording
+	BMCRecord func(ipmi.Recording)
 	// KmsgFile is a saved kernel log to read instead of /dev/kmsg.
 	KmsgFile string
 }
@@ -75,7 +82,7 @@ var collectorList = []struct {
 }{
 	{"bmc", func(o Options) Collector {
 		return &BMC{Host: o.BMC.Host, User: o.BMC.User, Password: o.BMC.Password, CipherSuite: o.BMC.CipherSuite,
-			SkipChassis: o.BMC.SkipChassis, State: o.State}
+			SkipChassis: o.BMC.SkipChassis, State: o.State, Replay: o.BMCReplay, Record: o.BMCRecord}
 	}},
 	{"gpu", func(o Options) Collector { return &GPU{NVML: o.NVML} }},
 	{"host", func(Options) Collector { return Host{} }},
@@ -177,6 +184,15 @@ func (r *Registry) Select(names []string) (*Registry, error) {
 		}
 	}
 	return out, nil
+}
+
+// Reads returns what the registered collectors read, for a capture.
+func (r *Registry) Reads() []capture.Read {
+	var out []capture.Read
+	for _, c := range r.collectors {
+		out = append(out, c.Reads()...)
+	}
+	return out
 }
 
 // Watcher is a collector that also listens between scans, such as the

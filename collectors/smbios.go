@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/dmi"
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/topology"
@@ -22,6 +23,12 @@ type SMBIOS struct{}
 
 // Name implements Collector.
 func (SMBIOS) Name() string { return "smbios" }
+
+// Reads implements Collector: the tables, and the CPU packages their
+// processors are matched with.
+func (SMBIOS) Reads() []capture.Read {
+	return append(capture.Paths(append(dmi.Files, numa.CPUFiles...)...), capture.Files(capture.SMBIOS, dmi.TableFiles...)...)
+}
 
 // Collect implements Collector.
 func (SMBIOS) Collect(_ context.Context, env Env) (*topology.Fragment, error) {

@@ -30,6 +30,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/scan"
@@ -153,7 +154,8 @@ type hangingCollector struct {
 	release chan struct{}
 }
 
-func (*hangingCollector) Name() string { return "hangs" }
+func (*hangingCollector) Name() string          { return "hangs" }
+func (*hangingCollector) Reads() []capture.Read { return nil }
 
 func (h *hangingCollector) Collect(ctx context.Context, _ collectors.Env) (*topology.Fragment, error) {
 	if h.calls.Add(1) > 1 {
