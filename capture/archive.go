@@ -137,36 +137,45 @@ func writeEntry(root *os.Root, name string, mode fs.FileMode, r io.Reader) error
 // proc/: the one given, or the one folder the archive unpacked into
 // (hwloc-gather-topology's archives hold a folder named for the machine).
 func Open(name string) (root string, done func(), err error) {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return "", nil, err
+	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+		root, err := OpenIn(name, "")
+		return root, func() {}, err
 	}
-	if fi.IsDir() {
-		root, err := findRoot(name)
-		if err != nil {
-			return "", nil, err
-		}
-		return root, func() {}, nil
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return "", nil, err
-	}
-	defer f.Close()
 	dir, err := os.MkdirTemp("", "hwgraph-root-")
 	if err != nil {
 		return "", nil, err
 	}
 	done = func() { os.RemoveAll(dir) }
-	if err := Unpack(f, dir, DefaultUnpackLimits); err != nil {
+	if root, err = OpenIn(name, dir); err != nil {
 		done()
-		return "", nil, fmt.Errorf("%s: not a directory, nor a capture archive: %w", name, err)
-	}
-	if root, err = findRoot(dir); err != nil {
-		done()
-		return "", nil, fmt.Errorf("%s: %w", name, err)
+		return "", nil, err
 	}
 	return root, done, nil
+}
+
+// OpenIn is Open with the folder an archive is unpacked into made by the
+// caller, which removes it: a command that must remove it when a signal
+// ends the process knows its name before the unpacking starts.
+func OpenIn(name, dir string) (root string, err error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return "", err
+	}
+	if fi.IsDir() {
+		return findRoot(name)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if err := Unpack(f, dir, DefaultUnpackLimits); err != nil {
+		return "", fmt.Errorf("%s: not a directory, nor a capture archive: %w", name, err)
+	}
+	if root, err = findRoot(dir); err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	return root, nil
 }
 
 // findRoot returns dir when it holds sys/ or proc/, else the one folder

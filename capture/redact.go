@@ -47,11 +47,11 @@ func (r *Redactor) placeholder(kind, v string, make func(n int) string) string {
 	return p
 }
 
-// isFiller reports whether a serial-like value identifies nothing: what
+// Filler reports whether a serial-like value identifies nothing: what
 // firmware writes where it has no value ("To Be Filled By O.E.M."),
 // repeats of one character, or fewer than four. Replacing those would
 // hide that the field is empty.
-func isFiller(v string) bool {
+func Filler(v string) bool {
 	v = strings.TrimSpace(v)
 	return len(v) < 4 || dmi.Placeholder(v) || strings.Trim(v, v[:1]) == ""
 }
@@ -61,7 +61,7 @@ func isFiller(v string) bool {
 // is kept; fillers are returned as they are.
 func (r *Redactor) Text(v string) string {
 	core := strings.TrimSpace(v)
-	if isFiller(core) {
+	if Filler(core) {
 		return v
 	}
 	p := r.placeholder("text", core, func(n int) string { return fmt.Sprintf("X%0*d", len(core)-1, n) })

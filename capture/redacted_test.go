@@ -24,7 +24,7 @@ var secretAttr = regexp.MustCompile(`serial|uuid|guid|asset_tag|^mac$|nqn|hostna
 func identifiers(g *topology.Graph) []string {
 	var out []string
 	add := func(v string) {
-		if !capture.IsFiller(v) {
+		if !capture.Filler(v) {
 			out = append(out, strings.TrimSpace(v))
 		}
 	}

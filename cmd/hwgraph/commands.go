@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -53,13 +54,17 @@ func runBaseline(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// runDiff is `hwgraph diff OLD.json NEW.json`: what changed between two
-// saved graphs, as events.
+// runDiff is `hwgraph diff OLD NEW`: what changed between two saved
+// graphs, captures or captured trees, as events.
 func runDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hwgraph diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "text or json")
-	fs.Usage = func() { fmt.Fprintln(stderr, "Usage: hwgraph diff [--format text|json] OLD.json NEW.json") }
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: hwgraph diff [--format text|json] OLD NEW\n\n"+
+			"OLD and NEW are graphs saved with --format json, capture archives (hwgraph capture)\n"+
+			"or captured trees.")
+	}
 	if code, done := parseWithArgs(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -69,16 +74,9 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	var graphs [2]*topology.Graph
 	for i, path := range fs.Args() {
-		f, err := os.Open(path)
-		if err != nil {
-			fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-			return 1
-		}
-		graphs[i], err = topology.ReadJSON(f)
-		f.Close()
-		if err != nil {
-			fmt.Fprintf(stderr, "hwgraph: %s: %v\n", path, err)
-			return 1
+		var code int
+		if graphs[i], code = loadGraph(path, stderr); graphs[i] == nil {
+			return code
 		}
 	}
 	return printEvents(stdout, stderr, topology.Diff(graphs[0], graphs[1], graphs[1].Time), *format)
@@ -163,13 +161,14 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	sc.afterParse(fs)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sc.ownSignals = true
 	e, done, code := sc.engine(cliLogger(stderr), stderr, false)
 	if e == nil {
 		return code
 	}
 	defer done()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	e.Start(ctx)
 	for n := 1; ; n++ {
 		for _, ev := range e.Scan(ctx).Events {
@@ -182,4 +181,48 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
+}
+
+// loadGraph reads a graph saved as JSON, or scans a capture archive or a
+// captured tree as --root would; on failure it has said why and returns
+// the exit code.
+func loadGraph(path string, stderr io.Writer) (*topology.Graph, int) {
+	if isJSONFile(path) {
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+			return nil, 1
+		}
+		defer f.Close()
+		g, err := topology.ReadJSON(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "hwgraph: %s: %v\n", path, err)
+			return nil, 1
+		}
+		return g, 0
+	}
+	sc := &scanConfig{root: path, timeout: scan.DefaultTimeout, ceThreshold: 1}
+	e, done, code := sc.engine(cliLogger(stderr), stderr, false)
+	if e == nil {
+		return nil, code
+	}
+	defer done()
+	return e.Scan(context.Background()), 0
+}
+
+// isJSONFile reports whether path is a file that starts as JSON does,
+// rather than a folder or an archive.
+func isJSONFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true // let the reader report it
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.IsDir() {
+		return false
+	}
+	var b [64]byte
+	n, _ := f.Read(b[:])
+	s := strings.TrimLeft(string(b[:n]), " \t\r\n")
+	return s == "" || s[0] == '{'
 }

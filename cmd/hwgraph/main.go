@@ -12,18 +12,23 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	pi2c "periph.io/x/conn/v3/i2c"
 	"periph.io/x/host/v3/sysfs"
 
+	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/i2c"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
+	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -54,7 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n"+
-			"       hwgraph serve | watch | baseline accept | events | diff OLD.json NEW.json | cluster [serve]  [flags]\n\n"+
+			"       hwgraph serve | watch | baseline accept | events | capture -o FILE | diff OLD NEW | cluster [serve]  [flags]\n\n"+
 			"Prints this machine's components, links and their health.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -119,11 +124,15 @@ type scanConfig struct {
 	timeout                                                                time.Duration
 	bmcNoChassis                                                           bool
 	ceThreshold                                                            uint64
+	// ownSignals is set by commands that stop on a signal and call
+	// engine's done themselves (serve, watch); for the others, engine
+	// removes an unpacked archive when a signal ends the process.
+	ownSignals bool
 }
 
 func addScanFlags(fs *flag.FlagSet) *scanConfig {
 	c := &scanConfig{}
-	fs.StringVar(&c.root, "root", "/", "filesystem root to read (a captured tree holding sys/ and proc/)")
+	fs.StringVar(&c.root, "root", "/", "filesystem root to read: a captured tree holding sys/ and proc/, or a capture archive (hwgraph capture, hwloc-gather-topology)")
 	fs.StringVar(&c.only, "collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Names(), ",")+")")
 	fs.DurationVar(&c.timeout, "timeout", scan.DefaultTimeout, "deadline for the whole scan; a collector still running then is reported as timed out")
 	fs.StringVar(&c.i2cRead, "i2c-read", "", "opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written)")
@@ -199,12 +208,19 @@ func (c *scanConfig) options() (collectors.Options, error) {
 // reported why and returns the exit code: 2 for bad flags, 1 for a state
 // folder that cannot be opened.
 func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bool) (e *scan.Engine, done func(), code int) {
-	opts, err := c.options()
+	m, rootDone, err := c.openRoot()
 	if err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
 		return nil, nil, 2
 	}
-	done = func() {}
+	opts, err := c.options()
+	if err != nil {
+		rootDone()
+		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
+		return nil, nil, 2
+	}
+	c.replay(&opts, m)
+	done = rootDone
 	var st *history.Store
 	if c.stateDir != "" {
 		st, err = history.Open(c.stateDir)
@@ -214,13 +230,14 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bo
 			st, err = history.OpenReadOnly(c.stateDir)
 		}
 		if err != nil {
+			rootDone()
 			fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
 			return nil, nil, 1
 		}
 		if !st.ReadOnly() {
 			opts.State = st
 		}
-		done = func() { st.Close() }
+		done = func() { st.Close(); rootDone() }
 	}
 	reg := collectors.New(opts)
 	if c.only != "" {
@@ -317,4 +334,95 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// openRoot makes --root readable: an archive is unpacked into a
+// temporary folder, which done removes — also when a signal ends the
+// process, unless the command stops on signals itself and calls done.
+// A capture's manifest is returned for its recorded answers; a tree
+// without one gives nil.
+func (c *scanConfig) openRoot() (m *capture.Manifest, done func(), err error) {
+	if filepath.Clean(c.root) == "/" {
+		return nil, func() {}, nil
+	}
+	done = func() {}
+	tmp := ""
+	if fi, err := os.Stat(c.root); err == nil && !fi.IsDir() {
+		if tmp, err = os.MkdirTemp("", "hwgraph-root-"); err != nil {
+			return nil, nil, fmt.Errorf("--root: %w", err)
+		}
+		done = func() { removeAll(tmp) }
+		if !c.ownSignals {
+			done = removeOnSignal(done) // before unpacking: it takes a while
+		}
+	}
+	root, err := capture.OpenIn(c.root, tmp)
+	if err != nil {
+		done()
+		if tmp == "" {
+			return nil, nil, fmt.Errorf("--root %s: %w", c.root, err)
+		}
+		return nil, nil, fmt.Errorf("--root %w", err)
+	}
+	c.root = root
+	if m, err = capture.ReadManifest(root); err != nil {
+		done()
+		return nil, nil, fmt.Errorf("--root: %w", err)
+	}
+	return m, done, nil
+}
+
+// replay answers NVML and the BMC from what a capture recorded, unless
+// the flags name a live BMC.
+func (c *scanConfig) replay(opts *collectors.Options, m *capture.Manifest) {
+	if m == nil {
+		return
+	}
+	if len(m.NVML) > 0 {
+		opts.NVML = nvgpu.NewReplay(m.NVML)
+	}
+	if m.BMC != nil && c.bmcHost == "" {
+		opts.BMCReplay = m.BMC
+	}
+}
+
+// removeOnSignal returns done, to be called once, which also runs when
+// SIGINT or SIGTERM ends the process first. Once a signal came, the
+// process ends by it: the returned function then waits for the end
+// rather than let the command exit its own way.
+func removeOnSignal(done func()) func() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	stop := make(chan struct{})
+	var mu sync.Mutex
+	go func() {
+		select {
+		case s := <-sig:
+			mu.Lock() // held until the exit
+			done()
+			os.Exit(128 + int(s.(syscall.Signal)))
+		case <-stop:
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			signal.Stop(sig)
+			close(stop)
+			done()
+		})
+	}
+}
+
+// removeAll removes a folder that an unpacking a signal interrupted may
+// still be writing into: a removal that races a new file fails, and
+// once the folder itself is gone nothing can be made in it.
+func removeAll(dir string) {
+	for range 100 {
+		if err := os.RemoveAll(dir); err == nil {
+			return
+		}
+	}
 }

@@ -58,6 +58,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	logger := promslog.New(&promslog.Config{Level: lvl, Writer: stderr})
 	logger.Info("starting hwgraph serve", "version", version.Info())
 	logger.Info("build context", "build_context", version.BuildContext())
+	// Signals are heeded from here: an archive given as --root is
+	// unpacked next, and removed by done on the way out.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sc.ownSignals = true
 	e, done, code := sc.engine(logger, stderr, false)
 	if e == nil {
 		return code
@@ -71,8 +76,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	e.Scan(ctx) // serve a graph from the first request on
 	go e.Run(ctx, *interval)
 	logger.Info("serving", "addresses", *listen, "state_dir", sc.stateDir, "root", sc.root)

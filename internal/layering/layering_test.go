@@ -83,6 +83,9 @@ func TestLayering(t *testing.T) {
 		t.Errorf("topology imports %v", ours(p.Imports))
 	}
 	forbid("collectors", "scan", "exporter", "cluster", "cmd")
+	// A capture copies and replays what collectors declare; it knows
+	// no graph and runs no collector.
+	forbid("capture", "topology", "collectors", "scan", "history", "exporter", "cluster", "cmd")
 	forbid("exporter", "collectors", "scan", "cmd")
 	forbid("history", "collectors", "scan", "exporter", "cmd")
 }

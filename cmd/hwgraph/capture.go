@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/common/version"
+
+	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/ipmi"
+	"github.com/hwgraph/hwgraph/nvgpu"
+	"github.com/hwgraph/hwgraph/scan"
+)
+
+func init() { commands["capture"] = runCapture }
+
+// runCapture is `hwgraph capture -o FILE`: the files the collectors read
+// and what the live sources answered, in one archive that `--root FILE`
+// reads anywhere.
+func runCapture(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hwgraph capture", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sc := addScanFlags(fs)
+	out := fs.String("o", "", "write the archive to this file (.tar.gz), or - for standard output")
+	redact := fs.Bool("redact", false, "replace serial numbers, UUIDs, GUIDs, MAC addresses, asset tags and host names by placeholders, for a public bug report")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: hwgraph capture -o FILE [--redact] [flags]\n\n"+
+			"Copies what hwgraph reads of this machine (or of --root) into an archive that\n"+
+			"`hwgraph --root FILE` reads anywhere: sysfs, /proc and SMBIOS files, and NVML's\n"+
+			"and the BMC's answers. Nothing is written to hardware.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if code, done := parse(fs, args, stdout, stderr); done {
+		return code
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "hwgraph capture: -o FILE is required")
+		return 2
+	}
+	if *out != "-" {
+		if _, err := os.Lstat(*out); err == nil {
+			fmt.Fprintf(stderr, "hwgraph capture: %s exists; remove it or name another file\n", *out)
+			return 1
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sc.ownSignals = true
+	m, rootDone, err := sc.openRoot()
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
+		return 2
+	}
+	defer rootDone()
+	opts, err := sc.options()
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
+		return 2
+	}
+	man := &capture.Manifest{Format: capture.Format, Created: time.Now().UTC(), Version: version.Version}
+	var red *capture.Redactor
+	if *redact {
+		red = capture.NewRedactor()
+	}
+	reg, err := captureRegistry(ctx, sc, opts, m, man)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
+		return 2
+	}
+	stage, err := os.MkdirTemp("", "hwgraph-capture-")
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(stage)
+	man.Collectors = reg.Names()
+	man.Copied, err = capture.Copy(ctx, sc.root, stage, reg.Reads(), red, capture.DefaultLimits)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
+		return 1
+	}
+	if red != nil {
+		man.Redact(red)
+	}
+	if err := man.Write(stage); err != nil {
+		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
+		return 1
+	}
+	size, err := writeArchive(ctx, *out, stdout, stage)
+	if err != nil {
+		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stderr, captureSummary(man, sc.root, *out, size))
+	return 0
+}
+
+// captureRegistry builds the collectors the flags select. On the live
+// machine it then runs those that ask live sources (NVML, the BMC), to
+// record their answers in man; a capture of a capture carries the
+// recorded answers over.
+func captureRegistry(ctx context.Context, sc *scanConfig, opts collectors.Options, m *capture.Manifest, man *capture.Manifest) (*collectors.Registry, error) {
+	live := filepath.Clean(sc.root) == "/"
+	var rec *nvgpu.Recorder
+	var mu sync.Mutex
+	if live {
+		if lib, err := nvgpu.Open(nvgpu.DefaultLibrary); err == nil {
+			rec = &nvgpu.Recorder{Library: lib}
+			opts.NVML = rec
+		} else {
+			man.NVMLError = err.Error()
+		}
+		opts.BMCRecord = func(r ipmi.Recording) {
+			mu.Lock()
+			defer mu.Unlock()
+			man.BMC = &r
+		}
+	}
+	reg := collectors.New(opts)
+	if sc.only != "" {
+		var err error
+		if reg, err = reg.Select(splitList(sc.only)); err != nil {
+			return nil, fmt.Errorf("--collectors: %w", err)
+		}
+	}
+	if m != nil {
+		man.NVML, man.NVMLError, man.BMC = m.NVML, m.NVMLError, m.BMC
+	}
+	if !live {
+		return reg, nil
+	}
+	var liveOnes []string
+	for _, n := range reg.Names() {
+		if n == "gpu" || n == "bmc" {
+			liveOnes = append(liveOnes, n)
+		}
+	}
+	if !slices.Contains(liveOnes, "gpu") {
+		man.NVMLError = ""
+	}
+	if len(liveOnes) > 0 {
+		asked, _ := reg.Select(liveOnes)
+		(&scan.Engine{Registry: asked, Env: collectors.Env{Root: sc.root}, Timeout: sc.timeout}).Scan(ctx)
+		if rec != nil {
+			man.NVML = rec.Calls()
+		}
+	}
+	return reg, nil
+}
+
+// writeArchive packs the folder into the file name, or stdout for "-",
+// and returns the archive's size. The file appears whole or not at all.
+func writeArchive(ctx context.Context, name string, stdout io.Writer, dir string) (int64, error) {
+	if name == "-" {
+		cw := &countingWriter{w: stdout}
+		err := capture.Pack(ctx, cw, dir)
+		return cw.n, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name())
+	err = capture.Pack(ctx, tmp, dir)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(name)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// captureSummary is the line that tells what was captured.
+func captureSummary(m *capture.Manifest, root, out string, size int64) string {
+	s := fmt.Sprintf("hwgraph capture: %d files, %d links, %d folders (%s) of %s",
+		m.Copied.Files, m.Copied.Links, m.Copied.Folders, bytesText(m.Copied.Bytes), root)
+	if out != "-" {
+		s += fmt.Sprintf(" in %s (%s)", out, bytesText(size))
+	}
+	if n := len(m.NVML); n > 0 {
+		s += fmt.Sprintf("; %d NVML answers", n)
+	}
+	if m.BMC != nil {
+		s += "; the BMC's answers"
+	}
+	if m.Redacted {
+		s += "; redacted"
+	}
+	if n := len(m.Copied.Unreadable); n > 0 {
+		s += fmt.Sprintf("; %d unreadable (listed in %s)", n, capture.ManifestPath)
+	}
+	return s
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
