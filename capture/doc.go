@@ -7,6 +7,6 @@
 // capture can be attached to a public bug report.
 //
 // An archive is a gzip-compressed tar of the tree (sys/, proc/ and
-// hwgraph/capture.json); Open unpacks one, or any captured tree such as
-// hwloc-gather-topology's, for reading with --root.
+// hwgraph/capture.json); package archive packs one and unpacks it, or
+// any captured tree such as hwloc-gather-topology's, for --root.
 package capture

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/capture/archive"
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/topology"
@@ -67,20 +68,20 @@ func captureTree(t *testing.T, root string, red *capture.Redactor, m *capture.Ma
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := capture.Pack(t.Context(), &buf, stage); err != nil {
+	if err := archive.Pack(t.Context(), &buf, stage); err != nil {
 		t.Fatalf("pack: %v", err)
 	}
 	return buf.Bytes()
 }
 
 // openArchive opens an archive as --root does and returns its root.
-func openArchive(t *testing.T, archive []byte) string {
+func openArchive(t *testing.T, tarball []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "capture.tar.gz")
-	if err := os.WriteFile(p, archive, 0o644); err != nil {
+	if err := os.WriteFile(p, tarball, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	root, done, err := capture.Open(p)
+	root, done, err := archive.Open(p)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -119,12 +120,12 @@ func TestReplayEqualsOriginal(t *testing.T) {
 		t.Run(c, func(t *testing.T) {
 			root := fixture.Root(t, c)
 			want := graphJSON(t, scanTree(t, root, collectors.Options{}), root)
-			archive := captureTree(t, root, nil, nil)
-			again := openArchive(t, archive)
+			tarball := captureTree(t, root, nil, nil)
+			again := openArchive(t, tarball)
 			if got := graphJSON(t, scanTree(t, again, collectors.Options{}), again); got != want {
 				t.Fatalf("replayed graph differs from the original's, %s", firstDiff(want, got))
 			}
-			t.Logf("archive: %d bytes", len(archive))
+			t.Logf("archive: %d bytes", len(tarball))
 			third := openArchive(t, captureTree(t, again, nil, nil))
 			if got := graphJSON(t, scanTree(t, third, collectors.Options{}), third); got != want {
 				t.Fatalf("capture of the capture differs from the original's, %s", firstDiff(want, got))

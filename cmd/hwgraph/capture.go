@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/capture/archive"
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
@@ -163,7 +164,7 @@ func captureRegistry(ctx context.Context, sc *scanConfig, opts collectors.Option
 func writeArchive(ctx context.Context, name string, stdout io.Writer, dir string) (int64, error) {
 	if name == "-" {
 		cw := &countingWriter{w: stdout}
-		err := capture.Pack(ctx, cw, dir)
+		err := archive.Pack(ctx, cw, dir)
 		return cw.n, err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
@@ -171,7 +172,7 @@ func writeArchive(ctx context.Context, name string, stdout io.Writer, dir string
 		return 0, err
 	}
 	defer os.Remove(tmp.Name())
-	err = capture.Pack(ctx, tmp, dir)
+	err = archive.Pack(ctx, tmp, dir)
 	if err == nil {
 		err = tmp.Sync()
 	}

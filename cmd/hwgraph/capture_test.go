@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/capture/archive"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 )
 
@@ -130,7 +131,7 @@ func TestCaptureThisMachine(t *testing.T) {
 			secrets = append(secrets, strings.TrimSpace(string(b)))
 		}
 	}
-	dir, done, err := capture.Open(redacted)
+	dir, done, err := archive.Open(redacted)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestCaptureManifest(t *testing.T) {
 	if code, _, errs := hwgraph(t, "capture", "-o", out, "--root", root, "--collectors", "net,nvme"); code != 0 {
 		t.Fatalf("capture: %s", errs)
 	}
-	dir, done, err := capture.Open(out)
+	dir, done, err := archive.Open(out)
 	if err != nil {
 		t.Fatal(err)
 	}

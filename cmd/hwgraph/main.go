@@ -24,6 +24,7 @@ import (
 	"periph.io/x/host/v3/sysfs"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/capture/archive"
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/i2c"
@@ -356,7 +357,7 @@ func (c *scanConfig) openRoot() (m *capture.Manifest, done func(), err error) {
 			done = removeOnSignal(done) // before unpacking: it takes a while
 		}
 	}
-	root, err := capture.OpenIn(c.root, tmp)
+	root, err := archive.OpenIn(c.root, tmp)
 	if err != nil {
 		done()
 		if tmp == "" {

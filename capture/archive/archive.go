@@ -1,4 +1,7 @@
-package capture
+// Package archive packs a captured tree into a tar archive and unpacks
+// one, from anyone, safely: the format of hwgraph capture, of ghw's
+// snapshots and of hwloc-gather-topology.
+package archive
 
 import (
 	"archive/tar"
@@ -28,15 +31,15 @@ func Pack(ctx context.Context, w io.Writer, dir string) error {
 	return nil
 }
 
-// UnpackLimits bound what Unpack writes: an archive from anyone may be a
+// Limits bound what Unpack writes: an archive from anyone may be a
 // compression bomb.
-type UnpackLimits struct {
+type Limits struct {
 	Entries int
 	Bytes   int64
 }
 
-// DefaultUnpackLimits hold the largest machines' captures many times over.
-var DefaultUnpackLimits = UnpackLimits{Entries: 1_000_000, Bytes: 1 << 30}
+// DefaultLimits hold the largest machines' captures many times over.
+var DefaultLimits = Limits{Entries: 1_000_000, Bytes: 1 << 30}
 
 // Unpack extracts a tar archive — plain, gzip- or bzip2-compressed, told
 // apart by its first bytes — into the folder dst. Only folders, regular
@@ -48,7 +51,7 @@ var DefaultUnpackLimits = UnpackLimits{Entries: 1_000_000, Bytes: 1 << 30}
 // reports, so this one is used.) Files are made readable and writable by
 // their owner whatever the archive says: sysfs holds write-only
 // attributes, and a capture must be readable and removable.
-func Unpack(r io.Reader, dst string, lim UnpackLimits) error {
+func Unpack(r io.Reader, dst string, lim Limits) error {
 	root, err := os.OpenRoot(dst)
 	if err != nil {
 		return fmt.Errorf("unpack: %w", err)
@@ -169,7 +172,7 @@ func OpenIn(name, dir string) (root string, err error) {
 		return "", err
 	}
 	defer f.Close()
-	if err := Unpack(f, dir, DefaultUnpackLimits); err != nil {
+	if err := Unpack(f, dir, DefaultLimits); err != nil {
 		return "", fmt.Errorf("%s: not a directory, nor a capture archive: %w", name, err)
 	}
 	if root, err = findRoot(dir); err != nil {
