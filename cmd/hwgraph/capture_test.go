@@ -225,3 +225,50 @@ func TestCaptureManifest(t *testing.T) {
 		t.Errorf("newer manifest: exit %d, %s", code, errs)
 	}
 }
+
+// TestFirecrackerCapture reads the capture of the VM hwgraph is developed
+// on (testdata/hwgraph): what the machine held, placeholders where the
+// capture redacted it.
+func TestFirecrackerCapture(t *testing.T) {
+	var g struct {
+		Host struct {
+			Attrs map[string]any `json:"attrs"`
+		} `json:"host"`
+		Components []struct {
+			ID    string         `json:"id"`
+			Kind  string         `json:"kind"`
+			Attrs map[string]any `json:"attrs"`
+		} `json:"components"`
+		Collectors []struct{ Name, State string } `json:"collectors"`
+	}
+	if err := json.Unmarshal([]byte(graphOf(t, fixture.Path(t, "hwgraph/firecracker-vm.tar.gz"))), &g); err != nil {
+		t.Fatal(err)
+	}
+	if h := g.Host.Attrs; h["kernel"] != "6.18.44-fc-v1045" || h["hostname"] != "redacted-host-1" || h["cpus"] != "0-1" {
+		t.Errorf("host %v", h)
+	}
+	var pci []string
+	for _, c := range g.Components {
+		switch {
+		case c.Kind == "numa-node" && c.Attrs["memory_bytes"] != float64(6402334720):
+			t.Errorf("%s memory %v", c.ID, c.Attrs["memory_bytes"])
+		case strings.HasPrefix(c.ID, "pci:"):
+			pci = append(pci, c.ID)
+		}
+		if c.ID == "pci:0000:00:03.0" && (c.Kind != "nic" || c.Attrs["driver"] != "virtio-pci") {
+			t.Errorf("the virtio NIC: %+v", c)
+		}
+	}
+	if strings.Join(pci, " ") != "pci:0000:00:00.0 pci:0000:00:01.0 pci:0000:00:02.0 pci:0000:00:03.0 pci:0000:00:04.0 pci:0000:00:05.0" {
+		t.Errorf("PCI functions %v", pci)
+	}
+	for _, st := range g.Collectors {
+		want := map[string]string{"host": "ok", "net": "ok", "numa": "ok", "pcie": "ok"}[st.Name]
+		if want == "" {
+			want = "absent" // a VM: no SMBIOS, EDAC, NVMe, GPU or BMC
+		}
+		if st.State != want {
+			t.Errorf("collector %s %s, want %s", st.Name, st.State, want)
+		}
+	}
+}
