@@ -75,7 +75,7 @@ func Copy(ctx context.Context, src, dst string, reads []Read, red *Redactor, lim
 	}
 	defer out.Close()
 	c := &copier{ctx: ctx, src: src, out: out, lim: lim, files: map[string]Secret{},
-		made: map[string]bool{}, resolved: map[string]resolved{}}
+		made: map[string]bool{}, resolved: map[string]resolved{}, listed: map[string]listing{}}
 	for _, r := range reads {
 		alts, err := compile(r.Path)
 		if err != nil {
@@ -101,6 +101,11 @@ func Copy(ctx context.Context, src, dst string, reads []Read, red *Redactor, lim
 	return c.rep, nil
 }
 
+type listing struct {
+	ents []sysfsattr.DirEntry
+	err  error
+}
+
 type resolved struct {
 	real string
 	typ  fs.FileMode
@@ -118,6 +123,9 @@ type copier struct {
 	files    map[string]Secret   // files to copy, by real path
 	made     map[string]bool     // paths written: links and folders
 	resolved map[string]resolved // steps already taken, by path
+	// listed are the folders listed, by path: the patterns of one
+	// collector walk the same folders ("**" the whole device tree).
+	listed map[string]listing
 }
 
 // abs is rel's path in the source tree.
@@ -182,11 +190,18 @@ func (c *copier) list(dir string, keep bool) []sysfsattr.DirEntry {
 		c.err = err
 		return nil
 	}
-	ents, err := sysfsattr.ReadDir(c.abs(dir))
-	if err != nil {
-		c.unreadable(dir, err)
+	l, ok := c.listed[dir]
+	if !ok {
+		l.ents, l.err = sysfsattr.ReadDir(c.abs(dir))
+		if l.err != nil {
+			c.unreadable(dir, l.err)
+		}
+		c.listed[dir] = l
+	}
+	if l.err != nil {
 		return nil
 	}
+	ents := l.ents
 	if keep {
 		c.mkdir(dir)
 	}
