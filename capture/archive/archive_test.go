@@ -19,7 +19,7 @@ type entry struct {
 	typ              byte
 }
 
-func tarOf(t *testing.T, entries ...entry) []byte {
+func tarOf(t testing.TB, entries ...entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
@@ -124,4 +124,32 @@ func TestUnpackFormats(t *testing.T) {
 			t.Errorf("%s: %s still there after done: %v", filepath.Base(file), root, err)
 		}
 	}
+}
+
+// FuzzUnpack: any bytes as an archive are unpacked or refused, never
+// with a panic, and nothing is written outside the folder.
+func FuzzUnpack(f *testing.F) {
+	for _, file := range []string{"hwgraph/firecracker-vm.tar.gz", "hwloc/16amd64-8n2c.tar.bz2"} {
+		b, err := os.ReadFile(fixture.Path(f, file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add(tarOf(f, entry{name: "a/b/s", link: "../..", typ: tar.TypeSymlink},
+		entry{name: "a/b/s/l", link: "../../x", typ: tar.TypeSymlink}, entry{name: "a/b/s/l/escaped", body: "x", typ: tar.TypeReg}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		outside := t.TempDir()
+		dst := filepath.Join(outside, "a", "b", "in")
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		archive.Unpack(bytes.NewReader(b), dst, archive.Limits{Entries: 2000, Bytes: 1 << 20})
+		filepath.WalkDir(outside, func(p string, d os.DirEntry, _ error) error {
+			if p != outside && !strings.HasPrefix(dst, p) && !strings.HasPrefix(p, dst+"/") {
+				t.Errorf("%s written outside %s", p, dst)
+			}
+			return nil
+		})
+	})
 }
