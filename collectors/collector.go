@@ -26,6 +26,12 @@ type Env struct {
 	// confined to it (sysfsattr.Confine): a link cannot lead out of it,
 	// and only regular files are read.
 	Root string
+	// Host says Root is this machine mounted at another path (--host-root:
+	// a container's /host), read as the live machine: live sources are
+	// asked and reads are not confined. Devices (/dev/kmsg, /dev/ipmi0,
+	// /dev/i2c-N) and NVML are the process's own, mounted into the
+	// container at their usual paths.
+	Host bool
 	// Unconfined lets a collector follow links out of a captured tree:
 	// for fault tests only, which link an attribute to /proc/self/mem to
 	// make its reads fail with EIO.
@@ -47,10 +53,10 @@ func (e Env) confine() (release func()) {
 	return release
 }
 
-// Live reports whether Root is this machine ("/"), not a captured tree:
-// only then are live sources asked (NVML, the BMC, the kernel log, device
-// events).
-func (e Env) Live() bool { return filepath.Clean(e.root()) == "/" }
+// Live reports whether Root is this machine ("/", or mounted elsewhere:
+// Host), not a captured tree: only then are live sources asked (NVML, the
+// BMC, the kernel log, device events).
+func (e Env) Live() bool { return e.Host || filepath.Clean(e.root()) == "/" }
 
 // Path joins elements below the root.
 func (e Env) Path(elem ...string) string {

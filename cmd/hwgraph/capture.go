@@ -85,7 +85,7 @@ func runCapture(args []string, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(stage)
 	man.Collectors = reg.Names()
-	man.Copied, err = capture.Copy(ctx, sc.root, stage, reg.Reads(), red, capture.DefaultLimits)
+	man.Copied, err = capture.Copy(ctx, sc.env().Root, stage, reg.Reads(), red, capture.DefaultLimits)
 	if err != nil {
 		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
 		return 1
@@ -102,7 +102,7 @@ func runCapture(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
 		return 1
 	}
-	fmt.Fprintln(stderr, captureSummary(man, sc.root, *out, size))
+	fmt.Fprintln(stderr, captureSummary(man, sc.env().Root, *out, size))
 	return 0
 }
 
@@ -111,7 +111,7 @@ func runCapture(args []string, stdout, stderr io.Writer) int {
 // record their answers in man; a capture of a capture carries the
 // recorded answers over.
 func captureRegistry(ctx context.Context, sc *scanConfig, opts collectors.Options, m *capture.Manifest, man *capture.Manifest) (*collectors.Registry, error) {
-	live := filepath.Clean(sc.root) == "/"
+	live := sc.live()
 	var rec *nvgpu.Recorder
 	var mu sync.Mutex
 	if live {
@@ -151,7 +151,7 @@ func captureRegistry(ctx context.Context, sc *scanConfig, opts collectors.Option
 	}
 	if len(liveOnes) > 0 {
 		asked, _ := reg.Select(liveOnes)
-		(&scan.Engine{Registry: asked, Env: collectors.Env{Root: sc.root}, Timeout: sc.timeout}).Scan(ctx)
+		(&scan.Engine{Registry: asked, Env: sc.env(), Timeout: sc.timeout}).Scan(ctx)
 		if rec != nil {
 			man.NVML = rec.Calls()
 		}

@@ -121,7 +121,7 @@ func parseWithArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (c
 
 // scanConfig holds the flags every command that scans shares.
 type scanConfig struct {
-	root, only, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
+	root, hostRoot, only, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
 	timeout                                                                time.Duration
 	bmcNoChassis                                                           bool
 	ceThreshold                                                            uint64
@@ -133,7 +133,8 @@ type scanConfig struct {
 
 func addScanFlags(fs *flag.FlagSet) *scanConfig {
 	c := &scanConfig{}
-	fs.StringVar(&c.root, "root", "/", "filesystem root to read: a captured tree holding sys/ and proc/, or a capture archive (hwgraph capture, hwloc-gather-topology)")
+	fs.StringVar(&c.root, "root", "/", "filesystem root to read: a captured tree holding sys/ and proc/, or a capture archive (hwgraph capture, hwloc-gather-topology); nothing live is asked")
+	fs.StringVar(&c.hostRoot, "host-root", "", "this machine's filesystem mounted here (a container's /host): read as the live machine, with NVML, the kernel log, device events and the BMC")
 	fs.StringVar(&c.only, "collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Names(), ",")+")")
 	fs.DurationVar(&c.timeout, "timeout", scan.DefaultTimeout, "deadline for the whole scan; a collector still running then is reported as timed out")
 	fs.StringVar(&c.i2cRead, "i2c-read", "", "opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written)")
@@ -171,9 +172,20 @@ func defaultStateDir() string {
 func (c *scanConfig) afterParse(fs *flag.FlagSet) {
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "state-dir" })
-	if !explicit && filepath.Clean(c.root) != "/" {
+	if !explicit && !c.live() {
 		c.stateDir = ""
 	}
+}
+
+// live reports whether the flags name this machine: / or --host-root.
+func (c *scanConfig) live() bool { return c.hostRoot != "" || filepath.Clean(c.root) == "/" }
+
+// env is what the collectors read.
+func (c *scanConfig) env() collectors.Env {
+	if c.hostRoot != "" {
+		return collectors.Env{Root: c.hostRoot, Host: true}
+	}
+	return collectors.Env{Root: c.root}
 }
 
 // options validates the flags into the collectors' options; the state
@@ -183,11 +195,14 @@ func (c *scanConfig) options() (collectors.Options, error) {
 	if c.timeout <= 0 {
 		return opts, errors.New("--timeout must be positive")
 	}
-	if err := checkRoot(c.root); err != nil {
+	if c.hostRoot != "" && filepath.Clean(c.root) != "/" {
+		return opts, errors.New("--root (a capture) and --host-root (this machine elsewhere) exclude each other")
+	}
+	if err := checkRoot(c.env().Root); err != nil {
 		return opts, err
 	}
 	if c.i2cRead != "" {
-		p, err := i2cProber(c.i2cRead, c.root)
+		p, err := i2cProber(c.i2cRead, c.live())
 		if err != nil {
 			return opts, fmt.Errorf("--i2c-read: %w", err)
 		}
@@ -248,7 +263,7 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bo
 			return nil, nil, 2
 		}
 	}
-	return &scan.Engine{Registry: reg, Env: collectors.Env{Root: c.root}, Timeout: c.timeout, Store: st, Logger: logger}, done, 0
+	return &scan.Engine{Registry: reg, Env: c.env(), Timeout: c.timeout, Store: st, Logger: logger}, done, 0
 }
 
 // scanOnce is the bare command: one scan, judged and recorded.
@@ -262,8 +277,8 @@ func (c *scanConfig) scanOnce(stderr io.Writer) (*topology.Graph, int) {
 }
 
 // i2cProber reads the allow-list for periph's Linux /dev/i2c-N driver.
-func i2cProber(list, root string) (*i2c.Prober, error) {
-	if filepath.Clean(root) != "/" {
+func i2cProber(list string, live bool) (*i2c.Prober, error) {
+	if !live {
 		return nil, errors.New("reads the live machine's buses; it cannot be used with --root")
 	}
 	targets, err := i2c.ParseTargets(list)
@@ -343,7 +358,7 @@ func splitList(s string) []string {
 // A capture's manifest is returned for its recorded answers; a tree
 // without one gives nil.
 func (c *scanConfig) openRoot() (m *capture.Manifest, done func(), err error) {
-	if filepath.Clean(c.root) == "/" {
+	if c.live() {
 		return nil, func() {}, nil
 	}
 	done = func() {}

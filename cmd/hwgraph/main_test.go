@@ -220,3 +220,50 @@ func TestNoSecretsInOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestHostRoot: --host-root reads a tree as this machine mounted
+// elsewhere: the same parts as --root, but live (the state folder is
+// used, the kernel log asked); with --root it is refused.
+func TestHostRoot(t *testing.T) {
+	root := fixture.Root(t, "hwloc/40intel64-2g2n4c+pcilocality.tar.bz2")
+	state := t.TempDir()
+	only := "--collectors=pcie,numa,kmsg"
+	read := func(args ...string) (ids []string, kmsg string) {
+		code, out, errs := hwgraph(t, append(args, "--format", "json", only)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		var g struct {
+			Components []struct{ ID string }
+			Collectors []struct{ Name, State string }
+		}
+		if err := json.Unmarshal([]byte(out), &g); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range g.Components {
+			ids = append(ids, c.ID)
+		}
+		for _, c := range g.Collectors {
+			if c.Name == "kmsg" {
+				kmsg = c.State
+			}
+		}
+		return ids, kmsg
+	}
+	capIDs, capKmsg := read("--root", root)
+	hostIDs, hostKmsg := read("--host-root", root, "--state-dir", state)
+	if a, b := strings.Join(capIDs, " "), strings.Join(hostIDs, " "); a != b || len(capIDs) < 40 {
+		t.Errorf("--host-root reads other parts than --root (%d, %d):\n%s\n---\n%s", len(hostIDs), len(capIDs), b, a)
+	}
+	if _, err := os.Stat(filepath.Join(state, "baseline.json")); err != nil {
+		t.Errorf("--host-root kept no state: %v", err)
+	}
+	// A capture holds no kernel log; a host root's is this machine's
+	// /dev/kmsg, which root reads.
+	if capKmsg != "absent" || (os.Geteuid() == 0 && hostKmsg != "ok") {
+		t.Errorf("kmsg collector: %s for a capture, %s for a host root", capKmsg, hostKmsg)
+	}
+	if code, _, errs := hwgraph(t, "--host-root", root, "--root", root); code != 2 || !strings.Contains(errs, "exclude each other") {
+		t.Errorf("--host-root with --root: exit %d, %s", code, errs)
+	}
+}
