@@ -122,9 +122,9 @@ func parseWithArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (c
 // scanConfig holds the flags every command that scans shares.
 type scanConfig struct {
 	root, hostRoot, only, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
-	timeout                                                                time.Duration
-	bmcNoChassis                                                           bool
-	ceThreshold                                                            uint64
+	timeout                                                                          time.Duration
+	bmcNoChassis                                                                     bool
+	ceThreshold                                                                      uint64
 	// ownSignals is set by commands that stop on a signal and call
 	// engine's done themselves (serve, watch); for the others, engine
 	// removes an unpacked archive when a signal ends the process.
