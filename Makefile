@@ -4,7 +4,7 @@
 FUZZTIME ?= 30s
 export CGO_CFLAGS ?= -Wno-deprecated-declarations
 
-.PHONY: build test fuzz bench load
+.PHONY: build test fuzz bench load package release image
 
 VERSION   ?= $(shell cat VERSION)
 REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null)
@@ -19,6 +19,45 @@ LDFLAGS   := -X $(pkgver).Version=$(VERSION) -X $(pkgver).Revision=$(REVISION) \
 # (`hwgraph --version`, hwgraph_build_info).
 build:
 	go build -ldflags '$(LDFLAGS)' -o hwgraph ./cmd/hwgraph
+
+# Releases are built without cgo: NVML is loaded at run time (purego), so
+# every architecture keeps the GPU collector and needs no cross compiler.
+# The binaries still load glibc's dynamic linker, to dlopen NVML.
+ARCHES ?= amd64 arm64
+NFPM   ?= go run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+DIST   := dist
+
+$(DIST)/hwgraph-$(VERSION)-linux-%/hwgraph: FORCE
+	mkdir -p $(@D)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* go build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./cmd/hwgraph
+
+# package: .deb and .rpm for each of ARCHES, into dist/ (nfpm;
+# deploy/package/nfpm.yaml says what goes where).
+package: $(foreach a,$(ARCHES),$(DIST)/hwgraph-$(VERSION)-linux-$(a)/hwgraph)
+	@set -e; for a in $(ARCHES); do \
+		mkdir -p $(DIST)/stage; cp $(DIST)/hwgraph-$(VERSION)-linux-$$a/hwgraph $(DIST)/stage/hwgraph; \
+		for p in deb rpm; do \
+			ARCH=$$a VERSION=$(VERSION) $(NFPM) package --config deploy/package/nfpm.yaml --packager $$p --target $(DIST)/; \
+		done; \
+	done; rm -rf $(DIST)/stage
+
+# release: the tarballs (binary, LICENSE, NOTICE, README, the unit, the
+# dashboards and alert rules), the packages, and SHA256SUMS.
+release: package
+	@set -e; for a in $(ARCHES); do \
+		d=$(DIST)/hwgraph-$(VERSION)-linux-$$a; \
+		cp LICENSE NOTICE README.md CHANGELOG.md deploy/systemd/hwgraph.service deploy/systemd/hwgraph.default \
+			dashboards/host.json dashboards/fleet.json dashboards/alerts.yml $$d/; \
+		tar -C $(DIST) -czf $$d.tar.gz $$(basename $$d); \
+	done
+	cd $(DIST) && sha256sum *.tar.gz *.deb *.rpm > SHA256SUMS
+
+# image: the container image, as localhost/hwgraph:$(VERSION).
+image:
+	podman build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg BRANCH=$(BRANCH) \
+		--build-arg BUILDDATE=$(BUILDDATE) -t localhost/hwgraph:$(VERSION) .
+
+FORCE:
 
 test:
 	go test ./...

@@ -1,5 +1,7 @@
-// Package deploy holds the Kubernetes manifests (hwgraph.yaml), embedded
-// and kept valid by the tests beside it.
+// Package deploy holds what installs hwgraph, kept valid by the tests
+// beside it: the Kubernetes manifests (hwgraph.yaml and its patches for
+// devices and GPU nodes), the systemd unit (systemd/), the package
+// description (package/) and the container image's test (container/).
 package deploy
 
 import _ "embed"
@@ -8,3 +10,14 @@ import _ "embed"
 //
 //go:embed hwgraph.yaml
 var Manifests []byte
+
+// DevicesPatch is hwgraph-devices.yaml: the agent, privileged, reads
+// /dev/kmsg and /dev/ipmi0.
+//
+//go:embed hwgraph-devices.yaml
+var DevicesPatch []byte
+
+// GPUPatch is hwgraph-gpu.yaml: the agent on NVIDIA GPU nodes.
+//
+//go:embed hwgraph-gpu.yaml
+var GPUPatch []byte
