@@ -152,6 +152,13 @@ func TestFaultPCIeAttributeFiles(t *testing.T) {
 			if !strings.Contains(strings.Join(c.Health.Reasons, "\n"), tc.reason) {
 				t.Errorf("reasons %q lack %q", c.Health.Reasons, tc.reason)
 			}
+			// Files are named relative to the capture's root, as on the
+			// machine: "sys/devices/…/vendor: missing".
+			for _, r := range c.Health.Reasons {
+				if strings.Contains(r, root) || (strings.Contains(r, victim+"/") && !strings.Contains(r, "sys/devices/pci0000:40/")) {
+					t.Errorf("reason %q does not name the file relative to the root", r)
+				}
+			}
 			if other, _ := g.Component("pci:0000:01:00.0"); other.Health.State != topology.StateOK {
 				t.Errorf("an untouched function is %v", other.Health)
 			}

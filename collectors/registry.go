@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -333,7 +334,46 @@ func runOne(ctx context.Context, c Collector, env Env) (Result, *call) {
 	if o.frag != nil {
 		st.Problems = o.frag.Problems
 	}
+	relativeTo(env, &st, o.frag)
 	return Result{Status: st, Fragment: o.frag}, nil
+}
+
+// relativeTo rewrites the paths in what a collector said of a captured
+// tree relative to its root ("sys/bus/pci/devices/0000:05:00.0/vendor:
+// missing"): where the capture lies on the reader's disk says nothing of
+// the machine, and would make two reads of one capture differ.
+func relativeTo(env Env, st *topology.CollectorStatus, f *topology.Fragment) {
+	if env.Live() {
+		return
+	}
+	root := filepath.Clean(env.root())
+	prefixes := []string{root + "/"}
+	if real, err := filepath.EvalSymlinks(root); err == nil && real != root {
+		prefixes = append(prefixes, real+"/")
+	}
+	rel := func(s string) string {
+		for _, p := range prefixes {
+			s = strings.ReplaceAll(s, p, "")
+		}
+		return s
+	}
+	st.Error = rel(st.Error)
+	for i := range st.Problems {
+		st.Problems[i] = rel(st.Problems[i])
+	}
+	if f == nil {
+		return
+	}
+	for _, c := range f.Components {
+		for i := range c.Health.Reasons {
+			c.Health.Reasons[i] = rel(c.Health.Reasons[i])
+		}
+	}
+	for _, l := range f.Links {
+		for i := range l.Health.Reasons {
+			l.Health.Reasons[i] = rel(l.Health.Reasons[i])
+		}
+	}
 }
 
 // Scan runs the collectors and builds the graph, judging link health against

@@ -22,7 +22,8 @@ const MaxSize = 64 << 10
 // device attributes are a few dozen bytes printed into a page.
 const PageSize = 4096
 
-// Read reads the attribute at path, trimmed of surrounding white space.
+// Read reads the attribute at path, trimmed of surrounding white space
+// and trailing NUL bytes.
 // A missing file gives an error wrapping fs.ErrNotExist, so callers can
 // tell absent from broken; a file larger than MaxSize is an error.
 func Read(path string) (string, error) {
@@ -78,7 +79,14 @@ func readFD(fd int, buf []byte, path string) (string, error) {
 	if n == len(buf) {
 		return "", errTooBig
 	}
-	return strings.TrimSpace(string(buf[:n])), nil
+	return trim(buf[:n]), nil
+}
+
+// trim drops the white space around a value and the NUL bytes after it:
+// some attributes are printed with their terminating NUL ("0-3\n\x00",
+// a node list), and lstopo reads them as the value before it.
+func trim(b []byte) string {
+	return strings.TrimSpace(strings.TrimRight(string(b), "\x00"))
 }
 
 // fill reads fd into buf until it is full or the file ends, and closes

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hwgraph/hwgraph/internal/fixture"
 )
 
 func TestRead(t *testing.T) {
@@ -46,5 +48,21 @@ func TestRead(t *testing.T) {
 	}
 	if _, err := Read(filepath.Join(dir, "absent")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("absent file: %v, want fs.ErrNotExist", err)
+	}
+}
+
+// TestReadNULTerminated: the node lists of a real Dell R910 end in "\n\0",
+// as the kernel printed them; they read as the list, as lstopo reads them.
+func TestReadNULTerminated(t *testing.T) {
+	root := fixture.Root(t, "hwloc/40intel64-2g2n4c+pcilocality.tar.bz2")
+	for name, want := range map[string]string{"online": "0-3", "possible": "0-3", "has_cpu": "0-3"} {
+		p := filepath.Join(root, "sys/devices/system/node", name)
+		raw, err := os.ReadFile(p)
+		if err != nil || !strings.HasSuffix(string(raw), "\x00") {
+			t.Fatalf("%s: %q, %v: the capture's file no longer ends in NUL", name, raw, err)
+		}
+		if got, err := Read(p); err != nil || got != want {
+			t.Errorf("%s: %q, %v, want %q", name, got, err, want)
+		}
 	}
 }
