@@ -77,15 +77,10 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		byName[devs[i].Name] = &devs[i]
 	}
 	numaOf := make(map[string]int, len(devs))
+	unlisted := map[string]bool{}
 	for i := range devs {
 		d := &devs[i]
-		if d.Upstream != "" && byName[d.Upstream] == nil {
-			// The path names a bridge the bus listing lacks (a partial
-			// capture): hang the function on its root bus, not on a
-			// component that does not exist, and say so.
-			f.Problem(fmt.Sprintf("pci %s: upstream bridge %s is not in bus/pci/devices", d.Name, d.Upstream))
-			d.MissingUpstream, d.Upstream = d.Upstream, ""
-		}
+		addUnlistedBridges(f, d, byName, unlisted)
 		node, src := loc.node(d)
 		numaOf[d.Name] = node
 		c := p.component(d, slotByAddr)
@@ -100,6 +95,31 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		f.Add(rb)
 	}
 	return f, nil
+}
+
+// addUnlistedBridges adds the bridges on a function's device path that
+// the bus listing lacks (a partial capture; firmware that hides a
+// bridge), each under the next bridge up or the root bus: a function
+// hangs under the bridge it sits behind, never skipping one. What is known
+// of such a bridge is its address and place; its health is unknown.
+func addUnlistedBridges(f *topology.Fragment, d *pcie.Device, listed map[string]*pcie.Device, added map[string]bool) {
+	for i, b := range d.Bridges {
+		if listed[b] != nil || added[b] {
+			return // the rest of the path is there already
+		}
+		added[b] = true
+		parent := topology.PCIRootID(d.RootBus)
+		if i+1 < len(d.Bridges) {
+			parent = topology.PCIID(d.Bridges[i+1])
+		}
+		c := &topology.Component{ID: topology.PCIID(b), Kind: topology.KindPCIBridge, Name: "PCI bridge " + b, Parent: parent}
+		c.Health.Mark(topology.StateUnknown, fmt.Sprintf("not listed by the kernel (sys/bus/pci/devices): placed from the device path of %s", d.Name))
+		c.SetAttr("unlisted", true)
+		f.Add(c)
+		l := &topology.Link{ID: topology.LinkID(parent, c.ID, 0), Kind: topology.LinkPCIe, From: parent, To: c.ID}
+		l.Health.Mark(topology.StateUnknown, "its bridge is not listed by the kernel: no training known")
+		f.AddLink(l)
+	}
 }
 
 // component builds the component for one function.
@@ -146,7 +166,6 @@ func (p *PCIe) component(d *pcie.Device, slots map[string]pcie.Slot) *topology.C
 	if !d.PathKnown {
 		c.SetAttr("placement", "from bus number: the tree holds no device path")
 	}
-	setStr(c, "unlisted_upstream", d.MissingUpstream)
 	if s, ok := slots[d.Address.SlotName()]; ok {
 		c.SetAttr("slot", s.Name)
 		c.SetAttr("slot_hotplug", s.Hotplug)
@@ -183,7 +202,7 @@ func upstreamLink(d *pcie.Device, byName map[string]*pcie.Device) *topology.Link
 	from := parentID(d)
 	to := topology.PCIID(d.Name)
 	l := &topology.Link{ID: topology.LinkID(from, to, 0), Kind: topology.LinkPCIe, From: from, To: to}
-	if d.Upstream != "" || d.MissingUpstream != "" {
+	if d.Upstream != "" {
 		var upSpeed *float64
 		var upWidth *int
 		if up, ok := byName[d.Upstream]; ok {

@@ -54,10 +54,12 @@ func pciEntries(t testing.TB, root string) []string {
 	return out
 }
 
+// pciComponents are the graph's listed PCI functions: the bridges added
+// from device paths are left out.
 func pciComponents(g *topology.Graph) []string {
 	var out []string
 	for _, c := range g.Components {
-		if strings.HasPrefix(c.ID, "pci:") {
+		if strings.HasPrefix(c.ID, "pci:") && c.Attrs["unlisted"] != true {
 			out = append(out, c.ID)
 		}
 	}
@@ -218,8 +220,9 @@ func TestPCIeAttributesFromFiles(t *testing.T) {
 			{"pci:0000:01:00.0", "pci:0000:00:02.1", 8, 16, 4, 4, "nvme", 11, -1, 9, "pci:0000:00:02.1", 8, topology.StateOK},
 			{"pci:0000:00:02.1", "pcibus:0000:00", 8, 8, 4, 8, "pcieport", 2, -1, 0, "pcibus:0000:00", 0, topology.StateOK},
 			// Its bridge 0000:40:01.3 is on the path but not in the
-			// listing: the function hangs from the root bus.
-			{"pci:0000:45:00.0", "pcibus:0000:40", 5, 5, 4, 4, "igb", 25, 0, 9, "pcibus:0000:40", 5, topology.StateOK},
+			// listing: it is added from the path, and the function
+			// hangs under it (TestPCIeUnlistedBridge).
+			{"pci:0000:45:00.0", "pci:0000:40:01.3", 5, 5, 4, 4, "igb", 25, 0, 9, "pci:0000:40:01.3", 5, topology.StateOK},
 		}},
 		{"procfs/fixtures.tar.gz", []want{
 			{"pci:0000:01:00.0", "pci:0000:00:02.1", 8, 8, 4, 4, "nvme", 11, -1, 9, "pci:0000:00:02.1", 8, topology.StateOK},
@@ -344,5 +347,72 @@ func TestPCIeSlotsAndSRIOV(t *testing.T) {
 	}
 	if c, _ := g.Component("pci:0000:01:00.0"); c.Kind != topology.KindNVMe {
 		t.Errorf("NVMe kind %s", c.Kind)
+	}
+}
+
+// TestPCIeUnlistedBridge: in node_exporter's capture 0000:45:00.0 sits
+// behind bridge 0000:40:01.3 on its device path, and the bus listing
+// lacks the bridge. The bridge is added from the path, health unknown
+// with the reason, on its root bus; the function hangs under it.
+func TestPCIeUnlistedBridge(t *testing.T) {
+	g := scan(t, fixture.Root(t, "node_exporter/sys.tar.gz"), "pcie", "numa")
+	b, ok := g.Component("pci:0000:40:01.3")
+	if !ok {
+		t.Fatal("the unlisted bridge is not in the graph")
+	}
+	if b.Kind != topology.KindPCIBridge || b.Parent != "pcibus:0000:40" || b.Health.State != topology.StateUnknown ||
+		!strings.Contains(strings.Join(b.Health.Reasons, " "), "not listed by the kernel") || b.Attrs["unlisted"] != true {
+		t.Errorf("unlisted bridge %+v", b)
+	}
+	if l, ok := g.Link(topology.LinkID("pci:0000:40:01.3", "pci:0000:45:00.0", 0)); !ok || l.Attrs[topology.AttrSpeedGTs] != 5.0 {
+		t.Errorf("link to the function under it: %+v", l)
+	}
+}
+
+// TestPCIeParentIsNearestBridge: on every capture, a function whose
+// device path is known hangs under the nearest bridge on that path,
+// listed or not, or its root bus when there is none: no bridge is
+// skipped.
+func TestPCIeParentIsNearestBridge(t *testing.T) {
+	checked := 0
+	for _, c := range fixture.Captures(t) {
+		t.Run(c, func(t *testing.T) {
+			root := fixture.Root(t, c)
+			if _, err := os.Stat(filepath.Join(root, "sys/bus/pci/devices")); err != nil {
+				return // a capture without PCI
+			}
+			g := scan(t, root, "pcie")
+			for _, name := range pciEntries(t, root) {
+				name = strings.TrimPrefix(name, "pci:")
+				target, err := os.Readlink(filepath.Join(root, "sys/bus/pci/devices", name))
+				if err != nil {
+					continue // a plain folder: no path to place it by
+				}
+				elems := strings.Split(strings.TrimRight(target, "/"), "/")
+				want := ""
+				for i := len(elems) - 2; i >= 0 && want == ""; i-- {
+					if _, err := pcie.ParseAddress(elems[i]); err == nil {
+						want = "pci:" + elems[i]
+					} else if strings.HasPrefix(elems[i], "pci") {
+						want = "pcibus:" + strings.TrimPrefix(elems[i], "pci")
+					}
+				}
+				comp, ok := g.Component("pci:" + name)
+				if !ok || want == "" {
+					t.Errorf("%s: component %v, expected parent %q from %s", name, ok, want, target)
+					continue
+				}
+				if comp.Parent != want {
+					t.Errorf("%s: parent %s, nearest on its path %s (%s)", name, comp.Parent, want, target)
+				}
+				if _, ok := g.Component(want); !ok {
+					t.Errorf("%s: parent %s is not in the graph", name, want)
+				}
+				checked++
+			}
+		})
+	}
+	if checked < 350 {
+		t.Errorf("%d functions checked", checked)
 	}
 }

@@ -38,15 +38,16 @@ type Device struct {
 	// Upstream is the sysfs name of the bridge above the function, "" when
 	// it sits directly on a root bus.
 	Upstream string
+	// Bridges are the functions on the device path between the root bus
+	// and the function, nearest first (Upstream is the first): a bridge
+	// the bus listing lacks is still named here.
+	Bridges []string
 	// RootBus is the "DDDD:BB" name of the host bridge the function's
 	// hierarchy hangs from.
 	RootBus string
 	// RootBusParent is the function a root bus itself sits under, as with
 	// Intel VMD, whose domain 10000+ hangs below a PCI function.
 	RootBusParent string
-	// MissingUpstream is set by callers that find Upstream absent from the
-	// bus listing; ReadDevice leaves it empty.
-	MissingUpstream string
 	// PathKnown is false when the capture holds the function as a plain
 	// directory with no device path; Upstream and RootBus are then derived
 	// from the address alone.
@@ -211,6 +212,10 @@ func (d *Device) placeFromPath(target string) {
 	d.Upstream = up
 	d.PathKnown = true
 	for i := self - 1; i >= 0; i-- {
+		if _, err := ParseAddress(elems[i]); err == nil {
+			d.Bridges = append(d.Bridges, elems[i])
+			continue
+		}
 		if bus, ok := parseRootBusDir(elems[i]); ok {
 			d.RootBus = bus
 			if i >= 1 {
