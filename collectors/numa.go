@@ -174,5 +174,13 @@ func packageComponent(p numa.Package, nodes []numa.Node) *topology.Component {
 		c.SetAttr("numa_nodes", numa.CPUSet(in).String())
 	}
 	c.SetAttr("numa_node", node)
+	for k, v := range map[string]*uint64{topology.CounterThrottlePackage: p.PackageThrottles, topology.CounterThrottleCore: p.CoreThrottles} {
+		if v != nil {
+			if c.Counters == nil {
+				c.Counters = map[string]uint64{}
+			}
+			c.Counters[k] = *v
+		}
+	}
 	return c
 }

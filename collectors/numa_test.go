@@ -185,3 +185,47 @@ func TestNUMABuggyFirmware(t *testing.T) {
 		}
 	}
 }
+
+// TestThermalThrottles: the throttle counts on each CPU package equal
+// what node_exporter prints for its capture (node_cpu_package_throttles
+// and the package's node_cpu_core_throttles summed); on the Dell R910,
+// one core of package 1 was throttled 237 times.
+func TestThermalThrottles(t *testing.T) {
+	g := scan(t, fixture.Root(t, "node_exporter/sys.tar.gz"), "numa")
+	want := map[string]map[string]uint64{}
+	add := func(pkg, k string, v float64) {
+		id := "package:" + pkg
+		if want[id] == nil {
+			want[id] = map[string]uint64{}
+		}
+		want[id][k] += uint64(v)
+	}
+	mfs := fixture.NodeExporterMetrics(t)
+	for _, m := range mfs["node_cpu_package_throttles_total"].GetMetric() {
+		add(fixture.Label(m, "package"), topology.CounterThrottlePackage, m.GetCounter().GetValue())
+	}
+	for _, m := range mfs["node_cpu_core_throttles_total"].GetMetric() {
+		add(fixture.Label(m, "package"), topology.CounterThrottleCore, m.GetCounter().GetValue())
+	}
+	if len(want) != 2 {
+		t.Fatalf("node_exporter's output has %d packages' throttles", len(want))
+	}
+	for id, counters := range want {
+		c, ok := g.Component(id)
+		if !ok {
+			t.Fatalf("%s missing", id)
+		}
+		for k, v := range counters {
+			if c.Counters[k] != v {
+				t.Errorf("%s %s = %d, node_exporter says %d", id, k, c.Counters[k], v)
+			}
+		}
+	}
+
+	r910 := scan(t, fixture.Root(t, "hwloc/40intel64-2g2n4c+pcilocality.tar.bz2"), "numa")
+	for id, v := range map[string]uint64{"package:0": 0, "package:1": 237, "package:2": 0, "package:3": 0} {
+		if c, _ := r910.Component(id); c == nil || c.Counters[topology.CounterThrottleCore] != v {
+			t.Errorf("%s core throttles %v, want %d", id, c, v)
+		}
+	}
+}

@@ -36,6 +36,7 @@ var (
 	linkErrors     = desc("link_errors_total", "Errors counted on the link, by type (aer_correctable, nvlink_crc_flit, …).",
 		append(append([]string{}, linkLabels...), "type")...)
 	memoryErrors = desc("memory_errors_total", "Memory errors counted on a DIMM, memory controller or GPU.", "id", "kind", "type")
+	cpuThrottles = desc("cpu_throttles_total", "Times a CPU package (type=package), or its cores together (type=core), were slowed for heat.", "id", "type")
 	i2cLocked    = desc("i2c_bus_locked", "1 when an I2C bus is locked up.", "id")
 	sensorValue  = desc("sensor_value", "A BMC sensor reading, in its unit.", "id", "sensor", "unit")
 	eventsTotal  = desc("events_total", "Events recorded, by kind, since the journal began.", "kind")
@@ -54,7 +55,7 @@ type graphCollector struct {
 
 func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{componentInfo, componentState, linkInfo, linkUp, linkSpeed, linkMaxSpeed,
-		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, i2cLocked, sensorValue, eventsTotal,
+		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, cpuThrottles, i2cLocked, sensorValue, eventsTotal,
 		collectorOK, collectorDur, scanTime, stateErrors} {
 		ch <- d
 	}
@@ -96,6 +97,11 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if v, ok := comp.Counters[topology.CounterUncorrected]; ok {
 			counter(memoryErrors, float64(v), comp.ID, comp.Kind, "uncorrected")
+		}
+		for typ, k := range map[string]string{"package": topology.CounterThrottlePackage, "core": topology.CounterThrottleCore} {
+			if v, ok := comp.Counters[k]; ok {
+				counter(cpuThrottles, float64(v), comp.ID, typ)
+			}
 		}
 		if comp.Kind == topology.KindI2CAdapter {
 			if v, ok := topology.Number(comp.Attrs, topology.AttrI2CBusLocked); ok {

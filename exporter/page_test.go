@@ -129,6 +129,12 @@ func TestAPI(t *testing.T) {
 		!strings.Contains(body, `hwgraph_build_info{`) {
 		t.Errorf("metrics lack the E810 or build_info")
 	}
+	// The capture's thermal_throttle counts (node_exporter reads the same
+	// tree's as node_cpu_*_throttles_total).
+	if _, body := get("/metrics"); !strings.Contains(body, `hwgraph_cpu_throttles_total{id="package:0",type="package"} 34818`) ||
+		!strings.Contains(body, `hwgraph_cpu_throttles_total{id="package:0",type="core"} 10607`) {
+		t.Errorf("metrics lack the package's throttle counts")
+	}
 }
 
 // TestBuildInfo: hwgraph_build_info carries node_exporter's labels, and

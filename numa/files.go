@@ -15,6 +15,7 @@ var (
 		"sys/devices/system/cpu/cpu[0-9]*/online",
 		"sys/devices/system/cpu/cpu[0-9]*/topology",
 		"sys/devices/system/cpu/cpu[0-9]*/topology/{physical_package_id,core_id}",
+		"sys/devices/system/cpu/cpu[0-9]*/thermal_throttle/{core_throttle_count,count,package_throttle_count}",
 		"proc/cpuinfo",
 	}
 )

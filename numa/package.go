@@ -16,6 +16,10 @@ type Package struct {
 	CPUs  CPUSet
 	Cores int    // distinct core IDs among its online CPUs
 	Model string // "model name" of /proc/cpuinfo, when readable
+	// PackageThrottles and CoreThrottles count the times the package, and
+	// its cores together, went over their thermal limit and were slowed
+	// (thermal_throttle/, Intel); nil when the kernel gives no count.
+	PackageThrottles, CoreThrottles *uint64
 }
 
 // CPUs describes the logical CPUs of the machine.
@@ -63,6 +67,7 @@ func ReadCPUs(root string) (CPUs, error) {
 	type core struct{ pkg, core int }
 	pkgs := map[int]*Package{}
 	cores := map[core]bool{}
+	coreThrottles := map[core]uint64{} // SMT siblings share their core's count
 	for i, t := range read {
 		cpu := dirs[i].N
 		switch {
@@ -82,10 +87,25 @@ func ReadCPUs(root string) (CPUs, error) {
 		p.CPUs = append(p.CPUs, cpu)
 		if t.core >= 0 {
 			cores[core{t.pkg, t.core}] = true
+			if t.coreThrottles != nil {
+				k := core{t.pkg, t.core}
+				coreThrottles[k] = max(coreThrottles[k], *t.coreThrottles)
+			}
+		}
+		if t.pkgThrottles != nil {
+			p.PackageThrottles = maxPtr(p.PackageThrottles, *t.pkgThrottles)
 		}
 	}
 	for c := range cores {
 		pkgs[c.pkg].Cores++
+	}
+	for c, n := range coreThrottles {
+		p := pkgs[c.pkg]
+		sum := n
+		if p.CoreThrottles != nil {
+			sum += *p.CoreThrottles
+		}
+		p.CoreThrottles = &sum
 	}
 	models := cpuModels(root)
 	for _, p := range pkgs {
@@ -109,6 +129,36 @@ type cpuTopology struct {
 	offline   bool
 	pkg, core int // core is -1 when unreadable
 	err       error
+	// The thermal throttle counts the CPU reports, nil when absent.
+	pkgThrottles, coreThrottles *uint64
+}
+
+func maxPtr(p *uint64, v uint64) *uint64 {
+	if p != nil && *p >= v {
+		return p
+	}
+	return &v
+}
+
+// readThrottles reads a CPU's thermal throttle counts: core_throttle_count
+// (count before Linux 2.6.36) and package_throttle_count.
+func (t *cpuTopology) readThrottles(dir string) {
+	d := filepath.Join(dir, "thermal_throttle")
+	for _, f := range []struct {
+		names []string
+		dst   **uint64
+	}{{[]string{"core_throttle_count", "count"}, &t.coreThrottles}, {[]string{"package_throttle_count"}, &t.pkgThrottles}} {
+		for _, name := range f.names {
+			s, err := sysfsattr.Read(filepath.Join(d, name))
+			if err != nil {
+				continue
+			}
+			if v, err := strconv.ParseUint(s, 10, 64); err == nil {
+				*f.dst = &v
+			}
+			break
+		}
+	}
 }
 
 // readCPU reads a CPU's package and core; askOnline reads its own online
@@ -132,6 +182,7 @@ func readCPU(dir string, askOnline bool) cpuTopology {
 	if cid, err := readInt(filepath.Join(dir, "topology", "core_id")); err == nil {
 		t.core = cid
 	}
+	t.readThrottles(dir)
 	return t
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -279,5 +280,39 @@ func TestWriteJSONEqualsMarshal(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("WriteJSON:\n%s\njson.Marshal:\n%s", buf.String(), b)
 		}
+	}
+}
+
+// TestJudgeThermalThrottling: throttle counts that grew since the last
+// scan degrade the package, naming how many and which; counts the first
+// scan finds, or that did not grow, do not.
+func TestJudgeThermalThrottling(t *testing.T) {
+	pkg := func(p, c uint64) *Component {
+		return &Component{ID: "package:1", Kind: KindCPUPackage,
+			Counters: map[string]uint64{CounterThrottlePackage: p, CounterThrottleCore: c}}
+	}
+	for _, tc := range []struct {
+		name      string
+		cur, prev *Component
+		state     State
+		reason    string
+	}{
+		{"first scan: 237 since boot", pkg(0, 237), nil, StateOK, ""},
+		{"steady", pkg(0, 237), pkg(0, 237), StateOK, ""},
+		{"cores throttled", pkg(0, 249), pkg(0, 237), StateDegraded, "thermal throttling: 12 new core events"},
+		{"package throttled", pkg(3, 237), pkg(0, 237), StateDegraded, "thermal throttling: 3 new package events"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := Build(&Fragment{Components: []*Component{tc.cur}})
+			var prev *Graph
+			if tc.prev != nil {
+				prev = Build(&Fragment{Components: []*Component{tc.prev}})
+			}
+			Judge(g, prev)
+			c, _ := g.Component("package:1")
+			if c.Health.State != tc.state || (tc.reason != "" && !slices.Contains(c.Health.Reasons, tc.reason)) {
+				t.Errorf("health %+v, want %s %q", c.Health, tc.state, tc.reason)
+			}
+		})
 	}
 }

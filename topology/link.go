@@ -85,3 +85,11 @@ const (
 	CounterCorrectedNoInfo   = "memory_corrected_noinfo"
 	CounterUncorrectedNoInfo = "memory_uncorrected_noinfo"
 )
+
+// Thermal throttle counters, on CPU packages: the times the package, and
+// its cores together, were slowed for heat. The exporter turns them into
+// hwgraph_cpu_throttles_total{type="package|core"}.
+const (
+	CounterThrottlePackage = "thermal_throttle_package"
+	CounterThrottleCore    = "thermal_throttle_core"
+)
