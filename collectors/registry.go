@@ -87,6 +87,7 @@ var collectorList = []struct {
 	}},
 	{"gpu", func(o Options) Collector { return &GPU{NVML: o.NVML} }},
 	{"host", func(Options) Collector { return Host{} }},
+	{"hwmon", func(Options) Collector { return Hwmon{} }},
 	{"i2c", func(o Options) Collector { return &I2C{Prober: o.I2CProber} }},
 	{"kmsg", func(o Options) Collector { return &Kmsg{File: o.KmsgFile, State: o.State} }},
 	{"memory", func(Options) Collector { return Memory{} }},
