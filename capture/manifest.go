@@ -42,6 +42,9 @@ type Manifest struct {
 	NVMLError string       `json:"nvml_error,omitempty"`
 	// BMC is what the BMC answered.
 	BMC *ipmi.Recording `json:"bmc,omitempty"`
+	// NVMe are the NVMe controllers' SMART / Health Information log
+	// pages (binary, base64 in the JSON), by controller ("nvme0").
+	NVMe map[string][]byte `json:"nvme_health_logs,omitempty"`
 }
 
 // Write writes the manifest into the capture folder dir.

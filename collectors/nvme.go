@@ -18,19 +18,49 @@ import (
 // subsystem reached by several controllers (multipath) is one
 // nvme-subsystem component with an nvme-path link from each controller;
 // its namespaces hang under it, since no single path owns them.
-type NVMe struct{}
+//
+// On the live machine each controller's SMART / Health Information log
+// is read too (a Get Log Page admin command on /dev/nvmeN; root): its
+// critical warnings, wear, spare, temperature and media errors judge the
+// controller.
+type NVMe struct {
+	// SMARTLog reads a controller's health log page by its name
+	// ("nvme0"); nil reads /dev/NAME on the live machine and nothing on a
+	// capture. A capture's recorded pages are replayed through it.
+	SMARTLog func(ctrl string) ([]byte, error)
+	// Record, when set, is given every page read, for a capture.
+	Record func(ctrl string, page []byte)
+}
 
 // Name implements Collector.
-func (NVMe) Name() string { return "nvme" }
+func (*NVMe) Name() string { return "nvme" }
 
-// Reads implements Collector.
-func (NVMe) Reads() []capture.Read {
+// Reads implements Collector: the health logs are recorded, not files.
+func (*NVMe) Reads() []capture.Read {
 	return slices.Concat(capture.Paths(nvme.Files...), capture.Files(capture.Serial, nvme.SerialFiles...),
 		capture.Files(capture.Transport, nvme.AddressFiles...))
 }
 
+// smartLog is the health log reader for env, nil for none.
+func (n *NVMe) smartLog(env Env) func(string) ([]byte, error) {
+	read := n.SMARTLog
+	if read == nil && env.Live() {
+		read = func(ctrl string) ([]byte, error) { return nvme.ReadSMARTLog("/dev/" + ctrl) }
+	}
+	if read == nil || n.Record == nil {
+		return read
+	}
+	return func(ctrl string) ([]byte, error) {
+		page, err := read(ctrl)
+		if err == nil {
+			n.Record(ctrl, page)
+		}
+		return page, err
+	}
+}
+
 // Collect implements Collector.
-func (NVMe) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
+func (n *NVMe) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	ctrls, err := nvme.ReadControllers(env.Path("sys"))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -57,9 +87,13 @@ func (NVMe) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	for _, c := range ctrls {
 		ids[c.Name] = controllerID(c)
 	}
+	readLog := n.smartLog(env)
 	for _, c := range ctrls {
 		id := ids[c.Name]
-		f.Add(controllerComponent(c, id))
+		comp := f.Add(controllerComponent(c, id))
+		if readLog != nil {
+			addHealthLog(f, comp, c.Name, readLog)
+		}
 		for _, e := range c.Problems {
 			f.Problem(e.Error())
 		}
@@ -210,4 +244,63 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// addHealthLog reads a controller's SMART / Health Information log and
+// judges the controller by it. A log that cannot be read is a problem of
+// the scan (without root: the controller's hwmon chip still gives its
+// temperatures); one that reads but does not decode leaves the
+// controller's health unknown.
+func addHealthLog(f *topology.Fragment, c *topology.Component, ctrl string, read func(string) ([]byte, error)) {
+	page, err := read(ctrl)
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		f.Problem(fmt.Sprintf("%s health log not read: %v (root reads it; its temperatures come from its hwmon chip)", ctrl, err))
+		return
+	case errors.Is(err, fs.ErrNotExist):
+		f.Problem(fmt.Sprintf("%s health log not read: %v (no device node: a container without /dev/%s?)", ctrl, err, ctrl))
+		return
+	case err != nil:
+		c.Health.Mark(topology.StateUnknown, fmt.Sprintf("health log unreadable: %v", err))
+		return
+	}
+	l, err := nvme.ParseSMARTLog(page)
+	if err != nil {
+		c.Health.Mark(topology.StateUnknown, fmt.Sprintf("health log: %v", err))
+		return
+	}
+	if t, ok := l.TemperatureC(); ok {
+		c.SetAttr("temperature_celsius", t)
+	}
+	c.SetAttr("critical_warning", l.CriticalWarning)
+	c.SetAttr("available_spare_percent", l.AvailableSpare)
+	c.SetAttr("available_spare_threshold_percent", l.SpareThreshold)
+	c.SetAttr("percentage_used", l.PercentageUsed)
+	c.SetAttr("power_on_hours", l.PowerOnHours)
+	c.SetAttr("power_cycles", l.PowerCycles)
+	c.SetAttr("unsafe_shutdowns", l.UnsafeShutdowns)
+	c.SetAttr("error_log_entries", l.ErrorLogEntries)
+	c.SetAttr("data_units_read", l.DataUnitsRead)
+	c.SetAttr("data_units_written", l.DataUnitsWritten)
+	c.SetAttr("warning_temperature_minutes", l.WarningTempMinutes)
+	c.SetAttr("critical_temperature_minutes", l.CritTempMinutes)
+	if c.Counters == nil {
+		c.Counters = map[string]uint64{}
+	}
+	c.Counters[topology.CounterNVMeMediaErrors] = l.MediaErrors
+	for _, w := range l.CriticalWarnings() {
+		// Data can no longer be trusted or written: the drive has failed.
+		state := topology.StateDegraded
+		if w.Bit&(nvme.WarnReliability|nvme.WarnReadOnly) != 0 {
+			state = topology.StateFailed
+		}
+		why := "critical warning: " + w.Name
+		if w.Bit == nvme.WarnSpare {
+			why = fmt.Sprintf("critical warning: available spare %d%% below its threshold %d%%", l.AvailableSpare, l.SpareThreshold)
+		}
+		c.Health.Mark(state, why)
+	}
+	if l.PercentageUsed >= 100 {
+		c.Health.Mark(topology.StateDegraded, fmt.Sprintf("worn out: %d%% of its rated endurance used", l.PercentageUsed))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -46,6 +47,11 @@ type Options struct {
 	// a capture. (NVML is recorded and replayed through NVML itself.)
 	BMCReplay *ipmi.Recording
 	BMCRecord func(ipmi.Recording)
+	// NVMeReplay, when set, are a capture's NVMe health log pages by
+	// controller, read instead of the controllers; NVMeRecord is given
+	// each page read, for a capture.
+	NVMeReplay map[string][]byte
+	NVMeRecord func(ctrl string, page []byte)
 	// KmsgFile is a saved kernel log to read instead of /dev/kmsg.
 	KmsgFile string
 }
@@ -93,7 +99,18 @@ var collectorList = []struct {
 	{"memory", func(Options) Collector { return Memory{} }},
 	{"net", func(Options) Collector { return Net{} }},
 	{"numa", func(Options) Collector { return NUMA{} }},
-	{"nvme", func(Options) Collector { return NVMe{} }},
+	{"nvme", func(o Options) Collector {
+		n := &NVMe{Record: o.NVMeRecord}
+		if o.NVMeReplay != nil {
+			n.SMARTLog = func(ctrl string) ([]byte, error) {
+				if page, ok := o.NVMeReplay[ctrl]; ok {
+					return page, nil
+				}
+				return nil, fmt.Errorf("%s: no health log in the capture: %w", ctrl, fs.ErrNotExist)
+			}
+		}
+		return n
+	}},
 	{"pcie", func(o Options) Collector {
 		names := o.PCINames
 		if names == nil {

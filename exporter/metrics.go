@@ -38,6 +38,12 @@ var (
 	memoryErrors = desc("memory_errors_total", "Memory errors counted on a DIMM, memory controller or GPU.", "id", "kind", "type")
 	cpuThrottles = desc("cpu_throttles_total", "Times a CPU package (type=package), or its cores together (type=core), were slowed for heat.", "id", "type")
 	i2cLocked    = desc("i2c_bus_locked", "1 when an I2C bus is locked up.", "id")
+	nvmeWarning  = desc("nvme_critical_warning", "The critical warning bits of an NVMe controller's health log (0: none; 1 spare, 2 temperature, 4 reliability, 8 read-only, 16 backup).", "id")
+	nvmeUsed     = desc("nvme_percentage_used", "The controller's estimate of its rated endurance used, in percent (may pass 100).", "id")
+	nvmeSpare    = desc("nvme_available_spare_ratio", "Spare capacity left, as a ratio.", "id")
+	nvmeSpareMin = desc("nvme_available_spare_threshold_ratio", "The spare ratio below which the controller warns.", "id")
+	nvmeTemp     = desc("nvme_temperature_celsius", "The controller's composite temperature.", "id")
+	nvmeMedia    = desc("nvme_media_errors_total", "Media and data integrity errors the controller counted over its life.", "id")
 	sensorValue  = desc("sensor_value", "A BMC sensor reading, in its unit.", "id", "sensor", "unit")
 	eventsTotal  = desc("events_total", "Events recorded, by kind, since the journal began.", "kind")
 	collectorOK  = desc("collector_success", "1 when the collector answered (absent hardware counts as success).", "collector")
@@ -55,7 +61,8 @@ type graphCollector struct {
 
 func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{componentInfo, componentState, linkInfo, linkUp, linkSpeed, linkMaxSpeed,
-		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, cpuThrottles, i2cLocked, sensorValue, eventsTotal,
+		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, cpuThrottles, i2cLocked,
+		nvmeWarning, nvmeUsed, nvmeSpare, nvmeSpareMin, nvmeTemp, nvmeMedia, sensorValue, eventsTotal,
 		collectorOK, collectorDur, scanTime, stateErrors} {
 		ch <- d
 	}
@@ -101,6 +108,19 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 		for typ, k := range map[string]string{"package": topology.CounterThrottlePackage, "core": topology.CounterThrottleCore} {
 			if v, ok := comp.Counters[k]; ok {
 				counter(cpuThrottles, float64(v), comp.ID, typ)
+			}
+		}
+		if v, ok := comp.Counters[topology.CounterNVMeMediaErrors]; ok {
+			counter(nvmeMedia, float64(v), comp.ID)
+			for _, m := range []struct {
+				d     *prometheus.Desc
+				attr  string
+				scale float64
+			}{{nvmeWarning, "critical_warning", 1}, {nvmeUsed, "percentage_used", 1}, {nvmeSpare, "available_spare_percent", 0.01},
+				{nvmeSpareMin, "available_spare_threshold_percent", 0.01}, {nvmeTemp, "temperature_celsius", 1}} {
+				if v, ok := topology.Number(comp.Attrs, m.attr); ok {
+					gauge(m.d, v*m.scale, comp.ID)
+				}
 			}
 		}
 		if comp.Kind == topology.KindI2CAdapter {

@@ -144,6 +144,8 @@ func (r Rules) judgeCounters(h *Health, now, before map[string]uint64) {
 			if grew >= threshold {
 				h.Mark(StateDegraded, fmt.Sprintf("%d new corrected memory errors", grew))
 			}
+		case CounterNVMeMediaErrors:
+			h.Mark(StateDegraded, fmt.Sprintf("%d new media and data integrity errors", grew))
 		case CounterThrottlePackage, CounterThrottleCore:
 			which := strings.TrimPrefix(k, "thermal_throttle_")
 			h.Mark(StateDegraded, fmt.Sprintf("thermal throttling: %d new %s events", grew, which))

@@ -93,3 +93,7 @@ const (
 	CounterThrottlePackage = "thermal_throttle_package"
 	CounterThrottleCore    = "thermal_throttle_core"
 )
+
+// CounterNVMeMediaErrors is an NVMe controller's media and data integrity
+// errors (its health log): growth degrades it.
+const CounterNVMeMediaErrors = "nvme_media_errors"

@@ -107,9 +107,9 @@ func runCapture(args []string, stdout, stderr io.Writer) int {
 }
 
 // captureRegistry builds the collectors the flags select. On the live
-// machine it then runs those that ask live sources (NVML, the BMC), to
-// record their answers in man; a capture of a capture carries the
-// recorded answers over.
+// machine it then runs those that ask live sources (NVML, the BMC, the
+// NVMe health logs), to record their answers in man; a capture of a
+// capture carries the recorded answers over.
 func captureRegistry(ctx context.Context, sc *scanConfig, opts collectors.Options, m *capture.Manifest, man *capture.Manifest) (*collectors.Registry, error) {
 	live := sc.live()
 	var rec *nvgpu.Recorder
@@ -126,6 +126,14 @@ func captureRegistry(ctx context.Context, sc *scanConfig, opts collectors.Option
 			defer mu.Unlock()
 			man.BMC = &r
 		}
+		opts.NVMeRecord = func(ctrl string, page []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			if man.NVMe == nil {
+				man.NVMe = map[string][]byte{}
+			}
+			man.NVMe[ctrl] = page
+		}
 	}
 	reg := collectors.New(opts)
 	if sc.only != "" {
@@ -135,14 +143,14 @@ func captureRegistry(ctx context.Context, sc *scanConfig, opts collectors.Option
 		}
 	}
 	if m != nil {
-		man.NVML, man.NVMLError, man.BMC = m.NVML, m.NVMLError, m.BMC
+		man.NVML, man.NVMLError, man.BMC, man.NVMe = m.NVML, m.NVMLError, m.BMC, m.NVMe
 	}
 	if !live {
 		return reg, nil
 	}
 	var liveOnes []string
 	for _, n := range reg.Names() {
-		if n == "gpu" || n == "bmc" {
+		if n == "gpu" || n == "bmc" || n == "nvme" {
 			liveOnes = append(liveOnes, n)
 		}
 	}
@@ -218,6 +226,9 @@ func captureSummary(m *capture.Manifest, root, out string, size int64) string {
 	}
 	if m.BMC != nil {
 		s += "; the BMC's answers"
+	}
+	if n := len(m.NVMe); n > 0 {
+		s += fmt.Sprintf("; %d NVMe health logs", n)
 	}
 	if m.Redacted {
 		s += "; redacted"

@@ -400,6 +400,9 @@ func (c *scanConfig) replay(opts *collectors.Options, m *capture.Manifest) {
 	if m.BMC != nil && c.bmcHost == "" {
 		opts.BMCReplay = m.BMC
 	}
+	if len(m.NVMe) > 0 {
+		opts.NVMeReplay = m.NVMe
+	}
 }
 
 // removeOnSignal returns done, to be called once, which also runs when
