@@ -40,6 +40,13 @@ const (
 	// of it (sysfs' entries/T-N/raw): its serial numbers, asset tags,
 	// UUID and OEM strings are replaced in place.
 	SMBIOS
+	// WWN is a SCSI name designator ("naa.5000c500a1b2c3d4",
+	// "t10.ATA     QEMU HARDDISK     QM00001"): what follows its type
+	// is replaced, the type kept so that the value still reads as one.
+	WWN
+	// VPD is a SCSI VPD page of text (page 80h, the unit serial number):
+	// the text after its 4-byte header is replaced, the header kept.
+	VPD
 )
 
 // Files declares files that hold secret.

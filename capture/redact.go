@@ -149,6 +149,36 @@ func (r *Redactor) Transport(v string) string {
 	return strings.Replace(v, core, strings.Join(fields, ","), 1)
 }
 
+// vpd replaces the text of a VPD page: the page's length is in byte 3,
+// NULs pad it (SPC-5 7.7.18).
+func (r *Redactor) vpd(page []byte) []byte {
+	if len(page) <= 4 {
+		return page
+	}
+	out := bytes.Clone(page)
+	text := out[4 : 4+min(int(page[3]), len(page)-4)]
+	text = bytes.TrimRight(text, "\x00")
+	copy(text, r.Text(string(text)))
+	return out
+}
+
+// WWN replaces a SCSI name designator: the hexadecimal digits of an NAA
+// or EUI-64 name, the text of a T10 vendor ID (which ends in the serial).
+// The designator's type is kept.
+func (r *Redactor) WWN(v string) string {
+	core := strings.TrimSpace(v)
+	typ, name, ok := strings.Cut(core, ".")
+	if !ok || len(typ) != 3 {
+		return r.Text(v)
+	}
+	if typ == "t10" {
+		name = r.Text(name)
+	} else {
+		name = r.Hex(name)
+	}
+	return strings.Replace(v, core, typ+"."+name, 1)
+}
+
 // UUID replaces a binary UUID (SMBIOS' system UUID); all zeros and all
 // ones (none set) are kept.
 func (r *Redactor) UUID(u [16]byte) [16]byte {
@@ -180,6 +210,10 @@ func (r *Redactor) File(secret Secret, data []byte) []byte {
 		out := bytes.Clone(data)
 		dmi.Redact(out, r.Text, r.UUID)
 		return out
+	case WWN:
+		return []byte(r.WWN(string(data)))
+	case VPD:
+		return r.vpd(data)
 	}
 	return data
 }

@@ -30,6 +30,8 @@ func TestRedactor(t *testing.T) {
 		{"hostname", "node17.example.org\n", "redacted-host-1\n", r.Host},
 		{"fc transport", "nn-0x200400a0986b4323:pn-0x210400a0986b4323", "nn-0x0000000000000000:pn-0x0000000000000005", r.Transport},
 		{"tcp transport", "traddr=10.0.0.1,trsvcid=4420", "traddr=redacted-host-2,trsvcid=4420", r.Transport},
+		{"naa wwn", "naa.5000c500a1b2c3d4\n", "naa.0000000000000006\n", r.WWN},
+		{"t10 wwn", "t10.ATA     QEMU HARDDISK                           QM00005", "t10.X" + strings.Repeat("0", 53) + "5", r.WWN},
 		{"pci transport kept", "0000:01:00.0", "0000:01:00.0", r.Transport},
 	} {
 		if got := tc.redact(tc.in); got != tc.want {
@@ -47,5 +49,20 @@ func TestRedactorUUID(t *testing.T) {
 	}
 	if none := ([16]byte{}); r.UUID(none) != none {
 		t.Error("an unset UUID was replaced")
+	}
+}
+
+// TestRedactorVPD: a VPD page 80h keeps its header, so the serial's
+// length and the page code still read.
+func TestRedactorVPD(t *testing.T) {
+	r := NewRedactor()
+	page := []byte("\x00\x80\x00\x14    WD-WCC4N1234567\x00")
+	got := r.File(VPD, page)
+	want := []byte("\x00\x80\x00\x14    X00000000000001\x00")
+	if string(got) != string(want) {
+		t.Errorf("VPD page %q redacted as %q, want %q", page, got, want)
+	}
+	if short := []byte{0, 0x80}; string(r.File(VPD, short)) != string(short) {
+		t.Errorf("a page shorter than its header was changed")
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // secretAttr names the attributes that identify a machine or a part.
-var secretAttr = regexp.MustCompile(`serial|uuid|guid|asset_tag|^mac$|nqn|hostname`)
+var secretAttr = regexp.MustCompile(`serial|uuid|guid|asset_tag|^mac$|nqn|hostname|wwid|sas_address`)
 
 // identifiers are the identifying values a graph shows, as a redacted
 // capture must not hold them.
@@ -103,13 +103,31 @@ func TestRedactedCaptureHoldsNoSecrets(t *testing.T) {
 }
 
 // shape is a graph's components and links, without their attributes.
+// Disks and SAS expanders go by their place, since their IDs are their
+// WWNs, serials and SAS addresses, which redaction replaces.
 func shape(g *topology.Graph) string {
-	var b strings.Builder
+	place := map[string]string{}
 	for _, c := range g.Components {
-		fmt.Fprintf(&b, "%s %s parent=%s\n", c.ID, c.Kind, c.Parent)
+		switch c.Kind {
+		case topology.KindDisk:
+			place[c.ID] = fmt.Sprintf("disk@%v/%v", c.Attrs["scsi_address"], c.Attrs["block_device"])
+		case topology.KindSASExpander:
+			place[c.ID] = "sas-expander@" + c.Name
+		}
+	}
+	id := func(s string) string {
+		if p, ok := place[s]; ok {
+			return p
+		}
+		return s
+	}
+	var lines []string
+	for _, c := range g.Components {
+		lines = append(lines, fmt.Sprintf("%s %s parent=%s", id(c.ID), c.Kind, id(c.Parent)))
 	}
 	for _, l := range g.Links {
-		fmt.Fprintf(&b, "%s %s→%s\n", l.Kind, l.From, l.To)
+		lines = append(lines, fmt.Sprintf("%s %s→%s", l.Kind, id(l.From), id(l.To)))
 	}
-	return b.String()
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/disk"
 	"github.com/hwgraph/hwgraph/hwmon"
 	"github.com/hwgraph/hwgraph/pcie"
 	"github.com/hwgraph/hwgraph/topology"
@@ -44,7 +45,7 @@ func (Hwmon) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 		for _, e := range c.Problems {
 			f.Problem(e.Error())
 		}
-		target := f.Add(hwmonTarget(c))
+		target := f.Add(hwmonTarget(c, env.Path("sys")))
 		chipName := c.Name
 		if chipName == "" {
 			chipName = c.Dir
@@ -62,11 +63,16 @@ func (Hwmon) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 
 // hwmonTarget is the component a chip measures, from the device it sits
 // on.
-func hwmonTarget(c hwmon.Chip) *topology.Component {
+func hwmonTarget(c hwmon.Chip, sysfs string) *topology.Component {
 	dev := c.Device
 	base := path.Base(dev)
 	switch {
 	case dev == "":
+	case c.Name == "drivetemp":
+		// A disk's own sensor, on the SCSI device: the disk by its ID.
+		if d, ok := disk.ReadSCSIDisk(sysfs, dev); ok {
+			return &topology.Component{ID: topology.DiskID(d.WWID, d.Vendor, d.Model, d.Serial, d.SCSI), Kind: topology.KindDisk}
+		}
 	case c.Name == "coretemp" && strings.HasPrefix(base, "coretemp."):
 		// One platform device per package: coretemp.N is package N.
 		if n, err := strconv.Atoi(strings.TrimPrefix(base, "coretemp.")); err == nil {

@@ -116,7 +116,7 @@ func TestHwmonTarget(t *testing.T) {
 		{"mt7996_phy0_0", "devices/platform/soc/18000000.wifi/ieee80211/phy0", "host"},
 		{"acpitz", "", "host"},
 	} {
-		if got := hwmonTarget(hwmon.Chip{Name: tc.name, Device: tc.device}).ID; got != tc.want {
+		if got := hwmonTarget(hwmon.Chip{Name: tc.name, Device: tc.device}, t.TempDir()).ID; got != tc.want {
 			t.Errorf("%s on %q: %s, want %s", tc.name, tc.device, got, tc.want)
 		}
 	}

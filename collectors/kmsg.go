@@ -115,6 +115,12 @@ func kmsgComponent(m kmsg.Match) string {
 		return topology.DIMMID(m.DIMMLabel)
 	case m.MC >= 0:
 		return topology.MCID(m.MC)
+	case m.SCSI != "": // aliases the disk collector gives a disk
+		return "scsi:" + m.SCSI
+	case m.Block != "":
+		return topology.BlockID(m.Block)
+	case m.ATAPort != "":
+		return "ata:" + m.ATAPort
 	}
 	return topology.HostID
 }

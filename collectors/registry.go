@@ -91,6 +91,7 @@ var collectorList = []struct {
 		return &BMC{Host: o.BMC.Host, User: o.BMC.User, Password: o.BMC.Password, CipherSuite: o.BMC.CipherSuite,
 			SkipChassis: o.BMC.SkipChassis, State: o.State, Replay: o.BMCReplay, Record: o.BMCRecord}
 	}},
+	{"disk", func(Options) Collector { return Disk{} }},
 	{"gpu", func(o Options) Collector { return &GPU{NVML: o.NVML} }},
 	{"host", func(Options) Collector { return Host{} }},
 	{"hwmon", func(Options) Collector { return Hwmon{} }},

@@ -44,6 +44,7 @@ var (
 	nvmeSpareMin = desc("nvme_available_spare_threshold_ratio", "The spare ratio below which the controller warns.", "id")
 	nvmeTemp     = desc("nvme_temperature_celsius", "The controller's composite temperature.", "id")
 	nvmeMedia    = desc("nvme_media_errors_total", "Media and data integrity errors the controller counted over its life.", "id")
+	diskIOErrors = desc("disk_io_errors_total", "Commands the SCSI layer saw fail (type=error) or time out (type=timeout) on a disk since boot.", "id", "type")
 	sensorValue  = desc("sensor_value", "A BMC sensor reading, in its unit.", "id", "sensor", "unit")
 	eventsTotal  = desc("events_total", "Events recorded, by kind, since the journal began.", "kind")
 	collectorOK  = desc("collector_success", "1 when the collector answered (absent hardware counts as success).", "collector")
@@ -62,7 +63,7 @@ type graphCollector struct {
 func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{componentInfo, componentState, linkInfo, linkUp, linkSpeed, linkMaxSpeed,
 		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, cpuThrottles, i2cLocked,
-		nvmeWarning, nvmeUsed, nvmeSpare, nvmeSpareMin, nvmeTemp, nvmeMedia, sensorValue, eventsTotal,
+		nvmeWarning, nvmeUsed, nvmeSpare, nvmeSpareMin, nvmeTemp, nvmeMedia, diskIOErrors, sensorValue, eventsTotal,
 		collectorOK, collectorDur, scanTime, stateErrors} {
 		ch <- d
 	}
@@ -108,6 +109,11 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 		for typ, k := range map[string]string{"package": topology.CounterThrottlePackage, "core": topology.CounterThrottleCore} {
 			if v, ok := comp.Counters[k]; ok {
 				counter(cpuThrottles, float64(v), comp.ID, typ)
+			}
+		}
+		for typ, k := range map[string]string{"error": topology.CounterDiskIOErrors, "timeout": topology.CounterDiskIOTimeouts} {
+			if v, ok := comp.Counters[k]; ok {
+				counter(diskIOErrors, float64(v), comp.ID, typ)
 			}
 		}
 		if v, ok := comp.Counters[topology.CounterNVMeMediaErrors]; ok {

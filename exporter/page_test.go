@@ -135,6 +135,10 @@ func TestAPI(t *testing.T) {
 		!strings.Contains(body, `hwgraph_cpu_throttles_total{id="package:0",type="core"} 10607`) {
 		t.Errorf("metrics lack the package's throttle counts")
 	}
+	// The SAS shelf's disk behind expander-11:0 (ioerr_cnt 0x192).
+	if _, body := get("/metrics"); !strings.Contains(body, `hwgraph_disk_io_errors_total{id="disk:naa.5000cca26128b1f4",type="error"} 402`) {
+		t.Errorf("metrics lack the disk's I/O error count")
+	}
 }
 
 // TestBuildInfo: hwgraph_build_info carries node_exporter's labels, and

@@ -127,3 +127,41 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+// TestClassifyDiskErrors: the libata, SCSI and block layer lines a
+// failing disk logs name it by ATA port, SCSI address or block device.
+func TestClassifyDiskErrors(t *testing.T) {
+	for _, tc := range []struct {
+		line                 string
+		severity             string
+		scsi, block, ataPort string
+	}{
+		// libata-eh.c ata_eh_link_report(), ata_dev_print.
+		{"ata3.00: exception Emask 0x0 SAct 0x1000 SErr 0x0 action 0x0", "warning", "", "", "3"},
+		{"ata3.00: failed command: READ FPDMA QUEUED", "warning", "", "", "3"},
+		{"ata3: hard resetting link", "warning", "", "", "3"},
+		{"ata1: limiting SATA link speed to 3.0 Gbps", "warning", "", "", "1"},
+		// sd.c / scsi_logging.c.
+		{"sd 2:0:0:0: [sdb] tag#7 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=3s", "warning", "2:0:0:0", "sdb", ""},
+		{"sd 2:0:0:0: [sdb] tag#7 Sense Key : Medium Error [current]", "warning", "2:0:0:0", "sdb", ""},
+		{"sd 11:0:8:0: [sdw] rejecting I/O to offline device", "critical", "11:0:8:0", "sdw", ""},
+		// blk-core.c blk_print_req_error().
+		{"I/O error, dev sdb, sector 123456 op 0x0:(READ) flags 0x80700 phys_seg 1 prio class 0", "warning", "", "sdb", ""},
+		{"blk_update_request: critical medium error, dev sdc, sector 9876", "warning", "", "sdc", ""},
+	} {
+		m, ok := Classify(tc.line)
+		if !ok || m.Kind != KindDiskError || m.Severity != tc.severity || m.SCSI != tc.scsi || m.Block != tc.block || m.ATAPort != tc.ataPort {
+			t.Errorf("%q: %+v %v", tc.line, m, ok)
+		}
+	}
+	for _, line := range []string{
+		"ata3: SATA link up 6.0 Gbps (SStatus 133 SControl 300)",
+		"sd 2:0:0:0: [sdb] 1953525168 512-byte logical blocks: (1.00 TB/932 GiB)",
+		"I/O error, dev loop0, sector 0 op 0x0:(READ)",
+		"I/O error, dev nvme0n1, sector 0 op 0x0:(READ)", // the nvme lines are the nvme pattern's
+	} {
+		if m, ok := Classify(line); ok && m.Kind == KindDiskError {
+			t.Errorf("%q classified as a disk error: %+v", line, m)
+		}
+	}
+}

@@ -16,6 +16,7 @@ const (
 	KindXid         = "xid"
 	KindNVMe        = "nvme"
 	KindBusLockup   = "bus-lockup"
+	KindDiskError   = "disk-error"
 )
 
 // Match is a recognised line.
@@ -28,7 +29,10 @@ type Match struct {
 	I2CBus    int    // -1 when none
 	DIMMLabel string // EDAC's label for the DIMM
 	MC        int    // EDAC memory controller, -1 when none
-	Message   string
+	// A disk, by what the line names: its SCSI address ("0:0:0:0"),
+	// its block device ("sda"), or its ATA port ("3" for ata3).
+	SCSI, Block, ATAPort string
+	Message              string
 }
 
 // patterns are the kernel's message formats, compiled on first use: a
@@ -47,6 +51,9 @@ type patterns struct {
 	i2cAdapter  *regexp.Regexp
 	i2cTrouble  *regexp.Regexp
 	i2cDriver   *regexp.Regexp
+	ata         *regexp.Regexp
+	scsi        *regexp.Regexp
+	blockIO     *regexp.Regexp
 }
 
 var compiled = sync.OnceValue(func() *patterns {
@@ -83,6 +90,17 @@ var compiled = sync.OnceValue(func() *patterns {
 		i2cAdapter: regexp.MustCompile(`\bi2c-(\d+)\b`),
 		i2cTrouble: regexp.MustCompile(`(?i)controller timed out|transfer timed out|timeout waiting for bus ready|SDA (?:is )?stuck|SCL (?:is )?stuck|bus recovery|arbitration lost|SMBus is busy|bus is busy`),
 		i2cDriver:  regexp.MustCompile(`^(i2c[\w-]*|i801_smbus|piix4_smbus|[\w-]*i2c[\w-]*) `),
+		// drivers/ata/libata-eh.c ata_eh_link_report() and
+		// libata-core.c: "ata3.00: failed command: READ FPDMA QUEUED",
+		// "ata3: hard resetting link", "ata3.00: exception Emask …".
+		ata: regexp.MustCompile(`^ata(\d+)(?:\.\d+)?: (failed command|exception Emask|hard resetting link|SError: |limiting SATA link speed|link is slow|COMRESET failed|softreset failed|error: \{|status: \{ .*ERR)`),
+		// drivers/scsi: "sd 0:0:0:0: [sda] tag#3 FAILED Result: …",
+		// "sd 0:0:0:0: [sda] Medium Error", "… Unhandled sense code".
+		scsi: regexp.MustCompile(`^sd (\d+:\d+:\d+:\d+): \[(\w+)\] (?:tag#\d+ )?(.*(?:FAILED Result|Medium Error|Unhandled sense code|Unhandled error code|Sense Key : (?:Medium Error|Hardware Error)|timing out command|rejecting I/O to offline device).*)$`),
+		// block/blk-core.c: "I/O error, dev sda, sector 1234 op 0x0:(READ)",
+		// "critical medium error, dev sdb, sector …"; older kernels
+		// prefix "blk_update_request: ".
+		blockIO: regexp.MustCompile(`(?:I/O error|critical medium error|critical target error), dev (\w+), sector`),
 	}
 })
 
@@ -147,6 +165,21 @@ func Classify(text string) (m Match, ok bool) {
 			return m, false
 		}
 		m.Kind, m.NVMe = KindNVMe, s[1]
+		return m, true
+	}
+	if s := p.ata.FindStringSubmatch(text); s != nil {
+		m.Kind, m.Severity, m.ATAPort = KindDiskError, "warning", s[1]
+		return m, true
+	}
+	if s := p.scsi.FindStringSubmatch(text); s != nil {
+		m.Kind, m.Severity, m.SCSI, m.Block = KindDiskError, "warning", s[1], s[2]
+		if strings.Contains(s[3], "offline device") {
+			m.Severity = "critical"
+		}
+		return m, true
+	}
+	if s := p.blockIO.FindStringSubmatch(text); s != nil && !strings.HasPrefix(s[1], "nvme") && !strings.HasPrefix(s[1], "loop") {
+		m.Kind, m.Severity, m.Block = KindDiskError, "warning", s[1]
 		return m, true
 	}
 	if p.i2cTrouble.MatchString(text) && (p.i2cAdapter.MatchString(text) || p.i2cDriver.MatchString(text)) {

@@ -22,6 +22,8 @@ const (
 	KindNVSwitch         = "nvswitch"
 	KindNVMeSubsystem    = "nvme-subsystem"
 	KindBlock            = "block"
+	KindDisk             = "disk"
+	KindSASExpander      = "sas-expander"
 )
 
 // Component is one node of the machine graph.

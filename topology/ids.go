@@ -89,6 +89,31 @@ func IBID(dev string) string { return "ib:" + dev }
 // PSUID is a power supply by its BMC's entity instance: "psu:1".
 func PSUID(n int) string { return "psu:" + strconv.Itoa(n) }
 
+// DiskID is a disk by what stays with it between boots and slots: its
+// WWN ("disk:naa.5000cca26128b1f4"), else its vendor, model and serial
+// ("disk:ATA-ST1000DM003-Z1D5K2AB"); never the kernel's name, which moves.
+// fallback names a disk with neither (a virtio disk without a serial):
+// its place, such as the PCI function it is on.
+func DiskID(wwn, vendor, model, serial, fallback string) string {
+	if wwn = strings.ToLower(strings.Join(strings.Fields(wwn), "-")); wwn != "" {
+		return "disk:" + wwn
+	}
+	var parts []string
+	for _, p := range []string{vendor, model, serial} {
+		if p = strings.Join(strings.Fields(p), "_"); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if serial == "" {
+		parts = append(parts, fallback)
+	}
+	return "disk:" + strings.Join(parts, "-")
+}
+
+// SASExpanderID is a SAS expander by its SAS address:
+// "sas-expander:0x5000ccab0200947e".
+func SASExpanderID(addr string) string { return "sas-expander:" + strings.ToLower(addr) }
+
 var (
 	pciAddr   = regexp.MustCompile(`^[0-9a-f]{4,8}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$`)
 	pciRoot   = regexp.MustCompile(`^[0-9a-f]{4,8}:[0-9a-f]{2}$`)
@@ -116,6 +141,8 @@ var idForms = []struct {
 	{"gpu:", func(s string) bool { return s != "" }},
 	{"ib:", kernelDev.MatchString},
 	{"psu:", number.MatchString},
+	{"disk:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
+	{"sas-expander:", kernelDev.MatchString},
 	{"bmc:", number.MatchString},
 }
 

@@ -144,6 +144,10 @@ func (r Rules) judgeCounters(h *Health, now, before map[string]uint64) {
 			if grew >= threshold {
 				h.Mark(StateDegraded, fmt.Sprintf("%d new corrected memory errors", grew))
 			}
+		case CounterDiskIOErrors:
+			h.Mark(StateDegraded, fmt.Sprintf("%d new I/O errors", grew))
+		case CounterDiskIOTimeouts:
+			h.Mark(StateDegraded, fmt.Sprintf("%d new I/O timeouts", grew))
 		case CounterNVMeMediaErrors:
 			h.Mark(StateDegraded, fmt.Sprintf("%d new media and data integrity errors", grew))
 		case CounterThrottlePackage, CounterThrottleCore:

@@ -97,3 +97,10 @@ const (
 // CounterNVMeMediaErrors is an NVMe controller's media and data integrity
 // errors (its health log): growth degrades it.
 const CounterNVMeMediaErrors = "nvme_media_errors"
+
+// A disk's failed and timed-out commands, as the SCSI layer counts them:
+// growth degrades it.
+const (
+	CounterDiskIOErrors   = "io_errors"
+	CounterDiskIOTimeouts = "io_timeouts"
+)
