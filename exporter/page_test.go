@@ -244,3 +244,41 @@ func TestEventsAPIPages(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlerOptions: --web.telemetry-path moves the metrics, and
+// --web.disable-exporter-metrics leaves out the agent's go_* and
+// process_* series but keeps the graph's.
+func TestHandlerOptions(t *testing.T) {
+	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
+	s.Scan(t.Context())
+	for _, tc := range []struct {
+		opts               Options
+		path, gone         string
+		goMetrics, goneNum int
+	}{
+		{Options{}, "/metrics", "/hwgraph-metrics", 1, 404},
+		{Options{TelemetryPath: "/hwgraph-metrics", DisableExporterMetrics: true}, "/hwgraph-metrics", "/metrics", 0, 404},
+	} {
+		srv := httptest.NewServer(HandlerFor(s, tc.opts))
+		get := func(path string) (int, string) {
+			resp, err := srv.Client().Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		code, body := get(tc.path)
+		if code != 200 || !strings.Contains(body, `hwgraph_component_info{`) {
+			t.Errorf("%+v: %s answers %d without the graph", tc.opts, tc.path, code)
+		}
+		if got := strings.Count(body, "\ngo_goroutines "); got != tc.goMetrics {
+			t.Errorf("%+v: go_goroutines %d times, want %d", tc.opts, got, tc.goMetrics)
+		}
+		if code, _ := get(tc.gone); code != tc.goneNum {
+			t.Errorf("%+v: %s answers %d, want %d", tc.opts, tc.gone, code, tc.goneNum)
+		}
+		srv.Close()
+	}
+}

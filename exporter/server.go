@@ -47,11 +47,23 @@ type StateReporter interface {
 	Degraded() string
 }
 
-// Handler serves /metrics, /api/v1/graph, /api/v1/events,
-// /api/v1/status/buildinfo, /healthz and the topology page for a source.
-// The build information is github.com/prometheus/common/version's, as the
-// command stamped it.
-func Handler(s Source) http.Handler {
+// Options are the exporter's flags, named as node_exporter's.
+type Options struct {
+	// TelemetryPath is where the metrics are served; "" is /metrics.
+	TelemetryPath string
+	// DisableExporterMetrics leaves out the agent's own go_* and
+	// process_* metrics.
+	DisableExporterMetrics bool
+}
+
+// Handler serves a source with the default Options.
+func Handler(s Source) http.Handler { return HandlerFor(s, Options{}) }
+
+// HandlerFor serves /metrics (or o.TelemetryPath), /api/v1/graph,
+// /api/v1/events, /api/v1/status/buildinfo, /healthz and the topology
+// page for a source. The build information is
+// github.com/prometheus/common/version's, as the command stamped it.
+func HandlerFor(s Source, o Options) http.Handler {
 	graphReg := prometheus.NewRegistry()
 	gc := &graphCollector{graph: s.Graph, counts: s.Counts}
 	if sr, ok := s.(StateReporter); ok {
@@ -59,9 +71,15 @@ func Handler(s Source) http.Handler {
 	}
 	graphReg.MustRegister(gc, versioncollector.NewCollector(ns))
 	live := prometheus.NewRegistry()
-	live.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if !o.DisableExporterMetrics {
+		live.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	path := o.TelemetryPath
+	if path == "" {
+		path = "/metrics"
+	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", &metricsHandler{graph: s.Graph, cached: graphReg, liveGatherer: live})
+	mux.Handle("GET "+path, &metricsHandler{graph: s.Graph, cached: graphReg, liveGatherer: live})
 	mux.HandleFunc("GET /api/v1/graph", func(w http.ResponseWriter, r *http.Request) {
 		g := s.Graph()
 		if g == nil {

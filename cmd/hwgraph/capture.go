@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,24 +28,14 @@ func init() { commands["capture"] = runCapture }
 // and what the live sources answered, in one archive that `--root FILE`
 // reads anywhere.
 func runCapture(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hwgraph capture", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sc := addScanFlags(fs)
-	out := fs.String("o", "", "write the archive to this file (.tar.gz), or - for standard output")
-	redact := fs.Bool("redact", false, "replace serial numbers, UUIDs, GUIDs, MAC addresses, asset tags and host names by placeholders, for a public bug report")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: hwgraph capture -o FILE [--redact] [flags]\n\n"+
-			"Copies what hwgraph reads of this machine (or of --root) into an archive that\n"+
-			"`hwgraph --root FILE` reads anywhere: sysfs, /proc and SMBIOS files, and NVML's\n"+
-			"and the BMC's answers. Nothing is written to hardware.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if code, done := parse(fs, args, stdout, stderr); done {
+	c := newCLI("hwgraph capture", "Copies what hwgraph reads of this machine (or of --root) into an archive that "+
+		"`hwgraph --root FILE` reads anywhere: sysfs, /proc and SMBIOS files, and NVML's and the BMC's answers. "+
+		"Nothing is written to hardware.", stdout, stderr)
+	sc := addScanFlags(c.Application)
+	out := c.Flag("output", "Write the archive to this file (.tar.gz), or - for standard output.").Short('o').Required().PlaceHolder("FILE").String()
+	redact := c.Flag("redact", "Replace serial numbers, UUIDs, GUIDs, MAC addresses, WWNs, asset tags and host names by placeholders, for a public bug report.").Bool()
+	if code, done := c.parse(args); done {
 		return code
-	}
-	if *out == "" {
-		fmt.Fprintln(stderr, "hwgraph capture: -o FILE is required")
-		return 2
 	}
 	if *out != "-" {
 		if _, err := os.Lstat(*out); err == nil {
@@ -136,9 +125,9 @@ func captureRegistry(ctx context.Context, sc *scanConfig, opts collectors.Option
 		}
 	}
 	reg := collectors.New(opts)
-	if sc.only != "" {
+	if only := sc.collectors.selected(); only != nil {
 		var err error
-		if reg, err = reg.Select(splitList(sc.only)); err != nil {
+		if reg, err = reg.Select(only); err != nil {
 			return nil, fmt.Errorf("--collectors: %w", err)
 		}
 	}

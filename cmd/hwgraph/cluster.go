@@ -3,21 +3,21 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/common/version"
 
 	"github.com/hwgraph/hwgraph/cluster"
-	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -33,18 +33,18 @@ type clusterConfig struct {
 	maxGraphBytes                         int64
 }
 
-func addClusterFlags(fs *flag.FlagSet) *clusterConfig {
+func addClusterFlags(a *kingpin.Application) *clusterConfig {
 	c := &clusterConfig{}
-	fs.StringVar(&c.targets, "targets", "", "agents: host:port or URLs of `hwgraph serve`, comma-separated")
-	fs.StringVar(&c.targetsFile, "targets-file", "", "file listing agents, one a line")
-	fs.StringVar(&c.prometheus, "prometheus", "", "find the agents from this Prometheus' scrape targets (http://prometheus:9090)")
-	fs.StringVar(&c.job, "job", "hwgraph", "the Prometheus scrape job of the agents")
-	fs.StringVar(&c.kubeconfig, "kubeconfig", "", "find the agents as the pods of the hwgraph DaemonSet through this kubeconfig's API server")
-	fs.StringVar(&c.k8sNamespace, "k8s.namespace", "hwgraph", "namespace of the agent pods")
-	fs.StringVar(&c.k8sSelector, "k8s.selector", "app.kubernetes.io/name=hwgraph", "label selector of the agent pods")
-	fs.IntVar(&c.agentPort, "agent-port", 9877, "port the agent pods serve on")
-	fs.DurationVar(&c.timeout, "timeout", 5*time.Second, "how long to wait for each agent")
-	fs.Int64Var(&c.maxGraphBytes, "max-graph-bytes", topology.DefaultLimits.MaxBytes, "the largest graph an agent may answer; a larger answer makes it unreachable")
+	a.Flag("targets", "Agents: host:port or URLs of `hwgraph serve`, comma-separated.").StringVar(&c.targets)
+	a.Flag("targets-file", "File listing agents, one a line.").StringVar(&c.targetsFile)
+	a.Flag("prometheus", "Find the agents from this Prometheus' scrape targets (http://prometheus:9090).").StringVar(&c.prometheus)
+	a.Flag("job", "The Prometheus scrape job of the agents.").Default("hwgraph").StringVar(&c.job)
+	a.Flag("kubeconfig", "Find the agents as the pods of the hwgraph DaemonSet through this kubeconfig's API server.").StringVar(&c.kubeconfig)
+	a.Flag("k8s.namespace", "Namespace of the agent pods.").Default("hwgraph").StringVar(&c.k8sNamespace)
+	a.Flag("k8s.selector", "Label selector of the agent pods.").Default("app.kubernetes.io/name=hwgraph").StringVar(&c.k8sSelector)
+	a.Flag("agent-port", "Port the agent pods serve on.").Default("9877").IntVar(&c.agentPort)
+	a.Flag("timeout", "How long to wait for each agent.").Default("5s").DurationVar(&c.timeout)
+	a.Flag("max-graph-bytes", "The largest graph an agent may answer; a larger answer makes it unreachable.").Default(strconv.FormatInt(int64(topology.DefaultLimits.MaxBytes), 10)).Int64Var(&c.maxGraphBytes)
 	return c
 }
 
@@ -93,11 +93,10 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "serve" {
 		return runClusterServe(args[1:], stdout, stderr)
 	}
-	fs := flag.NewFlagSet("hwgraph cluster", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cc := addClusterFlags(fs)
-	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
-	if code, done := parse(fs, args, stdout, stderr); done {
+	c := newCLI("hwgraph cluster", "One topology of many machines, from their agents (hwgraph serve). hwgraph cluster serve serves it.", stdout, stderr)
+	cc := addClusterFlags(c.Application)
+	format := c.Flag("format", "Output format: "+strings.Join(topology.Formats, ", ")+".").Default("tree").String()
+	if code, done := c.parse(args); done {
 		return code
 	}
 	if !validFormat(*format) {
@@ -123,16 +122,15 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 // The engine gathers the agents' graphs on the interval and keeps the
 // events between two gathers (a host gone unreachable, a part removed).
 func runClusterServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hwgraph cluster serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cc := addClusterFlags(fs)
-	listen := fs.String("web.listen-address", ":9878", "addresses to listen on, comma-separated")
-	webConfig := fs.String("web.config.file", "", "exporter-toolkit web config: TLS and basic auth")
-	refresh := fs.Duration("refresh", scan.DefaultInterval, "time between gathers")
-	if code, done := parse(fs, args, stdout, stderr); done {
+	c := newCLI("hwgraph cluster serve", "The fleet's page, metrics and API, gathered from the agents on an interval.", stdout, stderr)
+	cc := addClusterFlags(c.Application)
+	webCfg := addWebFlags(c.Application, ":9878")
+	refresh := c.Flag("refresh", "Time between gathers.").Default(scan.DefaultInterval.String()).Duration()
+	logConfig := addLogFlags(c.Application, stderr)
+	if code, done := c.parse(args); done {
 		return code
 	}
-	logger := promslog.New(&promslog.Config{Writer: stderr})
+	logger := promslog.New(logConfig)
 	logger.Info("starting hwgraph cluster serve", "version", version.Info())
 	logger.Info("build context", "build_context", version.BuildContext())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -142,5 +140,5 @@ func runClusterServe(args []string, stdout, stderr io.Writer) int {
 	e := &scan.Engine{Gather: cc.gather, Timeout: *refresh, Logger: logger}
 	e.Scan(ctx)
 	go e.Run(ctx, *refresh)
-	return serveHTTP(ctx, exporter.Handler(e), *listen, *webConfig, false, logger)
+	return serveHTTP(ctx, e, webCfg, logger)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,20 +21,18 @@ import (
 // the new normal (after a planned change: a DIMM pulled, a card moved).
 func runBaseline(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "accept" {
-		if slices.Contains(args, "--version") || slices.Contains(args, "-version") {
+		if slices.Contains(args, "--version") {
 			printVersion(stdout)
 			return 0
 		}
 		fmt.Fprintln(stderr, "Usage: hwgraph baseline accept [flags]")
 		return 2
 	}
-	fs := flag.NewFlagSet("hwgraph baseline accept", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sc := addScanFlags(fs)
-	if code, done := parse(fs, args[1:], stdout, stderr); done {
+	c := newCLI("hwgraph baseline accept", "Scans, and takes the result as the new normal (after a planned change: a DIMM pulled, a card moved).", stdout, stderr)
+	sc := addScanFlags(c.Application)
+	if code, done := c.parse(args[1:]); done {
 		return code
 	}
-	sc.afterParse(fs)
 	if sc.stateDir == "" {
 		fmt.Fprintln(stderr, "hwgraph: baseline accept needs --state-dir")
 		return 2
@@ -57,23 +54,15 @@ func runBaseline(args []string, stdout, stderr io.Writer) int {
 // runDiff is `hwgraph diff OLD NEW`: what changed between two saved
 // graphs, captures or captured trees, as events.
 func runDiff(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hwgraph diff", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "text or json")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: hwgraph diff [--format text|json] OLD NEW\n\n"+
-			"OLD and NEW are graphs saved with --format json, capture archives (hwgraph capture)\n"+
-			"or captured trees.")
-	}
-	if code, done := parseWithArgs(fs, args, stdout, stderr); done {
+	c := newCLI("hwgraph diff", "What changed between two graphs, as events. OLD and NEW are graphs saved with --format json, capture archives (hwgraph capture) or captured trees.", stdout, stderr)
+	format := c.Flag("format", "text or json.").Default("text").String()
+	oldPath := c.Arg("OLD", "The earlier graph, capture or tree.").Required().String()
+	newPath := c.Arg("NEW", "The later graph, capture or tree.").Required().String()
+	if code, done := c.parse(args); done {
 		return code
 	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return 2
-	}
 	var graphs [2]*topology.Graph
-	for i, path := range fs.Args() {
+	for i, path := range []string{*oldPath, *newPath} {
 		var code int
 		if graphs[i], code = loadGraph(path, stderr); graphs[i] == nil {
 			return code
@@ -85,13 +74,12 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 // runEvents is `hwgraph events`: the journal, like ras-mc-ctl --errors for
 // the whole machine.
 func runEvents(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hwgraph events", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stateDir := fs.String("state-dir", defaultStateDir(), "the state folder holding the journal")
-	since := fs.String("since", "", "only events since: a duration back (1h, 7d) or an RFC 3339 time (default: all kept)")
-	id := fs.String("component", "", "only events of this component or link ID")
-	format := fs.String("format", "text", "text or json")
-	if code, done := parse(fs, args, stdout, stderr); done {
+	c := newCLI("hwgraph events", "The journal of what changed, like ras-mc-ctl --errors for the whole machine.", stdout, stderr)
+	stateDir := c.Flag("state-dir", "The state folder holding the journal.").Default(defaultStateDir()).String()
+	since := c.Flag("since", "Only events since: a duration back (1h, 7d) or an RFC 3339 time (default: all kept).").String()
+	id := c.Flag("component", "Only events of this component or link ID.").String()
+	format := c.Flag("format", "text or json.").Default("text").String()
+	if code, done := c.parse(args); done {
 		return code
 	}
 	from, err := topology.ParseSince(*since, time.Now())
@@ -152,15 +140,13 @@ func eventLine(e topology.Event) string {
 // runWatch is `hwgraph watch`: rescan on an interval and at once on a
 // kernel device event, and print events as they happen.
 func runWatch(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hwgraph watch", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sc := addScanFlags(fs)
-	interval := fs.Duration("interval", scan.DefaultInterval, "time between scans")
-	scans := fs.Int("scans", 0, "stop after this many scans (0: until interrupted)")
-	if code, done := parse(fs, args, stdout, stderr); done {
+	c := newCLI("hwgraph watch", "Scans on an interval and on device events, printing each change as it happens.", stdout, stderr)
+	sc := addScanFlags(c.Application)
+	interval := c.Flag("interval", "Time between scans.").Default(scan.DefaultInterval.String()).Duration()
+	scans := c.Flag("scans", "Stop after this many scans (0: until interrupted).").Default("0").Int()
+	if code, done := c.parse(args); done {
 		return code
 	}
-	sc.afterParse(fs)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	sc.ownSignals = true

@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kingpin/v2"
 	pi2c "periph.io/x/conn/v3/i2c"
 	"periph.io/x/host/v3/sysfs"
 
@@ -54,20 +54,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cmd(args[1:], stdout, stderr)
 		}
 	}
-	fs := flag.NewFlagSet("hwgraph", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sc := addScanFlags(fs)
-	format := fs.String("format", "tree", "output format: "+strings.Join(topology.Formats, ", "))
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: hwgraph [flags]\n"+
-			"       hwgraph serve | watch | baseline accept | events | capture -o FILE | diff OLD NEW | cluster [serve]  [flags]\n\n"+
-			"Prints this machine's components, links and their health.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if code, done := parse(fs, args, stdout, stderr); done {
+	c := newCLI("hwgraph", "Prints this machine's components, links and their health.\n\n"+
+		"Commands: serve, watch, baseline accept, events, capture, diff, cluster [serve]; hwgraph COMMAND --help.", stdout, stderr)
+	sc := addScanFlags(c.Application)
+	format := c.Flag("format", "Output format: "+strings.Join(topology.Formats, ", ")+".").Default("tree").String()
+	if code, done := c.parse(args); done {
 		return code
 	}
-	sc.afterParse(fs)
 	if !validFormat(*format) {
 		fmt.Fprintf(stderr, "hwgraph: unknown format %q (want one of %s)\n", *format, strings.Join(topology.Formats, ", "))
 		return 2
@@ -89,62 +82,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// parse parses flags of a command that takes no arguments; done is set
-// when the command should exit with code.
-func parse(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
-	if code, done := parseWithArgs(fs, args, stdout, stderr); done {
-		return code, true
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hwgraph: unexpected argument %q\n", fs.Arg(0))
-		return 2, true
-	}
-	return 0, false
-}
-
-// parseWithArgs parses flags, leaving arguments in fs.Args(). Every
-// subcommand answers --version here.
-func parseWithArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, true
-		}
-		return 2, true
-	}
-	if *showVersion {
-		printVersion(stdout)
-		return 0, true
-	}
-	return 0, false
-}
-
 // scanConfig holds the flags every command that scans shares.
 type scanConfig struct {
-	root, hostRoot, only, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
-	timeout                                                                          time.Duration
-	bmcNoChassis                                                                     bool
-	ceThreshold                                                                      uint64
+	root, hostRoot, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
+	timeout                                                                    time.Duration
+	bmcNoChassis, stateDirGiven                                                bool
+	ceThreshold                                                                uint64
+	collectors                                                                 *collectorFlags
 	// ownSignals is set by commands that stop on a signal and call
 	// engine's done themselves (serve, watch); for the others, engine
 	// removes an unpacked archive when a signal ends the process.
 	ownSignals bool
 }
 
-func addScanFlags(fs *flag.FlagSet) *scanConfig {
+func addScanFlags(a *kingpin.Application) *scanConfig {
 	c := &scanConfig{}
-	fs.StringVar(&c.root, "root", "/", "filesystem root to read: a captured tree holding sys/ and proc/, or a capture archive (hwgraph capture, hwloc-gather-topology); nothing live is asked")
-	fs.StringVar(&c.hostRoot, "host-root", "", "this machine's filesystem mounted here (a container's /host): read as the live machine, with NVML, the kernel log, device events and the BMC")
-	fs.StringVar(&c.only, "collectors", "", "comma-separated collectors to run (default all: "+strings.Join(collectors.Names(), ",")+")")
-	fs.DurationVar(&c.timeout, "timeout", scan.DefaultTimeout, "deadline for the whole scan; a collector still running then is reported as timed out")
-	fs.StringVar(&c.i2cRead, "i2c-read", "", "opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written)")
-	fs.StringVar(&c.bmcHost, "bmc", "", "read this BMC over IPMI RMCP+ (lanplus): HOST[:PORT]; without it the in-band /dev/ipmi0 is used when present")
-	fs.StringVar(&c.bmcUser, "bmc-user", "", "IPMI user name for --bmc")
-	fs.StringVar(&c.bmcPassFile, "bmc-password-file", "", "file holding the IPMI password for --bmc (or set HWGRAPH_BMC_PASSWORD); never given on the command line")
-	fs.BoolVar(&c.bmcNoChassis, "bmc-no-chassis", false, "skip Get Chassis Status, for BMCs that mishandle it (OpenIPMI's ipmi_sim exits on it)")
-	fs.StringVar(&c.stateDir, "state-dir", defaultStateDir(), "folder for what is kept between runs (baseline, last scan, event journal, SEL cursor); \"\" keeps nothing. Used for the live machine; give it explicitly for --root")
-	fs.StringVar(&c.kmsgFile, "kmsg", "", "read this saved kernel log (dmesg or /dev/kmsg format) instead of /dev/kmsg")
-	fs.Uint64Var(&c.ceThreshold, "ce-threshold", 1, "new corrected memory errors between two scans that degrade a DIMM")
+	a.Flag("root", "Filesystem root to read: a captured tree holding sys/ and proc/, or a capture archive (hwgraph capture, hwloc-gather-topology); nothing live is asked.").Default("/").StringVar(&c.root)
+	a.Flag("host-root", "This machine's filesystem mounted here (a container's /host): read as the live machine, with NVML, the kernel log, device events and the BMC.").StringVar(&c.hostRoot)
+	c.collectors = addCollectorFlags(a)
+	a.Flag("timeout", "Deadline for the whole scan; a collector still running then is reported as timed out.").Default(scan.DefaultTimeout.String()).DurationVar(&c.timeout)
+	a.Flag("i2c-read", "Opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written).").StringVar(&c.i2cRead)
+	a.Flag("bmc", "Read this BMC over IPMI RMCP+ (lanplus): HOST[:PORT]; without it the in-band /dev/ipmi0 is used when present.").StringVar(&c.bmcHost)
+	a.Flag("bmc-user", "IPMI user name for --bmc.").StringVar(&c.bmcUser)
+	a.Flag("bmc-password-file", "File holding the IPMI password for --bmc (or set HWGRAPH_BMC_PASSWORD); never given on the command line.").StringVar(&c.bmcPassFile)
+	a.Flag("bmc-no-chassis", "Skip Get Chassis Status, for BMCs that mishandle it (OpenIPMI's ipmi_sim exits on it).").BoolVar(&c.bmcNoChassis)
+	a.Flag("state-dir", "Folder for what is kept between runs (baseline, last scan, event journal, SEL cursor); \"\" keeps nothing. Used for the live machine; give it explicitly for --root.").Default(defaultStateDir()).IsSetByUser(&c.stateDirGiven).StringVar(&c.stateDir)
+	a.Flag("kmsg", "Read this saved kernel log (dmesg or /dev/kmsg format) instead of /dev/kmsg.").StringVar(&c.kmsgFile)
+	a.Flag("ce-threshold", "New corrected memory errors between two scans that degrade a DIMM.").Default("1").Uint64Var(&c.ceThreshold)
+	a.Action(func(*kingpin.ParseContext) error { c.afterParse(); return nil })
 	return c
 }
 
@@ -169,10 +134,8 @@ func defaultStateDir() string {
 // afterParse settles what depends on which flags were given: the state
 // folder is used for the live machine, and for a --root capture only when
 // given explicitly (a capture's history is not this machine's).
-func (c *scanConfig) afterParse(fs *flag.FlagSet) {
-	explicit := false
-	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "state-dir" })
-	if !explicit && !c.live() {
+func (c *scanConfig) afterParse() {
+	if !c.stateDirGiven && !c.live() {
 		c.stateDir = ""
 	}
 }
@@ -256,8 +219,8 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bo
 		done = func() { st.Close(); rootDone() }
 	}
 	reg := collectors.New(opts)
-	if c.only != "" {
-		if reg, err = reg.Select(splitList(c.only)); err != nil {
+	if only := c.collectors.selected(); only != nil {
+		if reg, err = reg.Select(only); err != nil {
 			done()
 			fmt.Fprintf(stderr, "hwgraph: --collectors: %v\n", err)
 			return nil, nil, 2

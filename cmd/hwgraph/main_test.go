@@ -138,14 +138,14 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"this machine", nil, 0, ""},
 		{"text format", []string{"--format", "text", "--collectors", "numa"}, 0, ""},
-		{"bad flag", []string{"--frobnicate"}, 2, "flag provided but not defined"},
+		{"bad flag", []string{"--frobnicate"}, 2, "unknown long flag"},
 		{"bad format", []string{"--format", "xml"}, 2, `unknown format "xml"`},
 		{"missing root", []string{"--root", "/nonexistent/root"}, 2, "no such file or directory"},
 		{"root is a file", []string{"--root", file}, 2, "not a directory"},
 		{"empty root", []string{"--root", t.TempDir()}, 2, "holds neither sys/ nor proc/"},
 		{"unknown collector", []string{"--collectors", "pcie,warp"}, 2, `unknown collector "warp"`},
 		{"no collector", []string{"--collectors", ",,,"}, 2, "no collector named"},
-		{"stray argument", []string{"serve-me"}, 2, "unexpected argument"},
+		{"stray argument", []string{"serve-me"}, 2, "unexpected serve-me"},
 		{"bad timeout", []string{"--timeout", "0s"}, 2, "--timeout must be positive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,20 +3,22 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/nfd"
@@ -31,31 +33,22 @@ func init() { commands["serve"] = runServe }
 // scrape path; flags for listening, TLS and basic auth are the
 // exporter-toolkit's, as in every Prometheus exporter.
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hwgraph serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	sc := addScanFlags(fs)
-	listen := fs.String("web.listen-address", ":9877", "addresses to listen on, comma-separated")
-	webConfig := fs.String("web.config.file", "", "exporter-toolkit web config: TLS and basic auth (https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
-	systemdSocket := fs.Bool("web.systemd-socket", false, "use systemd socket activation listeners instead of port listeners")
-	interval := fs.Duration("scan.interval", scan.DefaultInterval, "time between scans")
-	logLevel := fs.String("log.level", "info", "debug, info, warn or error")
-	nfdFile := fs.String("nfd-features-file", "", "write node-feature-discovery labels here after each scan (e.g. /etc/kubernetes/node-feature-discovery/features.d/hwgraph)")
-	if code, done := parse(fs, args, stdout, stderr); done {
+	c := newCLI("hwgraph serve", "The Prometheus exporter, API and topology page of this machine.", stdout, stderr)
+	sc := addScanFlags(c.Application)
+	webCfg := addWebFlags(c.Application, ":9877")
+	interval := c.Flag("scan.interval", "Time between scans.").Default(scan.DefaultInterval.String()).Duration()
+	nfdFile := c.Flag("nfd-features-file", "Write node-feature-discovery labels here after each scan (e.g. /etc/kubernetes/node-feature-discovery/features.d/hwgraph).").String()
+	logConfig := addLogFlags(c.Application, stderr)
+	if code, done := c.parse(args); done {
 		return code
 	}
-	sc.afterParse(fs)
 	if os.Getenv("GOGC") == "" {
 		// A resident agent should stay small: collecting at half the
 		// default growth halves its heap, for a collection every scan or
 		// two.
 		debug.SetGCPercent(50)
 	}
-	lvl := promslog.NewLevel()
-	if err := lvl.Set(*logLevel); err != nil {
-		fmt.Fprintf(stderr, "hwgraph: --log.level: %v\n", err)
-		return 2
-	}
-	logger := promslog.New(&promslog.Config{Level: lvl, Writer: stderr})
+	logger := promslog.New(logConfig)
 	logger.Info("starting hwgraph serve", "version", version.Info())
 	logger.Info("build context", "build_context", version.BuildContext())
 	// Signals are heeded from here: an archive given as --root is
@@ -78,22 +71,46 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	e.Scan(ctx) // serve a graph from the first request on
 	go e.Run(ctx, *interval)
-	logger.Info("serving", "addresses", *listen, "state_dir", sc.stateDir, "root", sc.root)
-	return serveHTTP(ctx, exporter.Handler(e), *listen, *webConfig, *systemdSocket, logger)
+	logger.Info("serving", "addresses", *webCfg.WebListenAddresses, "state_dir", sc.stateDir, "root", sc.root)
+	return serveHTTP(ctx, e, webCfg, logger)
 }
 
-// serveHTTP serves h on the comma-separated addresses, with
-// exporter-toolkit's TLS and basic auth, until ctx ends; the exit code.
-func serveHTTP(ctx context.Context, h http.Handler, listen, webConfig string, systemdSocket bool, logger *slog.Logger) int {
-	addrs := splitList(listen)
-	srv := exporter.NewServer(h)
+// webFlags are node_exporter's web flags: exporter-toolkit's listening,
+// TLS and basic auth, the metrics path, and leaving out the agent's own
+// metrics.
+type webFlags struct {
+	*web.FlagConfig
+	exporter.Options
+}
+
+func addWebFlags(a *kingpin.Application, listen string) *webFlags {
+	f := &webFlags{FlagConfig: kingpinflag.AddFlags(a, listen)}
+	a.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.TelemetryPath)
+	a.Flag("web.disable-exporter-metrics", "Exclude metrics about the exporter itself (process_*, go_*).").BoolVar(&f.DisableExporterMetrics)
+	return f
+}
+
+// addLogFlags are promslog's --log.level and --log.format.
+func addLogFlags(a *kingpin.Application, w io.Writer) *promslog.Config {
+	c := &promslog.Config{Writer: w}
+	promslogflag.AddFlags(a, c)
+	return c
+}
+
+// serveHTTP serves src with the web flags until ctx ends; the exit code.
+func serveHTTP(ctx context.Context, src exporter.Source, f *webFlags, logger *slog.Logger) int {
+	if !strings.HasPrefix(f.TelemetryPath, "/") || f.TelemetryPath == "/" || strings.HasPrefix(f.TelemetryPath, "/api/") {
+		logger.Error("--web.telemetry-path must be a path below / outside /api/", "path", f.TelemetryPath)
+		return 2
+	}
+	srv := exporter.NewServer(exporter.HandlerFor(src, f.Options))
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	err := web.ListenAndServe(srv, &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: &systemdSocket, WebConfigFile: &webConfig}, logger)
+	err := web.ListenAndServe(srv, f.FlagConfig, logger)
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("serving", "err", err)
 		return 1
