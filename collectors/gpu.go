@@ -155,6 +155,9 @@ func gpuComponent(d nvgpu.GPU) *topology.Component {
 			c.SetAttr("ecc_"+k, v)
 		}
 	}
+	if d.Minor != nil {
+		c.SetAttr("minor_number", *d.Minor)
+	}
 	if d.PCIeReplays != nil {
 		c.Counters["pcie_replay"] = *d.PCIeReplays
 	}

@@ -57,7 +57,8 @@ func TestGPUOverDGXMocks(t *testing.T) {
 				name, _ := dev.GetName()
 				if c.Kind != topology.KindGPU || c.Name != name || c.Attrs["uuid"] != dev.UUID || c.Firmware != "92.00.45.00.03" ||
 					c.Serial != fmt.Sprintf("16520220%05d", i) || c.Attrs["memory_bytes"] != dev.MemoryInfo.Total ||
-					c.Attrs["inforom"] != "G500.0200.00.03" || c.Counters[topology.CounterCorrected] != uint64(i) {
+					c.Attrs["inforom"] != "G500.0200.00.03" || c.Counters[topology.CounterCorrected] != uint64(i) ||
+					c.Attrs["minor_number"] != dev.Minor {
 					t.Errorf("GPU %d: %+v", i, c)
 				}
 				if c.Health.State != topology.StateOK {

@@ -23,8 +23,8 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 var (
 	linkLabels = []string{"id", "kind", "from", "to"}
 
-	componentInfo = desc("component_info", "A component of the machine; 1. Labels carry its identity.",
-		"id", "kind", "name", "parent", "vendor", "model", "firmware")
+	componentInfo = desc("component_info", "A component of the machine; 1. Labels carry its identity, and the neighbours' join labels where it has them: pci_bus_id and uuid as dcgm-exporter's, device as node_exporter's and dcgm-exporter's.",
+		"id", "kind", "name", "parent", "vendor", "model", "firmware", "serial", "part_number", "pci_bus_id", "uuid", "device")
 	componentState = desc("component_state", "Health of a component, one-hot by state.", "id", "kind", "state")
 	linkInfo       = desc("link_info", "A link between two components; 1.", linkLabels...)
 	linkUp         = desc("link_up", "1 when the link is up (not failed, not missing).", linkLabels...)
@@ -96,7 +96,9 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(collectorDur, st.DurationSeconds, st.Name)
 	}
 	for _, comp := range append([]*topology.Component{g.Host}, g.Components...) {
-		gauge(componentInfo, 1, comp.ID, comp.Kind, comp.Name, comp.Parent, comp.Vendor, comp.Model, comp.Firmware)
+		j := joinLabels(comp)
+		gauge(componentInfo, 1, comp.ID, comp.Kind, comp.Name, comp.Parent, comp.Vendor, comp.Model, comp.Firmware,
+			comp.Serial, j.partNumber, j.pciBusID, j.uuid, j.device)
 		for _, s := range topology.States {
 			gauge(componentState, b2f(comp.Health.State == s), comp.ID, comp.Kind, string(s))
 		}

@@ -39,6 +39,7 @@ type Device interface {
 	GetRetiredPageCount(cause PageRetirementCause) (int, Return)
 	GetRetiredPagesPendingStatus() (bool, Return)
 	GetPcieReplayCounter() (int, Return)
+	GetMinorNumber() (int, Return)
 	GetCurrPcieLinkGeneration() (int, Return)
 	GetMaxPcieLinkGeneration() (int, Return)
 	GetCurrPcieLinkWidth() (int, Return)

@@ -77,7 +77,7 @@ type dlLibrary struct {
 	retiredPending func(dev uintptr, pending *uint32) Return
 	registerEvents func(dev uintptr, types uint64, set uintptr) Return
 
-	replays, currGen, maxGen, currWidth, maxWidth func(dev uintptr, v *uint32) Return
+	replays, minor, currGen, maxGen, currWidth, maxWidth func(dev uintptr, v *uint32) Return
 
 	nvlinkState      func(dev uintptr, port uint32, up *uint32) Return
 	nvlinkVersion    func(dev uintptr, port uint32, v *uint32) Return
@@ -122,6 +122,7 @@ func (l *dlLibrary) bind(h uintptr) {
 	sym(&l.retiredPending, "nvmlDeviceGetRetiredPagesPendingStatus")
 	sym(&l.registerEvents, "nvmlDeviceRegisterEvents")
 	sym(&l.replays, "nvmlDeviceGetPcieReplayCounter")
+	sym(&l.minor, "nvmlDeviceGetMinorNumber")
 	sym(&l.currGen, "nvmlDeviceGetCurrPcieLinkGeneration")
 	sym(&l.maxGen, "nvmlDeviceGetMaxPcieLinkGeneration")
 	sym(&l.currWidth, "nvmlDeviceGetCurrPcieLinkWidth")
@@ -390,6 +391,9 @@ func (d dlDevice) GetRetiredPagesPendingStatus() (bool, Return) {
 
 // GetPcieReplayCounter implements Device.
 func (d dlDevice) GetPcieReplayCounter() (int, Return) { return d.uint(d.l.replays) }
+
+// GetMinorNumber implements Device.
+func (d dlDevice) GetMinorNumber() (int, Return) { return d.uint(d.l.minor) }
 
 // GetCurrPcieLinkGeneration implements Device.
 func (d dlDevice) GetCurrPcieLinkGeneration() (int, Return) { return d.uint(d.l.currGen) }

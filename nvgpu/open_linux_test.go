@@ -283,6 +283,7 @@ nvmlReturn_t nvmlDeviceGetRetiredPagesPendingStatus(nvmlDevice_t d, nvmlEnableSt
 	FIND("GetRetiredPagesPendingStatus", DEV(d), 0, 0, 0); *s = a->v[0] ? NVML_FEATURE_ENABLED : NVML_FEATURE_DISABLED; return a->ret;
 }
 nvmlReturn_t nvmlDeviceGetPcieReplayCounter(nvmlDevice_t d, unsigned int *v) { FIND("GetPcieReplayCounter", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }
+nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t d, unsigned int *v) { FIND("GetMinorNumber", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }
 nvmlReturn_t nvmlDeviceGetCurrPcieLinkGeneration(nvmlDevice_t d, unsigned int *v) { FIND("GetCurrPcieLinkGeneration", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }
 nvmlReturn_t nvmlDeviceGetMaxPcieLinkGeneration(nvmlDevice_t d, unsigned int *v) { FIND("GetMaxPcieLinkGeneration", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }
 nvmlReturn_t nvmlDeviceGetCurrPcieLinkWidth(nvmlDevice_t d, unsigned int *v) { FIND("GetCurrPcieLinkWidth", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }

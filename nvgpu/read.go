@@ -37,6 +37,9 @@ type GPU struct {
 	RetiredPages *RetiredPages
 	RemappedRows *RemappedRows
 	PCIeReplays  *uint64
+	// Minor is the device node's minor number: /dev/nvidiaN, the
+	// "device" label of dcgm-exporter.
+	Minor        *int
 	LinkGen      *int
 	MaxLinkGen   *int
 	LinkWidth    *int
@@ -169,6 +172,7 @@ func readGPU(dev Device, index int) GPU {
 	if v, ok := query[int](&g, "pcie replay counter")(dev.GetPcieReplayCounter()); ok {
 		g.PCIeReplays = ptr(uint64(v), true)
 	}
+	g.Minor = ptr(query[int](&g, "minor number")(dev.GetMinorNumber()))
 	g.LinkGen = ptr(query[int](&g, "pcie link generation")(dev.GetCurrPcieLinkGeneration()))
 	g.MaxLinkGen = ptr(query[int](&g, "pcie max link generation")(dev.GetMaxPcieLinkGeneration()))
 	g.LinkWidth = ptr(query[int](&g, "pcie link width")(dev.GetCurrPcieLinkWidth()))

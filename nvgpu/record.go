@@ -204,6 +204,10 @@ func (d *recordedDevice) GetPcieReplayCounter() (int, Return) {
 	return d.intCall("GetPcieReplayCounter", d.d.GetPcieReplayCounter)
 }
 
+func (d *recordedDevice) GetMinorNumber() (int, Return) {
+	return d.intCall("GetMinorNumber", d.d.GetMinorNumber)
+}
+
 func (d *recordedDevice) GetCurrPcieLinkGeneration() (int, Return) {
 	return d.intCall("GetCurrPcieLinkGeneration", d.d.GetCurrPcieLinkGeneration)
 }
@@ -391,6 +395,8 @@ func (d replayedDevice) integer(fn string) (int, Return) {
 func (d replayedDevice) GetPcieReplayCounter() (int, Return) {
 	return d.integer("GetPcieReplayCounter")
 }
+
+func (d replayedDevice) GetMinorNumber() (int, Return) { return d.integer("GetMinorNumber") }
 
 func (d replayedDevice) GetCurrPcieLinkGeneration() (int, Return) {
 	return d.integer("GetCurrPcieLinkGeneration")

@@ -47,7 +47,7 @@ func TestServeCommand(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !strings.Contains(body, `hwgraph_component_info{firmware="1B2QEXP7",id="pci:0000:01:00.0",kind="nvme"`) {
+	if !strings.Contains(body, `hwgraph_component_info{device="nvme0",firmware="1B2QEXP7",id="pci:0000:01:00.0",kind="nvme"`) {
 		t.Errorf("metrics lack the NVMe drive")
 	}
 	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != 200 {

@@ -129,6 +129,10 @@ func (d device) GetPcieReplayCounter() (int, nvgpu.Return) {
 	v, r := d.d.GetPcieReplayCounter()
 	return v, nvgpu.Return(r)
 }
+func (d device) GetMinorNumber() (int, nvgpu.Return) {
+	v, r := d.d.GetMinorNumber()
+	return v, nvgpu.Return(r)
+}
 func (d device) GetCurrPcieLinkGeneration() (int, nvgpu.Return) {
 	v, r := d.d.GetCurrPcieLinkGeneration()
 	return v, nvgpu.Return(r)

@@ -27,15 +27,41 @@ type Server struct {
 // Start runs Prometheus scraping targets (host:port) as job "hwgraph",
 // and waits until each was scraped at least scrapes times.
 func Start(tb testing.TB, targets []string, scrapes int) *Server {
+	return StartJobs(tb, []Job{{Name: "hwgraph", Targets: targets}}, scrapes)
+}
+
+// Job is a scrape job: its targets (host:port) with labels of their
+// own ("instance" replaces the address, as a site's relabelling does).
+type Job struct {
+	Name    string
+	Targets []string
+	Labels  map[string]string
+}
+
+// StartJobs runs Prometheus scraping the jobs, and waits until each
+// target was scraped at least scrapes times.
+func StartJobs(tb testing.TB, jobs []Job, scrapes int) *Server {
 	tb.Helper()
 	bin := fixture.Tool(tb, "prometheus", "prometheus")
 	dir := tb.TempDir()
-	quoted := make([]string, len(targets))
-	for i, t := range targets {
-		quoted[i] = fmt.Sprintf("%q", t)
+	var cfg strings.Builder
+	cfg.WriteString("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n")
+	total := 0
+	for _, j := range jobs {
+		quoted := make([]string, len(j.Targets))
+		for i, t := range j.Targets {
+			quoted[i] = fmt.Sprintf("%q", t)
+		}
+		total += len(j.Targets)
+		fmt.Fprintf(&cfg, "  - job_name: %q\n    static_configs:\n      - targets: [%s]\n", j.Name, strings.Join(quoted, ", "))
+		if len(j.Labels) > 0 {
+			cfg.WriteString("        labels:\n")
+			for k, v := range j.Labels {
+				fmt.Fprintf(&cfg, "          %s: %q\n", k, v)
+			}
+		}
 	}
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: hwgraph\n    static_configs:\n      - targets: [%s]\n", strings.Join(quoted, ", "))
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg.String()), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -52,7 +78,7 @@ func Start(tb testing.TB, targets []string, scrapes int) *Server {
 	}
 	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	deadline := time.Now().Add(60 * time.Second)
-	want := fmt.Sprintf(`count(count_over_time(up{job="hwgraph"}[1m]) >= %d) == %d`, scrapes, len(targets))
+	want := fmt.Sprintf(`count(count_over_time(up[1m]) >= %d) == %d`, scrapes, total)
 	for {
 		if n, err := s.Query(want); err == nil && n == 1 {
 			return s
@@ -86,4 +112,30 @@ func (s *Server) Query(q string) (int, error) {
 		return 0, fmt.Errorf("%s", r.Error)
 	}
 	return len(r.Data.Result), nil
+}
+
+// Series runs an instant query and returns the label sets of its result.
+func (s *Server) Series(q string) ([]map[string]string, error) {
+	resp, err := http.Get(s.URL() + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status, Error string
+		Data          struct {
+			Result []struct{ Metric map[string]string }
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, err
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("%s", r.Error)
+	}
+	out := make([]map[string]string, len(r.Data.Result))
+	for i, m := range r.Data.Result {
+		out[i] = m.Metric
+	}
+	return out, nil
 }

@@ -1,0 +1,52 @@
+package exporter
+
+import (
+	"testing"
+
+	"github.com/hwgraph/hwgraph/topology"
+
+	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/scan"
+)
+
+// TestJoinLabels: the labels that join hwgraph's series with
+// node_exporter's and dcgm-exporter's, read from real captures; the
+// values are those node_exporter gives the same trees (node_nvme_info's
+// device="nvme0", node_network_info's device="enp3s0f0").
+func TestJoinLabels(t *testing.T) {
+	for _, tc := range []struct {
+		capture, id string
+		want        join
+	}{
+		{"node_exporter/sys.tar.gz", "pci:0000:01:00.0", join{pciBusID: "00000000:01:00.0", device: "nvme0"}},
+		{"procfs/fixtures.tar.gz", "pci:0000:a2:00.0", join{pciBusID: "00000000:A2:00.0", device: "enp3s0f0"}},
+		{"procfs/fixtures.tar.gz", "disk:naa.5000cca26128b1f4", join{device: "sdw"}},
+		{"procfs/fixtures.tar.gz", "block:nvme0n1", join{device: "nvme0n1"}},
+		{"hwloc/2pa-pcidomain32bits.tar.bz2", "pci:10000:00:04.0", join{pciBusID: "00010000:00:04.0"}},
+		{"hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2", "dimm:DIMM-A1", join{partNumber: "HMT351R7CFR8C-PB"}},
+	} {
+		s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, tc.capture)}}
+		g := s.Scan(t.Context())
+		c, ok := g.Component(tc.id)
+		if !ok {
+			t.Errorf("%s: no %s", tc.capture, tc.id)
+			continue
+		}
+		if got := joinLabels(c); got != tc.want {
+			t.Errorf("%s %s: join labels %+v, want %+v", tc.capture, tc.id, got, tc.want)
+		}
+	}
+}
+
+// TestJoinLabelsGPU: a GPU joins dcgm-exporter's series by its UUID, its
+// PCI bus ID in NVML's spelling, and its device node (the GPU collector's
+// minor number, read from NVML: TestGPUOverDGXMocks).
+func TestJoinLabelsGPU(t *testing.T) {
+	c := &topology.Component{ID: "pci:0000:3b:00.0", Kind: topology.KindGPU,
+		Attrs: map[string]any{"uuid": "GPU-1c2b08c1-f602-d290-4519-863bc0c96079", "minor_number": 3}}
+	want := join{pciBusID: "00000000:3B:00.0", uuid: "GPU-1c2b08c1-f602-d290-4519-863bc0c96079", device: "nvidia3"}
+	if got := joinLabels(c); got != want {
+		t.Errorf("join labels %+v, want %+v", got, want)
+	}
+}
