@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/hwgraph/hwgraph/capture"
@@ -279,6 +280,10 @@ type xidLog struct {
 	mu    sync.Mutex
 	fresh []nvgpu.Xid
 	seen  map[string][]nvgpu.Xid // by bus ID
+	// counts are the Xids of each GPU by code, for
+	// hwgraph_gpu_xid_errors_total: seen keeps one of each code that
+	// marks health, counts every one.
+	counts map[string]map[uint64]uint64
 }
 
 func (x *xidLog) add(e nvgpu.Xid) {
@@ -286,9 +291,13 @@ func (x *xidLog) add(e nvgpu.Xid) {
 	defer x.mu.Unlock()
 	x.fresh = append(x.fresh, e)
 	if x.seen == nil {
-		x.seen = map[string][]nvgpu.Xid{}
+		x.seen, x.counts = map[string][]nvgpu.Xid{}, map[string]map[uint64]uint64{}
 	}
 	x.seen[e.BusID] = append(x.seen[e.BusID], e)
+	if x.counts[e.BusID] == nil {
+		x.counts[e.BusID] = map[uint64]uint64{}
+	}
+	x.counts[e.BusID][e.Code]++
 }
 
 func (x *xidLog) apply(f *topology.Fragment, ids map[string]string) {
@@ -317,6 +326,12 @@ func (x *xidLog) apply(f *topology.Fragment, ids map[string]string) {
 	buses := slices.Sorted(maps.Keys(x.seen))
 	for _, bus := range buses {
 		c := f.Annotate(id(bus))
+		if c.Counters == nil {
+			c.Counters = map[string]uint64{}
+		}
+		for code, n := range x.counts[bus] {
+			c.Counters[topology.CounterXidPrefix+strconv.FormatUint(code, 10)] = n
+		}
 		for _, e := range x.seen[bus] {
 			eff, ok := nvgpu.XidEffects[e.Code]
 			if !ok {

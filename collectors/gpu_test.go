@@ -235,8 +235,14 @@ func TestGPUXid79(t *testing.T) {
 	if len(again.Events) != 0 {
 		t.Errorf("the Xid was reported twice: %+v", again.Events)
 	}
-	if gpu5, _ := again.Component("pci:" + nvmlmock.GPUBus[5]); gpu5.Health.State != topology.StateFailed {
+	gpu5, _ = again.Component("pci:" + nvmlmock.GPUBus[5])
+	if gpu5.Health.State != topology.StateFailed {
 		t.Errorf("GPU 5 healed by itself: %+v", gpu5.Health)
+	}
+	// The count stays for hwgraph_gpu_xid_errors_total; its growth adds
+	// no second reason.
+	if gpu5.Counters[topology.CounterXidPrefix+"79"] != 1 || len(gpu5.Health.Reasons) != 1 {
+		t.Errorf("GPU 5's Xid count: %v, reasons %q", gpu5.Counters, gpu5.Health.Reasons)
 	}
 }
 

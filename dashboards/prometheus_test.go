@@ -39,7 +39,7 @@ var mayBeEmpty = map[string]string{
 	`kind!="dimm"}`:             "needs EDAC controllers or GPUs",
 	`kind=~"gpu|nvswitch"`:      "needs NVIDIA GPUs read through NVML",
 	`kind="nvlink"`:             "needs NVIDIA GPUs with NVLink",
-	`hwgraph_sensor_value`:      "needs a BMC",
+	`hwgraph_sensor_`:           "needs a BMC or hwmon chips",
 	`hwgraph_i2c_bus_locked`:    "needs an I2C allow-list (--i2c-read) on a live machine",
 	`hwgraph_events_total`:      "needs events; a fresh capture's first scans have none",
 	`hwgraph_memory_errors_total{instance=~"$instance"}[24h]`: "needs memory error counters",
@@ -49,7 +49,7 @@ var mayBeEmpty = map[string]string{
 // neverInCaptures are the queries no capture can answer.
 // The NVMe health log is read from the device (root) on a live machine;
 // no capture in testdata recorded one.
-var neverInCaptures = []string{"kind=~\"gpu|nvswitch\"", "kind=\"nvlink\"", "hwgraph_sensor_value", "hwgraph_i2c_bus_locked", "hwgraph_events_total",
+var neverInCaptures = []string{"kind=~\"gpu|nvswitch\"", "kind=\"nvlink\"", "hwgraph_sensor_value", "hwgraph_gpu_xid", "hwgraph_i2c_bus_locked", "hwgraph_events_total",
 	"hwgraph_nvme_"}
 
 type target struct {

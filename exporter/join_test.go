@@ -1,6 +1,9 @@
 package exporter
 
 import (
+	"io"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/hwgraph/hwgraph/topology"
@@ -48,5 +51,34 @@ func TestJoinLabelsGPU(t *testing.T) {
 	want := join{pciBusID: "00000000:3B:00.0", uuid: "GPU-1c2b08c1-f602-d290-4519-863bc0c96079", device: "nvidia3"}
 	if got := joinLabels(c); got != want {
 		t.Errorf("join labels %+v, want %+v", got, want)
+	}
+}
+
+// TestUnitFamilies: on node_exporter's capture, link speeds are in
+// transfers per second and hwmon's readings in one family per unit, the
+// values node_exporter gives the same files (node_hwmon_fan_rpm 1098 for
+// nct6779 fan2; node_hwmon_temp_celsius 55 for hwmon4's foosensor).
+func TestUnitFamilies(t *testing.T) {
+	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "node_exporter/sys.tar.gz")}}
+	s.Scan(t.Context())
+	srv := httptest.NewServer(Handler(s))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`hwgraph_link_speed_transfers_per_second{from="pci:0000:00:02.1",id="pci:0000:00:02.1~pci:0000:01:00.0",kind="pcie",to="pci:0000:01:00.0"} 8e+09`,
+		`hwgraph_sensor_fan_speed_rpm{id="host",sensor="nct6779 fan2"} 1098`,
+		`hwgraph_sensor_temperature_celsius{id="host",sensor="hwmon4 foosensor"} 55`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(string(b), "hwgraph_sensor_value{") {
+		t.Errorf("a hwmon reading fell into hwgraph_sensor_value")
 	}
 }

@@ -17,7 +17,13 @@ import (
 const ns = "hwgraph"
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(prometheus.BuildFQName(ns, "", name), help, labels, nil)
+	fq := prometheus.BuildFQName(ns, "", name)
+	typ := "gauge"
+	if strings.HasSuffix(fq, "_total") {
+		typ = "counter"
+	}
+	families = append(families, Family{Name: fq, Type: typ, Help: help, Labels: labels})
+	return prometheus.NewDesc(fq, help, labels, nil)
 }
 
 var (
@@ -28,8 +34,8 @@ var (
 	componentState = desc("component_state", "Health of a component, one-hot by state.", "id", "kind", "state")
 	linkInfo       = desc("link_info", "A link between two components; 1.", linkLabels...)
 	linkUp         = desc("link_up", "1 when the link is up (not failed, not missing).", linkLabels...)
-	linkSpeed      = desc("link_speed_gts", "Current link speed in GT/s (PCIe).", linkLabels...)
-	linkMaxSpeed   = desc("link_max_speed_gts", "The most the link can train to, in GT/s.", linkLabels...)
+	linkSpeed      = desc("link_speed_transfers_per_second", "Current link speed in transfers per second (PCIe: 8e9 is Gen3).", linkLabels...)
+	linkMaxSpeed   = desc("link_max_speed_transfers_per_second", "The most the link can train to, in transfers per second.", linkLabels...)
 	linkWidth      = desc("link_width", "Current link width in lanes.", linkLabels...)
 	linkMaxWidth   = desc("link_max_width", "The widest the link can train to, in lanes.", linkLabels...)
 	linkDegraded   = desc("link_degraded", "1 when the link is degraded (trained down, or its errors grow).", linkLabels...)
@@ -45,13 +51,27 @@ var (
 	nvmeTemp     = desc("nvme_temperature_celsius", "The controller's composite temperature.", "id")
 	nvmeMedia    = desc("nvme_media_errors_total", "Media and data integrity errors the controller counted over its life.", "id")
 	diskIOErrors = desc("disk_io_errors_total", "Commands the SCSI layer saw fail (type=error) or time out (type=timeout) on a disk since boot.", "id", "type")
-	sensorValue  = desc("sensor_value", "A BMC sensor reading, in its unit.", "id", "sensor", "unit")
+	sensorValue  = desc("sensor_value", "A BMC or hwmon sensor reading in a unit without a family of its own (the unit label).", "id", "sensor", "unit")
+	xidErrors    = desc("gpu_xid_errors_total", "Xid errors NVML reported for a GPU since the agent started, by Xid code.", "id", "xid")
 	eventsTotal  = desc("events_total", "Events recorded, by kind, since the journal began.", "kind")
 	collectorOK  = desc("collector_success", "1 when the collector answered (absent hardware counts as success).", "collector")
 	collectorDur = desc("collector_duration_seconds", "How long the collector took in the last scan.", "collector")
 	scanTime     = desc("last_scan_timestamp_seconds", "When the graph served was scanned.")
 	stateErrors  = desc("state_errors_total", "State files found damaged (moved aside and started afresh) since the agent started, by file.", "file")
 )
+
+// sensorFamilies are the sensor readings by unit (as IPMI and hwgraph's
+// hwmon name units), each a family in its base unit, as ipmi_exporter's
+// and node_exporter's hwmon families are.
+var sensorFamilies = map[string]*prometheus.Desc{
+	"degrees C": desc("sensor_temperature_celsius", "A BMC or hwmon temperature sensor.", "id", "sensor"),
+	"Volts":     desc("sensor_voltage_volts", "A BMC or hwmon voltage sensor.", "id", "sensor"),
+	"Amps":      desc("sensor_current_amperes", "A BMC or hwmon current sensor.", "id", "sensor"),
+	"Watts":     desc("sensor_power_watts", "A BMC or hwmon power sensor (DCMI's system power among them).", "id", "sensor"),
+	"Joules":    desc("sensor_energy_joules", "A hwmon energy meter.", "id", "sensor"),
+	"RPM":       desc("sensor_fan_speed_rpm", "A BMC or hwmon fan speed.", "id", "sensor"),
+	"ratio":     desc("sensor_humidity_ratio", "A hwmon relative humidity sensor, as a ratio.", "id", "sensor"),
+}
 
 // graphCollector turns the last graph into const metrics at scrape time.
 type graphCollector struct {
@@ -61,9 +81,12 @@ type graphCollector struct {
 }
 
 func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range sensorFamilies {
+		ch <- d
+	}
 	for _, d := range []*prometheus.Desc{componentInfo, componentState, linkInfo, linkUp, linkSpeed, linkMaxSpeed,
 		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, cpuThrottles, i2cLocked,
-		nvmeWarning, nvmeUsed, nvmeSpare, nvmeSpareMin, nvmeTemp, nvmeMedia, diskIOErrors, sensorValue, eventsTotal,
+		nvmeWarning, nvmeUsed, nvmeSpare, nvmeSpareMin, nvmeTemp, nvmeMedia, diskIOErrors, sensorValue, xidErrors, eventsTotal,
 		collectorOK, collectorDur, scanTime, stateErrors} {
 		ch <- d
 	}
@@ -141,8 +164,20 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 			if !ok || strings.Contains(name, ":") {
 				continue
 			}
-			if v, ok := topology.Number(comp.Attrs, k); ok {
-				gauge(sensorValue, v, comp.ID, name, topology.String(comp.Attrs, k+":unit"))
+			v, ok := topology.Number(comp.Attrs, k)
+			if !ok {
+				continue
+			}
+			unit := topology.String(comp.Attrs, k+":unit")
+			if d, ok := sensorFamilies[unit]; ok {
+				gauge(d, v, comp.ID, name)
+			} else {
+				gauge(sensorValue, v, comp.ID, name, unit)
+			}
+		}
+		for k, n := range comp.Counters {
+			if code, ok := strings.CutPrefix(k, topology.CounterXidPrefix); ok {
+				counter(xidErrors, float64(n), comp.ID, code)
 			}
 		}
 	}
@@ -157,10 +192,14 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		gauge(linkUp, b2f(l.Health.State != topology.StateFailed && l.Health.State != topology.StateMissing), lv...)
 		gauge(linkDegraded, b2f(l.Health.State == topology.StateDegraded), lv...)
-		for attr, d := range map[string]*prometheus.Desc{topology.AttrSpeedGTs: linkSpeed, topology.AttrMaxSpeedGTs: linkMaxSpeed,
-			topology.AttrWidth: linkWidth, topology.AttrMaxWidth: linkMaxWidth} {
-			if v, ok := topology.Number(l.Attrs, attr); ok {
-				gauge(d, v, lv...)
+		for _, m := range []struct {
+			attr  string
+			d     *prometheus.Desc
+			scale float64
+		}{{topology.AttrSpeedGTs, linkSpeed, 1e9}, {topology.AttrMaxSpeedGTs, linkMaxSpeed, 1e9},
+			{topology.AttrWidth, linkWidth, 1}, {topology.AttrMaxWidth, linkMaxWidth, 1}} {
+			if v, ok := topology.Number(l.Attrs, m.attr); ok {
+				gauge(m.d, v*m.scale, lv...)
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(l.Counters)) {

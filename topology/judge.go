@@ -133,7 +133,7 @@ func (r Rules) judgeCounters(h *Health, now, before map[string]uint64) {
 	threshold := max(r.CorrectedErrors, 1)
 	for _, k := range names {
 		old, ok := before[k]
-		if !ok || now[k] <= old {
+		if !ok || now[k] <= old || strings.HasPrefix(k, CounterXidPrefix) {
 			continue
 		}
 		grew := now[k] - old

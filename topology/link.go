@@ -98,6 +98,11 @@ const (
 // errors (its health log): growth degrades it.
 const CounterNVMeMediaErrors = "nvme_media_errors"
 
+// CounterXidPrefix starts a GPU's count of one Xid ("xid.79"): how many
+// NVML reported since the agent started. The Xids themselves judge the
+// GPU; the counts are for rates.
+const CounterXidPrefix = "xid."
+
 // A disk's failed and timed-out commands, as the SCSI layer counts them:
 // growth degrades it.
 const (
