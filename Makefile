@@ -47,7 +47,7 @@ release: package
 	@set -e; for a in $(ARCHES); do \
 		d=$(DIST)/hwgraph-$(VERSION)-linux-$$a; \
 		cp LICENSE NOTICE README.md CHANGELOG.md deploy/systemd/hwgraph.service deploy/systemd/hwgraph.default \
-			dashboards/host.json dashboards/fleet.json dashboards/alerts.yml $$d/; \
+			dashboards/host.json dashboards/fleet.json dashboards/alerts.yml dashboards/rules.yml $$d/; \
 		tar -C $(DIST) -czf $$d.tar.gz $$(basename $$d); \
 	done
 	cd $(DIST) && sha256sum *.tar.gz *.deb *.rpm > SHA256SUMS

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/history"
@@ -32,7 +34,7 @@ var captures = []string{
 // capture lacks: an empty result there is right, not a broken query.
 var mayBeEmpty = map[string]string{
 	`state!="ok"} == 1`: "lists only unhealthy components; empty while all are healthy",
-	`hwgraph_link_degraded{instance=~"$instance"} == 1 or`: "lists only degraded or down links",
+	`hwgraph_link_degraded{job=~"$job",instance=~"$instance"} == 1 or`: "lists only degraded or down links",
 	`kind="pcie"}`:              "needs PCIe link training attributes (old captures lack them)",
 	`hwgraph_link_errors_total`: "needs AER or NVLink counters",
 	`kind="dimm"}`:              "needs EDAC DIMMs",
@@ -42,8 +44,8 @@ var mayBeEmpty = map[string]string{
 	`hwgraph_sensor_`:           "needs a BMC or hwmon chips",
 	`hwgraph_i2c_bus_locked`:    "needs an I2C allow-list (--i2c-read) on a live machine",
 	`hwgraph_events_total`:      "needs events; a fresh capture's first scans have none",
-	`hwgraph_memory_errors_total{instance=~"$instance"}[24h]`: "needs memory error counters",
-	`state=~"failed|missing"`:                                 "counts failed or missing components; empty sum on healthy captures is still a value",
+	`hwgraph_memory_errors_total{job=~"$job",instance=~"$instance"}[24h]`: "needs memory error counters",
+	`state=~"failed|missing"`: "counts failed or missing components; empty sum on healthy captures is still a value",
 }
 
 // neverInCaptures are the queries no capture can answer.
@@ -99,35 +101,45 @@ func TestMetricsPassPromtool(t *testing.T) {
 // TestAlertRules: promtool check rules and promtool test rules.
 func TestAlertRules(t *testing.T) {
 	promtool := fixture.Tool(t, "promtool", "prometheus")
-	for _, args := range [][]string{{"check", "rules", "alerts.yml"}, {"test", "rules", "alerts_test.yml"}} {
+	for _, args := range [][]string{{"check", "rules", "alerts.yml", "rules.yml"}, {"test", "rules", "alerts_test.yml"}} {
 		if out, err := exec.Command(promtool, args...).CombinedOutput(); err != nil {
 			t.Errorf("promtool %v: %v\n%s", args, err, out)
 		}
 	}
 }
 
-// ruleExprs reads the expr fields of alerts.yml, one-line or "|" blocks.
-func ruleExprs(t *testing.T) []string {
-	b, err := os.ReadFile("alerts.yml")
+// ruleFile is the part of a Prometheus rule file the tests read.
+type ruleFile struct {
+	Groups []struct {
+		Name  string
+		Rules []struct {
+			Alert, Record, Expr, For string
+			Annotations              map[string]string
+		}
+	}
+}
+
+func readRules(t *testing.T, name string) ruleFile {
+	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var f ruleFile
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return f
+}
+
+// ruleExprs are the expressions of alerts.yml and rules.yml.
+func ruleExprs(t *testing.T) []string {
 	var out []string
-	lines := strings.Split(string(b), "\n")
-	for i := 0; i < len(lines); i++ {
-		_, e, ok := strings.Cut(lines[i], "expr: ")
-		if !ok {
-			continue
-		}
-		if strings.TrimSpace(e) == "|" {
-			var block []string
-			for i+1 < len(lines) && strings.HasPrefix(lines[i+1], "          ") {
-				i++
-				block = append(block, strings.TrimSpace(lines[i]))
+	for _, name := range []string{"alerts.yml", "rules.yml"} {
+		for _, g := range readRules(t, name).Groups {
+			for _, r := range g.Rules {
+				out = append(out, strings.TrimSpace(r.Expr))
 			}
-			e = strings.Join(block, " ")
 		}
-		out = append(out, strings.TrimSpace(e))
 	}
 	return out
 }
@@ -186,7 +198,7 @@ func TestQueriesAgainstPrometheus(t *testing.T) {
 	for q, where := range dashboardQueries(t) {
 		answered := 0
 		for _, tg := range targets {
-			sub := strings.NewReplacer(`$instance`, tg.instance, `$host`, ".*").Replace(q)
+			sub := strings.NewReplacer(`$instance`, tg.instance, `$host`, ".*", `$job`, "hwgraph").Replace(q)
 			n, err := query(sub)
 			if err != nil {
 				t.Errorf("%s: %q does not run: %v", where, q, err)
