@@ -3,15 +3,11 @@ package dashboards
 import (
 	"context"
 	"maps"
-	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/exporter"
@@ -42,7 +38,7 @@ func TestJoinsWithNodeExporter(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := fixture.Root(t, "procfs/fixtures.tar.gz")
-	node := startNodeExporter(t, "--path.sysfs="+filepath.Join(root, "sys"), "--path.procfs="+filepath.Join(root, "proc"),
+	node := promtest.NodeExporter(t, "--path.sysfs="+filepath.Join(root, "sys"), "--path.procfs="+filepath.Join(root, "proc"),
 		"--collector.disable-defaults", "--collector.nvme", "--collector.netclass")
 	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}}
 	s.Scan(context.Background())
@@ -70,32 +66,4 @@ func TestJoinsWithNodeExporter(t *testing.T) {
 			t.Errorf("%s joined %v, want %v", j.query, got, j.want)
 		}
 	}
-}
-
-// startNodeExporter runs Debian's node_exporter on a free loopback port;
-// its address.
-func startNodeExporter(t *testing.T, args ...string) string {
-	bin := fixture.Tool(t, "prometheus-node-exporter", "prometheus-node-exporter")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	var log strings.Builder
-	cmd := exec.Command(bin, append(args, "--web.listen-address="+addr)...)
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for range 100 {
-		if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
-			resp.Body.Close()
-			return addr
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("node_exporter did not answer:\n%s", log.String())
-	return ""
 }

@@ -11,15 +11,15 @@ package nfd
 
 import (
 	"fmt"
+	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hwgraph/hwgraph/internal/atomicfile"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -121,20 +121,8 @@ func Format(labels map[string]string, now time.Time, ttl time.Duration) string {
 // WriteFile replaces the feature file atomically: NFD watches the folder
 // and must never read half a file.
 func WriteFile(path string, content string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { _, err := io.WriteString(w, content); return err }); err != nil {
 		return fmt.Errorf("nfd feature file: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(content); err != nil {
-		tmp.Close()
-		return fmt.Errorf("nfd feature file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("nfd feature file: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("nfd feature file: %w", err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"sync"
 	"syscall"
@@ -17,6 +16,7 @@ import (
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/capture/archive"
 	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/internal/atomicfile"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/scan"
@@ -164,25 +164,7 @@ func writeArchive(ctx context.Context, name string, stdout io.Writer, dir string
 		err := archive.Pack(ctx, cw, dir)
 		return cw.n, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(tmp.Name())
-	err = archive.Pack(ctx, tmp, dir)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
+	if err := atomicfile.Write(name, func(w io.Writer) error { return archive.Pack(ctx, w, dir) }); err != nil {
 		return 0, err
 	}
 	fi, err := os.Stat(name)

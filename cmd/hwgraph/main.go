@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,8 +27,10 @@ import (
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/capture/archive"
 	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/internal/atomicfile"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/scan"
@@ -57,12 +60,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("hwgraph", "Prints this machine's components, links and their health.\n\n"+
 		"Commands: serve, watch, baseline accept, events, capture, diff, cluster [serve]; hwgraph COMMAND --help.", stdout, stderr)
 	sc := addScanFlags(c.Application)
-	format := c.Flag("format", "Output format: "+strings.Join(topology.Formats, ", ")+".").Default("tree").String()
+	formats := append(slices.Clone(topology.Formats), "prom")
+	format := c.Flag("format", "Output format: "+strings.Join(formats, ", ")+" (prom: the graph's series as /metrics serves them, for node_exporter's textfile collector).").Default("tree").String()
+	output := c.Flag("output", "Write to this file instead of standard output; it appears whole or not at all (a textfile collector's hwgraph.prom).").Short('o').PlaceHolder("FILE").String()
 	if code, done := c.parse(args); done {
 		return code
 	}
-	if !validFormat(*format) {
-		fmt.Fprintf(stderr, "hwgraph: unknown format %q (want one of %s)\n", *format, strings.Join(topology.Formats, ", "))
+	if !slices.Contains(formats, *format) {
+		fmt.Fprintf(stderr, "hwgraph: unknown format %q (want one of %s)\n", *format, strings.Join(formats, ", "))
 		return 2
 	}
 	if os.Getenv("GOGC") == "" {
@@ -75,7 +80,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if g == nil {
 		return code
 	}
-	if err := topology.Render(stdout, g, *format); err != nil {
+	render := func(w io.Writer) error {
+		if *format == "prom" {
+			return exporter.WriteText(w, g)
+		}
+		return topology.Render(w, g, *format)
+	}
+	var err error
+	if *output != "" {
+		err = atomicfile.Write(*output, render)
+	} else {
+		err = render(stdout)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
 		return 1
 	}

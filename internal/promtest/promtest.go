@@ -139,3 +139,32 @@ func (s *Server) Series(q string) ([]map[string]string, error) {
 	}
 	return out, nil
 }
+
+// NodeExporter runs Debian's node_exporter with args on a free loopback
+// port, and returns its address once it answers.
+func NodeExporter(tb testing.TB, args ...string) string {
+	tb.Helper()
+	bin := fixture.Tool(tb, "prometheus-node-exporter", "prometheus-node-exporter")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var log strings.Builder
+	cmd := exec.Command(bin, append(args, "--web.listen-address="+addr)...)
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for range 100 {
+		if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
+			resp.Body.Close()
+			return addr
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.Fatalf("node_exporter did not answer:\n%s", log.String())
+	return ""
+}
