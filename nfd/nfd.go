@@ -4,9 +4,11 @@
 // with ordinary node affinity.
 //
 // Format (NFD "local" feature source, features.d): one "name=value" a
-// line; names without a namespace get NFD's feature.node.kubernetes.io/
-// prefix; "# +expiry-time=RFC3339" makes NFD drop the labels when the
-// agent stops refreshing them.
+// line, each name with its prefix written out (NFD adds none when its
+// DisableAutoPrefix feature gate is on); "# +expiry-time=RFC3339" makes
+// NFD drop the labels when the agent stops refreshing them. NFD also
+// offers the labels to NodeFeatureRules as the local.label feature:
+// deploy/hwgraph-nfd-rule.yaml taints the nodes whose health is failed.
 package nfd
 
 import (
@@ -23,7 +25,11 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-// Labels derives the node labels from a graph.
+// Prefix is the namespace of every label: NFD's own, which it allows
+// without configuration.
+const Prefix = "feature.node.kubernetes.io/"
+
+// Labels derives the node labels from a graph, their names prefixed.
 func Labels(g *topology.Graph) map[string]string {
 	out := map[string]string{}
 	worst := topology.StateOK
@@ -90,7 +96,11 @@ func Labels(g *topology.Graph) map[string]string {
 	out["hwgraph.dimm.count"] = strconv.Itoa(dimms)
 	out["hwgraph.dimm.errors"] = strconv.FormatBool(dimmErr)
 	out["hwgraph.pcie.degraded-links"] = strconv.Itoa(pcieBad)
-	return out
+	prefixed := make(map[string]string, len(out))
+	for k, v := range out {
+		prefixed[Prefix+k] = v
+	}
+	return prefixed
 }
 
 var notValue = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)

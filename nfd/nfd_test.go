@@ -14,8 +14,8 @@ import (
 )
 
 // line is NFD's feature file syntax: a comment, or name=value with a
-// valid label name (optionally namespaced) and label value.
-var line = regexp.MustCompile(`^(# \+expiry-time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?=(|[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?))$`)
+// valid label name in NFD's namespace, written out, and label value.
+var line = regexp.MustCompile(`^(# \+expiry-time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|feature\.node\.kubernetes\.io/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?=(|[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?))$`)
 
 // TestFeatureFileScenario: node_exporter's capture, then its NVMe link
 // trained down to x2: the file follows, in NFD's format.
@@ -27,7 +27,7 @@ func TestFeatureFileScenario(t *testing.T) {
 	before := scan()
 	for k, want := range map[string]string{"hwgraph.pcie.degraded-links": "0", "hwgraph.nvme.count": "1", "hwgraph.dimm.errors": "true",
 		"hwgraph.dimm.count": "6", "hwgraph.gpu.count": "0", "hwgraph.health": "failed"} {
-		if before[k] != want {
+		if k = Prefix + k; before[k] != want {
 			t.Errorf("%s = %q, want %q", k, before[k], want)
 		}
 	}
@@ -39,7 +39,7 @@ func TestFeatureFileScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := scan()
-	if after["hwgraph.pcie.degraded-links"] != "1" {
+	if after[Prefix+"hwgraph.pcie.degraded-links"] != "1" {
 		t.Errorf("after the link trained down: %v", after)
 	}
 	path := filepath.Join(t.TempDir(), "hwgraph")

@@ -54,7 +54,7 @@ func TestServeCommand(t *testing.T) {
 		t.Errorf("healthz: %v %v", resp, err)
 	}
 	nfd, err := os.ReadFile(nfdFile)
-	if err != nil || !strings.Contains(string(nfd), "hwgraph.nvme.count=1\n") || !strings.HasPrefix(string(nfd), "# +expiry-time=") {
+	if err != nil || !strings.Contains(string(nfd), "feature.node.kubernetes.io/hwgraph.nvme.count=1\n") || !strings.HasPrefix(string(nfd), "# +expiry-time=") {
 		t.Errorf("NFD file: %v\n%s", err, nfd)
 	}
 	syscall.Kill(os.Getpid(), syscall.SIGTERM) // serve's signal handler takes it
