@@ -9,6 +9,7 @@ import (
 	"github.com/bougou/go-ipmi/pkg/hal/mock"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/internal/bmcsim"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/internal/nvmlmock"
 	"github.com/hwgraph/hwgraph/ipmi"
@@ -32,13 +33,13 @@ func TestRecordAndReplayLiveSources(t *testing.T) {
 	}{
 		{"go-ipmi", func(t *testing.T) BMCTarget {
 			h := mock.New()
-			if err := h.Storage().SDR().Write(t.Context(), 1, inletTempRecord()); err != nil {
+			if err := h.Storage().SDR().Write(t.Context(), 1, bmcsim.InletTempRecord()); err != nil {
 				t.Fatal(err)
 			}
-			return BMCTarget{Host: startGoIPMIServerOn(t, h), User: "admin", Password: simPassword}
+			return BMCTarget{Host: bmcsim.StartGoIPMIOn(t, h), User: "admin", Password: bmcsim.Password}
 		}, "2.47", "sensor:Inlet Temp:unit", "degrees C"}, // it reads no sensor values
 		{"ipmi_sim", func(t *testing.T) BMCTarget {
-			return BMCTarget{Host: startIPMISim(t, nil).addr, User: "admin", Password: simPassword, CipherSuite: 3, SkipChassis: true}
+			return BMCTarget{Host: bmcsim.StartIPMISim(t, nil).Addr, User: "admin", Password: bmcsim.Password, CipherSuite: 3, SkipChassis: true}
 		}, "9.08", "sensor:Inlet Temp", float64(35)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

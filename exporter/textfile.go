@@ -16,7 +16,7 @@ import (
 // textfile collector reads them.
 func WriteText(w io.Writer, g *topology.Graph) error {
 	reg := prometheus.NewRegistry()
-	if err := reg.Register(&graphCollector{graph: func() *topology.Graph { return g }}); err != nil {
+	if err := reg.Register(GraphCollector(g)); err != nil {
 		return err
 	}
 	if err := reg.Register(versioncollector.NewCollector(ns)); err != nil {
@@ -33,4 +33,10 @@ func WriteText(w io.Writer, g *topology.Graph) error {
 		}
 	}
 	return nil
+}
+
+// GraphCollector is the graph's metric families, as /metrics serves them,
+// for a registry of its own: a textfile, a BMC probe's answer.
+func GraphCollector(g *topology.Graph) prometheus.Collector {
+	return &graphCollector{graph: func() *topology.Graph { return g }}
 }

@@ -140,5 +140,5 @@ func runClusterServe(args []string, stdout, stderr io.Writer) int {
 	e := &scan.Engine{Gather: cc.gather, Timeout: *refresh, Logger: logger}
 	e.Scan(ctx)
 	go e.Run(ctx, *refresh)
-	return serveHTTP(ctx, e, webCfg, logger)
+	return serveHTTP(ctx, e, webCfg, logger, nil)
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/nfd"
+	"github.com/hwgraph/hwgraph/probe"
 	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -37,6 +38,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	sc := addScanFlags(c.Application)
 	webCfg := addWebFlags(c.Application, ":9877")
 	interval := c.Flag("scan.interval", "Time between scans.").Default(scan.DefaultInterval.String()).Duration()
+	bmcConfig := c.Flag("bmc.config.file", "Answer /probe?target=HOST&module=NAME for other machines' BMCs (ipmi_exporter's multi-target pattern), with the credentials of each module in this file.").PlaceHolder("FILE").String()
+	probes := c.Flag("bmc.max-concurrent-probes", "BMC probes run at once; more wait for a slot until their deadline.").Default("8").Int()
 	nfdFile := c.Flag("nfd-features-file", "Write node-feature-discovery labels here after each scan (e.g. /etc/kubernetes/node-feature-discovery/features.d/hwgraph).").String()
 	logConfig := addLogFlags(c.Application, stderr)
 	if code, done := c.parse(args); done {
@@ -49,6 +52,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		debug.SetGCPercent(50)
 	}
 	logger := promslog.New(logConfig)
+	var prober http.Handler
+	if *bmcConfig != "" {
+		cfg, err := probe.LoadConfig(*bmcConfig)
+		if err != nil {
+			logger.Error("--bmc.config.file", "err", err)
+			return 2
+		}
+		prober = probe.NewHandler(cfg, *probes, logger)
+	}
 	logger.Info("starting hwgraph serve", "version", version.Info())
 	logger.Info("build context", "build_context", version.BuildContext())
 	// Signals are heeded from here: an archive given as --root is
@@ -72,7 +84,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	e.Scan(ctx) // serve a graph from the first request on
 	go e.Run(ctx, *interval)
 	logger.Info("serving", "addresses", *webCfg.WebListenAddresses, "state_dir", sc.stateDir, "root", sc.root)
-	return serveHTTP(ctx, e, webCfg, logger)
+	return serveHTTP(ctx, e, webCfg, logger, prober)
 }
 
 // webFlags are node_exporter's web flags: exporter-toolkit's listening,
@@ -98,12 +110,19 @@ func addLogFlags(a *kingpin.Application, w io.Writer) *promslog.Config {
 }
 
 // serveHTTP serves src with the web flags until ctx ends; the exit code.
-func serveHTTP(ctx context.Context, src exporter.Source, f *webFlags, logger *slog.Logger) int {
-	if !strings.HasPrefix(f.TelemetryPath, "/") || f.TelemetryPath == "/" || strings.HasPrefix(f.TelemetryPath, "/api/") {
-		logger.Error("--web.telemetry-path must be a path below / outside /api/", "path", f.TelemetryPath)
+func serveHTTP(ctx context.Context, src exporter.Source, f *webFlags, logger *slog.Logger, prober http.Handler) int {
+	if !strings.HasPrefix(f.TelemetryPath, "/") || f.TelemetryPath == "/" || f.TelemetryPath == "/probe" || strings.HasPrefix(f.TelemetryPath, "/api/") {
+		logger.Error("--web.telemetry-path must be a path below / outside /api/ and /probe", "path", f.TelemetryPath)
 		return 2
 	}
-	srv := exporter.NewServer(exporter.HandlerFor(src, f.Options))
+	var h http.Handler = exporter.HandlerFor(src, f.Options)
+	if prober != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /probe", prober)
+		mux.Handle("/", h)
+		h = mux
+	}
+	srv := exporter.NewServer(h)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -27,11 +27,15 @@ func TestServeCommand(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	nfdFile := filepath.Join(t.TempDir(), "hwgraph")
+	bmcConfig := filepath.Join(t.TempDir(), "bmc.yml")
+	if err := os.WriteFile(bmcConfig, []byte("modules:\n  default:\n    user: admin\n    password: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var stderr bytes.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run([]string{"serve", "--root", root, "--web.listen-address", addr, "--state-dir", t.TempDir(),
-			"--nfd-features-file", nfdFile, "--scan.interval", "1h"}, io.Discard, &stderr)
+			"--nfd-features-file", nfdFile, "--scan.interval", "1h", "--bmc.config.file", bmcConfig}, io.Discard, &stderr)
 	}()
 	var body string
 	for i := 0; ; i++ {
@@ -53,6 +57,10 @@ func TestServeCommand(t *testing.T) {
 	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("healthz: %v %v", resp, err)
 	}
+	// /probe is mounted beside the rest (probe's own tests probe BMCs).
+	if resp, err := http.Get("http://" + addr + "/probe?target=10.0.0.1&password=x"); err != nil || resp.StatusCode != 400 {
+		t.Errorf("probe with a password in the URL: %v %v", resp, err)
+	}
 	nfd, err := os.ReadFile(nfdFile)
 	if err != nil || !strings.Contains(string(nfd), "feature.node.kubernetes.io/hwgraph.nvme.count=1\n") || !strings.HasPrefix(string(nfd), "# +expiry-time=") {
 		t.Errorf("NFD file: %v\n%s", err, nfd)
@@ -65,6 +73,19 @@ func TestServeCommand(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+// TestServeBadBMCConfig: a BMC configuration that does not load stops
+// serve before it listens, saying why.
+func TestServeBadBMCConfig(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bmc.yml")
+	if err := os.WriteFile(bad, []byte("modules:\n  default:\n    user: admin\n    pasword: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := hwgraph(t, "serve", "--root", fixture.Root(t, "node_exporter/sys.tar.gz"), "--state-dir", "", "--bmc.config.file", bad)
+	if code != 2 || !strings.Contains(errs, "unknown field") {
+		t.Errorf("exit %d: %s", code, errs)
 	}
 }
 

@@ -42,10 +42,7 @@ type Job struct {
 // target was scraped at least scrapes times.
 func StartJobs(tb testing.TB, jobs []Job, scrapes int) *Server {
 	tb.Helper()
-	bin := fixture.Tool(tb, "prometheus", "prometheus")
-	dir := tb.TempDir()
 	var cfg strings.Builder
-	cfg.WriteString("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n")
 	total := 0
 	for _, j := range jobs {
 		quoted := make([]string, len(j.Targets))
@@ -61,7 +58,18 @@ func StartJobs(tb testing.TB, jobs []Job, scrapes int) *Server {
 			}
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg.String()), 0o644); err != nil {
+	return StartConfig(tb, cfg.String(), total, scrapes)
+}
+
+// StartConfig runs Prometheus with scrapeConfigs (the YAML list under
+// scrape_configs:, indented by two spaces), and waits until its targets
+// (as many as given) were each scraped at least scrapes times.
+func StartConfig(tb testing.TB, scrapeConfigs string, targets, scrapes int) *Server {
+	tb.Helper()
+	bin := fixture.Tool(tb, "prometheus", "prometheus")
+	dir := tb.TempDir()
+	cfg := "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n" + scrapeConfigs
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -78,7 +86,7 @@ func StartJobs(tb testing.TB, jobs []Job, scrapes int) *Server {
 	}
 	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	deadline := time.Now().Add(60 * time.Second)
-	want := fmt.Sprintf(`count(count_over_time(up[1m]) >= %d) == %d`, scrapes, total)
+	want := fmt.Sprintf(`count(count_over_time(up[1m]) >= %d) == %d`, scrapes, targets)
 	for {
 		if n, err := s.Query(want); err == nil && n == 1 {
 			return s

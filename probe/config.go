@@ -1,0 +1,89 @@
+package probe
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"sigs.k8s.io/yaml"
+
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
+)
+
+// Config is the probe's configuration file (--bmc.config.file): the
+// credentials of each module, as ipmi_exporter keeps them, so that no
+// password travels in a scrape URL.
+//
+//	modules:
+//	  default:
+//	    user: admin
+//	    password_file: /etc/hwgraph/bmc-password
+//	    timeout: 10s
+type Config struct {
+	Modules map[string]Module `json:"modules"`
+}
+
+// Module is one set of credentials and settings for the BMCs probed with
+// it.
+type Module struct {
+	User string `json:"user"`
+	// Password is the password itself; PasswordFile is read instead when
+	// set (the file need not be readable by those who read the config).
+	Password     string `json:"password,omitempty"`
+	PasswordFile string `json:"password_file,omitempty"`
+	// CipherSuite is the RMCP+ cipher suite (IPMI 2.0 table 22-20); 0 is
+	// go-ipmi's default, 17.
+	CipherSuite int `json:"cipher_suite,omitempty"`
+	// Timeout bounds one probe of a BMC (default 10s); Prometheus' scrape
+	// timeout bounds it too.
+	Timeout model.Duration `json:"timeout,omitempty"`
+	// SkipChassis leaves out Get Chassis Status, which some BMCs
+	// mishandle (OpenIPMI's ipmi_sim exits on it).
+	SkipChassis bool `json:"skip_chassis,omitempty"`
+}
+
+// DefaultTimeout bounds a probe whose module gives no timeout.
+const DefaultTimeout = 10 * time.Second
+
+// maxPasswordFile bounds a password file: /dev/zero must not be read
+// forever.
+const maxPasswordFile = 4096
+
+// LoadConfig reads and checks a configuration file: unknown fields are
+// errors, every module has a user and one password, and password files
+// are read now.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("bmc config: %w", err)
+	}
+	var c Config
+	if err := yaml.UnmarshalStrict(b, &c); err != nil {
+		return nil, fmt.Errorf("bmc config %s: %w", path, err)
+	}
+	if len(c.Modules) == 0 {
+		return nil, fmt.Errorf("bmc config %s: no modules", path)
+	}
+	for name, m := range c.Modules {
+		if m.User == "" {
+			return nil, fmt.Errorf("bmc config %s: module %q has no user", path, name)
+		}
+		if (m.Password == "") == (m.PasswordFile == "") {
+			return nil, fmt.Errorf("bmc config %s: module %q needs one of password and password_file", path, name)
+		}
+		if m.PasswordFile != "" {
+			p, err := sysfsattr.ReadFile(m.PasswordFile, maxPasswordFile)
+			if err != nil {
+				return nil, fmt.Errorf("bmc config %s: module %q: %w", path, name, err)
+			}
+			m.Password = strings.TrimRight(string(p), "\r\n")
+		}
+		if m.Timeout <= 0 {
+			m.Timeout = model.Duration(DefaultTimeout)
+		}
+		c.Modules[name] = m
+	}
+	return &c, nil
+}
