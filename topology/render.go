@@ -8,7 +8,7 @@ import (
 )
 
 // Formats lists the output formats Render knows.
-var Formats = []string{"tree", "json", "dot", "text", "matrix"}
+var Formats = []string{"tree", "json", "dot", "text", "matrix", "svg"}
 
 // Render writes g in the named format. JSON keeps every string exact;
 // the formats for people and line tools show control characters and the
@@ -26,6 +26,8 @@ func Render(w io.Writer, g *Graph, format string) error {
 		return WriteText(w, g.printable())
 	case "matrix":
 		return WriteMatrix(w, g.printable())
+	case "svg":
+		return WriteSVG(w, g, SVGOptions{})
 	}
 	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }

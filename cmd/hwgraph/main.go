@@ -62,6 +62,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sc := addScanFlags(c.Application)
 	formats := append(slices.Clone(topology.Formats), "prom")
 	format := c.Flag("format", "Output format: "+strings.Join(formats, ", ")+" (prom: the graph's series as /metrics serves them, for node_exporter's textfile collector).").Default("tree").String()
+	var svgOpt topology.SVGOptions
+	c.Flag("no-io", "With --format svg: CPUs and memory only, as lstopo --no-io.").BoolVar(&svgOpt.NoIO)
+	c.Flag("only-unhealthy", "With --format svg: only the parts that are not ok, in the boxes that hold them.").BoolVar(&svgOpt.OnlyUnhealthy)
 	output := c.Flag("output", "Write to this file instead of standard output; it appears whole or not at all (a textfile collector's hwgraph.prom).").Short('o').PlaceHolder("FILE").String()
 	if code, done := c.parse(args); done {
 		return code
@@ -81,8 +84,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	render := func(w io.Writer) error {
-		if *format == "prom" {
+		switch *format {
+		case "prom":
 			return exporter.WriteText(w, g)
+		case "svg":
+			return topology.WriteSVG(w, g, svgOpt)
 		}
 		return topology.Render(w, g, *format)
 	}
