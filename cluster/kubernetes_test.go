@@ -62,7 +62,7 @@ users:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Target{{"gpu-node-03", "http://10.0.0.3:9877"}, {"gpu-node-07", "http://10.0.0.7:9877"}}
+	want := []Target{{Name: "gpu-node-03", URL: "http://10.0.0.3:9877"}, {Name: "gpu-node-07", URL: "http://10.0.0.7:9877"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("targets %v, want %v", got, want)
 	}

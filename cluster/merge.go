@@ -84,6 +84,9 @@ func Merge(results []Result) *topology.Graph {
 		hid := HostID(name)
 		host := &topology.Component{ID: hid, Kind: KindHostNode, Name: name, Parent: topology.HostID}
 		host.SetAttr("agent", r.Target.URL)
+		for k, v := range r.Target.Labels {
+			host.SetAttr("label:"+k, v)
+		}
 		f.Add(host)
 		if r.Err != nil || r.Graph == nil {
 			why := "no graph"
@@ -135,6 +138,11 @@ func Merge(results []Result) *topology.Graph {
 		}
 	}
 	out := topology.Build(f)
+	for _, r := range results {
+		if r.Graph != nil && r.Graph.Time.After(out.Time) {
+			out.Time = r.Graph.Time // the newest scan gathered
+		}
+	}
 	out.Host.Name = "cluster"
 	out.Host.SetAttr("hosts", len(results))
 	sort.SliceStable(out.Events, func(i, j int) bool { return out.Events[i].Time.After(out.Events[j].Time) })

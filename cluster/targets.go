@@ -23,6 +23,9 @@ import (
 type Target struct {
 	Name string
 	URL  string
+	// Labels are what Prometheus knows of the target beyond its job and
+	// instance (a zone, a rack): the fleet page groups hosts by them.
+	Labels map[string]string
 }
 
 // ParseTargets reads "host:port" or URLs, comma or newline separated;
@@ -101,7 +104,13 @@ func FromPrometheus(ctx context.Context, client *http.Client, promURL, job strin
 		if i := strings.Index(base, "?"); i >= 0 {
 			base = base[:i]
 		}
-		out = append(out, Target{Name: t.Labels["instance"], URL: base})
+		labels := map[string]string{}
+		for k, v := range t.Labels {
+			if k != "job" && k != "instance" && !strings.HasPrefix(k, "__") {
+				labels[k] = v
+			}
+		}
+		out = append(out, Target{Name: t.Labels["instance"], URL: base, Labels: labels})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

@@ -89,6 +89,22 @@ func HandlerFor(s Source, o Options) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		topology.WriteJSON(w, g)
 	})
+	mux.HandleFunc("GET /api/v1/svg", func(w http.ResponseWriter, r *http.Request) {
+		g := s.Graph()
+		if g == nil {
+			http.Error(w, "no scan finished yet", http.StatusServiceUnavailable)
+			return
+		}
+		q := r.URL.Query()
+		if root := q.Get("root"); root != "" {
+			if g = g.Subgraph(root); g == nil {
+				http.Error(w, fmt.Sprintf("no component %q", root), http.StatusNotFound)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "image/svg+xml")
+		topology.WriteSVG(w, g, topology.SVGOptions{NoIO: q.Get("no_io") != "", OnlyUnhealthy: q.Get("only_unhealthy") != ""})
+	})
 	mux.HandleFunc("GET /api/v1/events", func(w http.ResponseWriter, r *http.Request) {
 		q, err := eventQuery(r)
 		if err != nil {
