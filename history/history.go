@@ -14,6 +14,7 @@ package history
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -50,6 +51,9 @@ type Store struct {
 	mu      sync.Mutex
 	damaged map[string]uint64 // times each file was found damaged
 	news    []Damage          // damage not yet taken by TakeDamage
+	// lastSum is what last.json holds, as recordedSum gives it: a scan
+	// that changed nothing recorded is not written again.
+	lastSum [sha256.Size]byte
 }
 
 // Damage is a state file found damaged, and what was done about it.
@@ -343,11 +347,63 @@ func (s *Store) Record(g, last *topology.Graph, now time.Time) error {
 			return err
 		}
 	}
-	if err := s.writeGraph(lastFile, g); err != nil {
-		return err
+	if sum, err := recordedSum(g); err != nil || sum != s.lastSum {
+		if err := s.writeGraph(lastFile, g); err != nil {
+			return err
+		}
+		s.lastSum = sum
 	}
 	if base == nil {
 		return s.Accept(g)
 	}
 	return nil
+}
+
+// recordedSum fingerprints what last.json is read back for: components,
+// links, health and counters. The scan's time, the collectors' durations,
+// events (the journal has them) and sensor readings (judged anew each
+// scan, never against the last) are left out, so that a scan of an
+// unchanged machine rewrites and fsyncs nothing.
+func recordedSum(g *topology.Graph) ([sha256.Size]byte, error) {
+	cp := *g
+	cp.Time, cp.Events = time.Time{}, nil
+	cp.Collectors = make([]topology.CollectorStatus, len(g.Collectors))
+	for i, st := range g.Collectors {
+		st.DurationSeconds = 0
+		cp.Collectors[i] = st
+	}
+	cp.Host = withoutSensors(g.Host)
+	cp.Components = make([]*topology.Component, len(g.Components))
+	for i, c := range g.Components {
+		cp.Components[i] = withoutSensors(c)
+	}
+	h := sha256.New()
+	if err := topology.WriteJSON(h, &cp); err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	return [sha256.Size]byte(h.Sum(nil)), nil
+}
+
+func withoutSensors(c *topology.Component) *topology.Component {
+	if c == nil {
+		return nil
+	}
+	has := false
+	for k := range c.Attrs {
+		if strings.HasPrefix(k, "sensor:") {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return c
+	}
+	cc := *c
+	cc.Attrs = make(map[string]any, len(c.Attrs))
+	for k, v := range c.Attrs {
+		if !strings.HasPrefix(k, "sensor:") {
+			cc.Attrs[k] = v
+		}
+	}
+	return &cc
 }
