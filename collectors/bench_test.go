@@ -127,3 +127,16 @@ func BenchmarkSyntheticHost(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScanAll is a scan as `serve` makes it, every collector, of the
+// 137-function capture: what an agent pays per scan interval.
+func BenchmarkScanAll(b *testing.B) {
+	root := fixture.Root(b, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")
+	reg := New(Options{})
+	prev := reg.Scan(context.Background(), Env{Root: root}, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		prev = reg.Scan(context.Background(), Env{Root: root}, prev)
+	}
+}

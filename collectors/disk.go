@@ -32,7 +32,11 @@ func (Disk) Reads() []capture.Read {
 // Collect implements Collector.
 func (Disk) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	sysfs := env.Path("sys")
-	disks, err := disk.ReadDisks(sysfs)
+	read := disk.ReadDisks // a capture may lack class/scsi_device: walk the tree
+	if env.Live() {
+		read = disk.ReadLiveDisks
+	}
+	disks, err := read(sysfs)
 	if err != nil && len(disks) == 0 {
 		return nil, err
 	}

@@ -33,7 +33,11 @@ func (*I2C) Reads() []capture.Read { return capture.Paths(i2c.Files...) }
 
 // Collect implements Collector.
 func (c *I2C) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
-	adapters, err := i2c.ReadAdapters(env.Path("sys"))
+	read := i2c.ReadAdapters // a capture may lack the bus folder: walk the tree
+	if env.Live() {
+		read = i2c.ReadLiveAdapters
+	}
+	adapters, err := read(env.Path("sys"))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrAbsent

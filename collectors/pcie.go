@@ -20,6 +20,17 @@ import (
 type PCIe struct {
 	// Names resolves vendor/device/class names; nil leaves them out.
 	Names *pcie.NameDB
+	// Inventory keeps what does not change of each function between
+	// scans; nil reads every function whole every scan.
+	Inventory *pcie.Inventory
+}
+
+// Invalidate implements Invalidator: the next scan reads every function
+// whole.
+func (p *PCIe) Invalidate() {
+	if p.Inventory != nil {
+		p.Inventory.Forget()
+	}
 }
 
 // Name implements Collector.
@@ -40,7 +51,7 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		}
 		defer p.Names.Release() // the names found are kept
 	}
-	devs, err := pcie.ReadDevices(sysfs)
+	devs, err := pcie.ReadDevicesWith(sysfs, p.Inventory)
 	if devs == nil && err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrAbsent

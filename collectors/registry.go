@@ -54,7 +54,15 @@ type Options struct {
 	NVMeRecord func(ctrl string, page []byte)
 	// KmsgFile is a saved kernel log to read instead of /dev/kmsg.
 	KmsgFile string
+	// FullScanInterval is how long what does not change without a device
+	// event (a PCI function's identity and placement) is trusted before
+	// it is read again whole; 0 is DefaultFullScanInterval. A device
+	// event makes the next scan whole anyway (Registry.Invalidate).
+	FullScanInterval time.Duration
 }
+
+// DefaultFullScanInterval is Options.FullScanInterval's default.
+const DefaultFullScanInterval = time.Hour
 
 // BMCTarget is a BMC reached over IPMI RMCP+ (lanplus).
 type BMCTarget struct {
@@ -117,7 +125,11 @@ var collectorList = []struct {
 		if names == nil {
 			names = pcie.DefaultNames
 		}
-		return &PCIe{Names: names}
+		full := o.FullScanInterval
+		if full <= 0 {
+			full = DefaultFullScanInterval
+		}
+		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: full}}
 	}},
 	{"smbios", func(Options) Collector { return SMBIOS{} }},
 }
@@ -224,6 +236,22 @@ type Watcher interface {
 }
 
 // Watchers returns the registered collectors that listen between scans.
+// Invalidator is a collector that keeps an inventory between scans:
+// Invalidate makes its next scan read everything whole.
+type Invalidator interface {
+	Invalidate()
+}
+
+// Invalidate tells every collector that keeps an inventory that the
+// machine changed (a device event).
+func (r *Registry) Invalidate() {
+	for _, c := range r.collectors {
+		if i, ok := c.(Invalidator); ok {
+			i.Invalidate()
+		}
+	}
+}
+
 func (r *Registry) Watchers() []Watcher {
 	var out []Watcher
 	for _, c := range r.collectors {

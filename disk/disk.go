@@ -73,8 +73,15 @@ var blockDisks = regexp.MustCompile(`^(vd[a-z]+|xvd[a-z]+|mmcblk[0-9]+)$`)
 // ReadDisks reads every disk below <sysfs>: the SCSI devices listed in
 // class/scsi_device (or, in captures without the class, found below
 // devices/), and the virtio, Xen and MMC disks of block/.
-func ReadDisks(sysfs string) ([]Disk, error) {
-	devs, err := scsiDevices(sysfs)
+func ReadDisks(sysfs string) ([]Disk, error) { return readDisks(sysfs, true) }
+
+// ReadLiveDisks reads the disks of the running kernel's sysfs: its
+// class/scsi_device lists every SCSI device, and a machine without it has
+// none, so the device tree is not walked (only captures lack the class).
+func ReadLiveDisks(sysfs string) ([]Disk, error) { return readDisks(sysfs, false) }
+
+func readDisks(sysfs string, walk bool) ([]Disk, error) {
+	devs, err := scsiDevices(sysfs, walk)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +106,7 @@ func ReadDisks(sysfs string) ([]Disk, error) {
 
 // scsiDevices returns the real paths of the SCSI devices, relative to
 // sysfs.
-func scsiDevices(sysfs string) ([]string, error) {
+func scsiDevices(sysfs string, walk bool) ([]string, error) {
 	class := filepath.Join(sysfs, "class", "scsi_device")
 	ents, err := sysfsattr.ReadDir(class)
 	if err == nil {
@@ -114,6 +121,9 @@ func scsiDevices(sysfs string) ([]string, error) {
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read disks: %w", err)
+	}
+	if !walk {
+		return nil, nil
 	}
 	// A capture without the class: the devices sit below their host
 	// adapter, hostN/…/targetH:C:T/H:C:T:L.

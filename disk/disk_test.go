@@ -111,3 +111,16 @@ func FuzzVPDSerial(f *testing.F) {
 		_ = vpdSerialOf(dir)
 	})
 }
+
+// TestReadLiveDisks: the live reader trusts class/scsi_device and walks
+// no device tree: the 137-function capture, which lacks the class (as
+// every capture here does), has its AHCI disk for the capture reader and
+// none for the live one, as a kernel without the SCSI class would.
+func TestReadLiveDisks(t *testing.T) {
+	sys := fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2") + "/sys"
+	live, err1 := ReadLiveDisks(sys)
+	walked, err2 := ReadDisks(sys)
+	if err1 != nil || err2 != nil || len(live) != 0 || len(walked) != 1 {
+		t.Errorf("live %d disks (%v), capture reader %d (%v)", len(live), err1, len(walked), err2)
+	}
+}

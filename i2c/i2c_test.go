@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -185,4 +186,17 @@ func FuzzReadAdapters(f *testing.F) {
 			t.Fatalf("a damaged %s: %+v, %v", damaged, as, err)
 		}
 	})
+}
+
+// TestReadLiveAdapters: the live reader trusts /sys/bus/i2c and walks no
+// device tree: node_exporter's capture, which lacks the bus folder, has
+// no adapters for it, as a kernel without i2c-core would.
+func TestReadLiveAdapters(t *testing.T) {
+	sys := filepath.Join(fixture.Root(t, "node_exporter/sys.tar.gz"), "sys")
+	if _, err := ReadLiveAdapters(sys); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("live read of a tree without /sys/bus/i2c: %v", err)
+	}
+	if a, err := ReadAdapters(sys); err != nil || len(a) != 1 {
+		t.Errorf("the capture reader: %v, %v", a, err)
+	}
 }

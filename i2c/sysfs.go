@@ -70,8 +70,16 @@ func clientAddr(name string) (bus int, addr uint16, ok bool) {
 // ReadAdapters lists the adapters of <sysfs>/bus/i2c/devices; captures
 // that lack that folder are searched under <sysfs>/devices instead. The
 // error wraps fs.ErrNotExist when the machine has no I²C at all.
-func ReadAdapters(sysfs string) ([]Adapter, error) {
-	dirs, err := adapterDirs(sysfs)
+func ReadAdapters(sysfs string) ([]Adapter, error) { return readAdapters(sysfs, true) }
+
+// ReadLiveAdapters reads the adapters of the running kernel's sysfs: its
+// bus folder lists them all, and a machine without one has none, so the
+// device tree is not walked (a capture may lack the bus folder; a live
+// sysfs does not lack it while it has adapters).
+func ReadLiveAdapters(sysfs string) ([]Adapter, error) { return readAdapters(sysfs, false) }
+
+func readAdapters(sysfs string, walk bool) ([]Adapter, error) {
+	dirs, err := adapterDirs(sysfs, walk)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +95,7 @@ func ReadAdapters(sysfs string) ([]Adapter, error) {
 }
 
 // adapterDirs maps bus numbers to the adapters' real folders.
-func adapterDirs(sysfs string) (map[int]string, error) {
+func adapterDirs(sysfs string, walk bool) (map[int]string, error) {
 	out := map[int]string{}
 	bus := filepath.Join(sysfs, "bus", "i2c", "devices")
 	ents, err := sysfsattr.ReadDir(bus)
@@ -107,6 +115,9 @@ func adapterDirs(sysfs string) (map[int]string, error) {
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read i2c: %w", err)
+	}
+	if !walk {
+		return out, nil
 	}
 	// A capture without the bus folder: walk the device tree, which holds
 	// the adapters under their parents. The i2c-dev class device

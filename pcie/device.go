@@ -84,6 +84,8 @@ type Device struct {
 
 	// Problems are attributes that exist but could not be read or parsed.
 	Problems []error
+
+	present uint64 // the deviceAttrs its folder held, for Inventory
 }
 
 // IsBridge reports whether the function is a PCI-to-PCI bridge (a root or
@@ -97,7 +99,14 @@ func (d *Device) IsBridge() bool {
 // mid-walk, a bad name) is left out and reported in the joined error; the
 // others are returned. The error is fs.ErrNotExist-wrapped when the machine
 // has no PCI bus in sysfs.
-func ReadDevices(sysfs string) ([]Device, error) {
+func ReadDevices(sysfs string) ([]Device, error) { return ReadDevicesWith(sysfs, nil) }
+
+// ReadDevicesWith reads as ReadDevices, but a function inv already knows
+// (the same name, under the same device path, read within its MaxAge) is
+// read only for what changes while it stays in place: its driver, link
+// training, SR-IOV VFs in use and AER counters. inv learns the others.
+// The result equals ReadDevices'.
+func ReadDevicesWith(sysfs string, inv *Inventory) ([]Device, error) {
 	dir := filepath.Join(sysfs, "bus", "pci", "devices")
 	bus, err := sysfsattr.OpenDir(dir)
 	if err != nil {
@@ -112,7 +121,8 @@ func ReadDevices(sysfs string) ([]Device, error) {
 	// CPUs, a big machine's walk takes a fraction of the time.
 	read := make([]Device, len(names))
 	errOf := make([]error, len(names))
-	parallel.For(len(names), func(i int) { read[i], errOf[i] = readDevice(bus, names[i]) })
+	parallel.For(len(names), func(i int) { read[i], errOf[i] = inv.read(bus, names[i]) })
+	inv.keep(names)
 	devs := make([]Device, 0, len(names))
 	var errs []error
 	for i := range names {
@@ -133,28 +143,35 @@ func ReadDevice(sysfs, name string) (Device, error) {
 		return Device{}, fmt.Errorf("pci device %s: %w", name, err)
 	}
 	defer bus.Close()
-	return readDevice(bus, name)
+	d, _, err := readDevice(bus, name, nil)
+	return d, err
 }
 
 // readDevice reads the function name of the open bus/pci/devices folder:
-// its entry is read with the folder held open, one system call.
-func readDevice(bus *sysfsattr.Dir, name string) (Device, error) {
+// its entry is read with the folder held open, one system call. Given a
+// known reading of it under the same device path, only what changes is
+// read again. It returns the device link's target, "" for a plain folder.
+func readDevice(bus *sysfsattr.Dir, name string, known *known) (Device, string, error) {
 	addr, err := ParseAddress(name)
 	if err != nil {
-		return Device{}, err
+		return Device{}, "", err
 	}
 	d := Device{Name: name, Address: addr}
 	entry := bus.Path + "/" + name
 	dir := entry
-	if target, err := bus.Readlink(name); err == nil {
+	target, lerr := bus.Readlink(name)
+	if lerr == nil {
+		if known != nil && known.target == target {
+			return known.refresh(entry, target)
+		}
 		d.placeFromPath(target)
 		// Read through the real directory: resolving the link once
 		// beats resolving it again for every attribute.
 		dir = sysfsattr.JoinLink(entry, target)
 	} else if typ, serr := sysfsattr.Stat(entry); serr != nil {
-		return Device{}, fmt.Errorf("pci device %s: %w", name, serr)
+		return Device{}, "", fmt.Errorf("pci device %s: %w", name, serr)
 	} else if typ != fs.ModeDir {
-		return Device{}, fmt.Errorf("pci device %s: neither a link nor a directory", name)
+		return Device{}, "", fmt.Errorf("pci device %s: neither a link nor a directory", name)
 	}
 	if !d.PathKnown {
 		d.RootBus = addr.BusName()
@@ -169,7 +186,7 @@ func readDevice(bus *sysfsattr.Dir, name string) (Device, error) {
 		if r != nil {
 			r.Close()
 		}
-		return Device{}, fmt.Errorf("pci device %s: %w", name, err)
+		return Device{}, "", fmt.Errorf("pci device %s: %w", name, err)
 	}
 	defer r.Close()
 	d.readIdentity(r)
@@ -178,7 +195,8 @@ func readDevice(bus *sysfsattr.Dir, name string) (Device, error) {
 	d.readSRIOV(r)
 	d.readAER(r)
 	d.Problems = r.Problems
-	return d, nil
+	d.present = r.Present()
+	return d, target, nil
 }
 
 // placeFromPath finds the upstream bridge and root bus from the device's

@@ -211,6 +211,7 @@ func (e *Engine) Start(ctx context.Context) {
 	go func() {
 		err := uevent.Listen(ctx, func(ev uevent.Event) {
 			if ev.Rescan() {
+				e.Registry.Invalidate() // the next scan reads everything whole
 				e.Kick()
 			}
 		})

@@ -97,6 +97,15 @@ func (d *Dir) Expect(names *Names) error {
 	return nil
 }
 
+// Present is what Expect found, for Assume on a later read of the same
+// folder.
+func (d *Dir) Present() uint64 { return d.present }
+
+// Assume takes a listing Expect made before (Present) instead of listing
+// the folder again: for a folder whose set of files does not change while
+// its device stays (a PCI function's).
+func (d *Dir) Assume(names *Names, present uint64) { d.index, d.present = names, present }
+
 // Has reports whether the attribute may exist: false only when Expect
 // listed the folder and did not find it.
 func (d *Dir) Has(name string) bool {
