@@ -108,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // scanConfig holds the flags every command that scans shares.
 type scanConfig struct {
 	root, hostRoot, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
-	timeout                                                                    time.Duration
+	timeout, fullInterval                                                      time.Duration
 	bmcNoChassis, stateDirGiven                                                bool
 	ceThreshold                                                                uint64
 	collectors                                                                 *collectorFlags
@@ -131,6 +131,7 @@ func addScanFlags(a *kingpin.Application) *scanConfig {
 	a.Flag("bmc-no-chassis", "Skip Get Chassis Status, for BMCs that mishandle it (OpenIPMI's ipmi_sim exits on it).").BoolVar(&c.bmcNoChassis)
 	a.Flag("state-dir", "Folder for what is kept between runs (baseline, last scan, event journal, SEL cursor); \"\" keeps nothing. Used for the live machine; give it explicitly for --root.").Default(defaultStateDir()).IsSetByUser(&c.stateDirGiven).StringVar(&c.stateDir)
 	a.Flag("kmsg", "Read this saved kernel log (dmesg or /dev/kmsg format) instead of /dev/kmsg.").StringVar(&c.kmsgFile)
+	a.Flag("scan.full-interval", "How long a PCI function's identity and placement are trusted between scans before they are read again whole (a device event rereads them at once).").Default(collectors.DefaultFullScanInterval.String()).DurationVar(&c.fullInterval)
 	a.Flag("ce-threshold", "New corrected memory errors between two scans that degrade a DIMM.").Default("1").Uint64Var(&c.ceThreshold)
 	a.Action(func(*kingpin.ParseContext) error { c.afterParse(); return nil })
 	return c
@@ -177,7 +178,7 @@ func (c *scanConfig) env() collectors.Env {
 // options validates the flags into the collectors' options; the state
 // folder is set by engine.
 func (c *scanConfig) options() (collectors.Options, error) {
-	opts := collectors.Options{Rules: topology.Rules{CorrectedErrors: c.ceThreshold}, KmsgFile: c.kmsgFile}
+	opts := collectors.Options{Rules: topology.Rules{CorrectedErrors: c.ceThreshold}, KmsgFile: c.kmsgFile, FullScanInterval: c.fullInterval}
 	if c.timeout <= 0 {
 		return opts, errors.New("--timeout must be positive")
 	}
