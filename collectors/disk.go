@@ -8,6 +8,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/disk"
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/pcie"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -17,26 +18,35 @@ import (
 // run firmware of their own. A disk the SCSI layer took offline fails, one
 // blocked or quiesced is degraded; I/O errors and timeouts that grew
 // since the last scan degrade it.
-type Disk struct{}
+type Disk struct {
+	// Walk keeps a capture's device-tree walk between scans (a tree
+	// without class/scsi_device); nil walks every scan.
+	Walk *memo.Memo[[]string]
+}
+
+// Invalidate implements Invalidator.
+func (d *Disk) Invalidate() { d.Walk.Forget() }
 
 // Name implements Collector.
-func (Disk) Name() string { return "disk" }
+func (*Disk) Name() string { return "disk" }
 
 // Reads implements Collector.
-func (Disk) Reads() []capture.Read {
+func (*Disk) Reads() []capture.Read {
 	return slices.Concat(capture.Paths(disk.Files...), capture.Files(capture.Serial, disk.SerialFiles...),
 		capture.Files(capture.WWN, disk.WWNFiles...), capture.Files(capture.VPD, disk.VPDFiles...),
 		capture.Files(capture.HexID, disk.SASAddressFiles...))
 }
 
 // Collect implements Collector.
-func (Disk) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
+func (c *Disk) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	sysfs := env.Path("sys")
-	read := disk.ReadDisks // a capture may lack class/scsi_device: walk the tree
+	var disks []disk.Disk
+	var err error
 	if env.Live() {
-		read = disk.ReadLiveDisks
+		disks, err = disk.ReadLiveDisks(sysfs)
+	} else {
+		disks, err = disk.ReadDisksWith(sysfs, c.Walk) // a capture may lack class/scsi_device: walk the tree
 	}
-	disks, err := read(sysfs)
 	if err != nil && len(disks) == 0 {
 		return nil, err
 	}

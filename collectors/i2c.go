@@ -10,6 +10,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/pcie"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -22,7 +23,13 @@ import (
 // out is failed: locked up.
 type I2C struct {
 	Prober *i2c.Prober
+	// Walk keeps a capture's device-tree walk between scans (a tree
+	// without /sys/bus/i2c); nil walks every scan.
+	Walk *memo.Memo[map[int]string]
 }
+
+// Invalidate implements Invalidator.
+func (c *I2C) Invalidate() { c.Walk.Forget() }
 
 // Name implements Collector.
 func (*I2C) Name() string { return "i2c" }
@@ -33,11 +40,13 @@ func (*I2C) Reads() []capture.Read { return capture.Paths(i2c.Files...) }
 
 // Collect implements Collector.
 func (c *I2C) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
-	read := i2c.ReadAdapters // a capture may lack the bus folder: walk the tree
+	var adapters []i2c.Adapter
+	var err error
 	if env.Live() {
-		read = i2c.ReadLiveAdapters
+		adapters, err = i2c.ReadLiveAdapters(env.Path("sys"))
+	} else {
+		adapters, err = i2c.ReadAdaptersWith(env.Path("sys"), c.Walk) // a capture may lack the bus folder: walk the tree
 	}
-	adapters, err := read(env.Path("sys"))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrAbsent

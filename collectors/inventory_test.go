@@ -79,3 +79,36 @@ func TestInventoryScansEqualWholeScans(t *testing.T) {
 		t.Errorf("the unbound NIC: %+v", c)
 	}
 }
+
+// TestInventoryPlainFolders: hwloc's captures hold each PCI function as a
+// plain folder, not a device link; the inventory keys them by name, and
+// the agent's scans still equal whole scans as a driver is unbound and a
+// function removed.
+func TestInventoryPlainFolders(t *testing.T) {
+	root := fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")
+	agent := New(Options{})
+	fn := filepath.Join(root, "sys/bus/pci/devices/0000:02:00.0")
+	agent.Scan(context.Background(), Env{Root: root}, nil)
+	for _, s := range []struct {
+		name   string
+		change func()
+	}{
+		{"unchanged", func() {}},
+		{"driver unbound", func() {
+			b, err := os.ReadFile(filepath.Join(fn, "uevent"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(fn, "uevent"), []byte(strings.Replace(string(b), "DRIVER=igb\n", "", 1)), 0o644)
+			os.Remove(filepath.Join(fn, "driver"))
+		}},
+		{"function removed", func() { os.RemoveAll(filepath.Join(root, "sys/bus/pci/devices/0000:02:00.3")) }},
+	} {
+		s.change()
+		got := comparable(t, agent.Scan(context.Background(), Env{Root: root}, nil))
+		want := comparable(t, New(Options{}).Scan(context.Background(), Env{Root: root}, nil))
+		if got != want {
+			t.Errorf("%s: the agent's scan differs from a whole scan", s.name)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/pcie"
@@ -64,6 +65,13 @@ type Options struct {
 // DefaultFullScanInterval is Options.FullScanInterval's default.
 const DefaultFullScanInterval = time.Hour
 
+func (o Options) fullScanInterval() time.Duration {
+	if o.FullScanInterval <= 0 {
+		return DefaultFullScanInterval
+	}
+	return o.FullScanInterval
+}
+
 // BMCTarget is a BMC reached over IPMI RMCP+ (lanplus).
 type BMCTarget struct {
 	Host, User string
@@ -99,11 +107,13 @@ var collectorList = []struct {
 		return &BMC{Host: o.BMC.Host, User: o.BMC.User, Password: o.BMC.Password, CipherSuite: o.BMC.CipherSuite,
 			SkipChassis: o.BMC.SkipChassis, State: o.State, Replay: o.BMCReplay, Record: o.BMCRecord}
 	}},
-	{"disk", func(Options) Collector { return Disk{} }},
+	{"disk", func(o Options) Collector { return &Disk{Walk: &memo.Memo[[]string]{MaxAge: o.fullScanInterval()}} }},
 	{"gpu", func(o Options) Collector { return &GPU{NVML: o.NVML} }},
 	{"host", func(Options) Collector { return Host{} }},
 	{"hwmon", func(Options) Collector { return Hwmon{} }},
-	{"i2c", func(o Options) Collector { return &I2C{Prober: o.I2CProber} }},
+	{"i2c", func(o Options) Collector {
+		return &I2C{Prober: o.I2CProber, Walk: &memo.Memo[map[int]string]{MaxAge: o.fullScanInterval()}}
+	}},
 	{"kmsg", func(o Options) Collector { return &Kmsg{File: o.KmsgFile, State: o.State} }},
 	{"memory", func(Options) Collector { return Memory{} }},
 	{"net", func(Options) Collector { return Net{} }},
@@ -125,11 +135,7 @@ var collectorList = []struct {
 		if names == nil {
 			names = pcie.DefaultNames
 		}
-		full := o.FullScanInterval
-		if full <= 0 {
-			full = DefaultFullScanInterval
-		}
-		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: full}}
+		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: o.fullScanInterval()}}
 	}},
 	{"smbios", func(Options) Collector { return SMBIOS{} }},
 }

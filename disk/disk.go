@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
@@ -73,15 +74,21 @@ var blockDisks = regexp.MustCompile(`^(vd[a-z]+|xvd[a-z]+|mmcblk[0-9]+)$`)
 // ReadDisks reads every disk below <sysfs>: the SCSI devices listed in
 // class/scsi_device (or, in captures without the class, found below
 // devices/), and the virtio, Xen and MMC disks of block/.
-func ReadDisks(sysfs string) ([]Disk, error) { return readDisks(sysfs, true) }
+func ReadDisks(sysfs string) ([]Disk, error) { return ReadDisksWith(sysfs, nil) }
+
+// ReadDisksWith reads as ReadDisks, keeping the walk of a tree without
+// class/scsi_device in walk between calls.
+func ReadDisksWith(sysfs string, walk *memo.Memo[[]string]) ([]Disk, error) {
+	return readDisks(sysfs, true, walk)
+}
 
 // ReadLiveDisks reads the disks of the running kernel's sysfs: its
 // class/scsi_device lists every SCSI device, and a machine without it has
 // none, so the device tree is not walked (only captures lack the class).
-func ReadLiveDisks(sysfs string) ([]Disk, error) { return readDisks(sysfs, false) }
+func ReadLiveDisks(sysfs string) ([]Disk, error) { return readDisks(sysfs, false, nil) }
 
-func readDisks(sysfs string, walk bool) ([]Disk, error) {
-	devs, err := scsiDevices(sysfs, walk)
+func readDisks(sysfs string, walk bool, kept *memo.Memo[[]string]) ([]Disk, error) {
+	devs, err := scsiDevices(sysfs, walk, kept)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +113,7 @@ func readDisks(sysfs string, walk bool) ([]Disk, error) {
 
 // scsiDevices returns the real paths of the SCSI devices, relative to
 // sysfs.
-func scsiDevices(sysfs string, walk bool) ([]string, error) {
+func scsiDevices(sysfs string, walk bool, kept *memo.Memo[[]string]) ([]string, error) {
 	class := filepath.Join(sysfs, "class", "scsi_device")
 	ents, err := sysfsattr.ReadDir(class)
 	if err == nil {
@@ -127,9 +134,11 @@ func scsiDevices(sysfs string, walk bool) ([]string, error) {
 	}
 	// A capture without the class: the devices sit below their host
 	// adapter, hostN/…/targetH:C:T/H:C:T:L.
-	var out []string
-	walkSCSI(sysfs, "devices", 0, &out)
-	return out, nil
+	return kept.Get(func() ([]string, error) {
+		var out []string
+		walkSCSI(sysfs, "devices", 0, &out)
+		return out, nil
+	})
 }
 
 // walkSCSI finds SCSI devices below dir (relative to sysfs), following

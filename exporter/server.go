@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -36,6 +37,12 @@ const (
 	defaultEventsLimit = 500
 	maxEventsLimit     = 5000
 )
+
+// Detailer is a Source that can give the whole graph under one part (a
+// host of a compact fleet graph, fetched from its agent when opened).
+type Detailer interface {
+	Detail(ctx context.Context, root string) (*topology.Graph, error)
+}
 
 // StateReporter is a Source that keeps a state folder: files found
 // damaged there count in hwgraph_state_errors_total, and /healthz says
@@ -97,7 +104,13 @@ func HandlerFor(s Source, o Options) http.Handler {
 		}
 		q := r.URL.Query()
 		if root := q.Get("root"); root != "" {
-			if g = g.Subgraph(root); g == nil {
+			if d, ok := s.(Detailer); ok {
+				var err error
+				if g, err = d.Detail(r.Context(), root); err != nil {
+					http.Error(w, err.Error(), http.StatusNotFound)
+					return
+				}
+			} else if g = g.Subgraph(root); g == nil {
 				http.Error(w, fmt.Sprintf("no component %q", root), http.StatusNotFound)
 				return
 			}

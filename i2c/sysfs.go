@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
 
@@ -70,16 +71,22 @@ func clientAddr(name string) (bus int, addr uint16, ok bool) {
 // ReadAdapters lists the adapters of <sysfs>/bus/i2c/devices; captures
 // that lack that folder are searched under <sysfs>/devices instead. The
 // error wraps fs.ErrNotExist when the machine has no I²C at all.
-func ReadAdapters(sysfs string) ([]Adapter, error) { return readAdapters(sysfs, true) }
+func ReadAdapters(sysfs string) ([]Adapter, error) { return ReadAdaptersWith(sysfs, nil) }
+
+// ReadAdaptersWith reads as ReadAdapters, keeping the walk of a tree
+// without the bus folder in walk between calls.
+func ReadAdaptersWith(sysfs string, walk *memo.Memo[map[int]string]) ([]Adapter, error) {
+	return readAdapters(sysfs, true, walk)
+}
 
 // ReadLiveAdapters reads the adapters of the running kernel's sysfs: its
 // bus folder lists them all, and a machine without one has none, so the
 // device tree is not walked (a capture may lack the bus folder; a live
 // sysfs does not lack it while it has adapters).
-func ReadLiveAdapters(sysfs string) ([]Adapter, error) { return readAdapters(sysfs, false) }
+func ReadLiveAdapters(sysfs string) ([]Adapter, error) { return readAdapters(sysfs, false, nil) }
 
-func readAdapters(sysfs string, walk bool) ([]Adapter, error) {
-	dirs, err := adapterDirs(sysfs, walk)
+func readAdapters(sysfs string, walk bool, kept *memo.Memo[map[int]string]) ([]Adapter, error) {
+	dirs, err := adapterDirs(sysfs, walk, kept)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +102,7 @@ func readAdapters(sysfs string, walk bool) ([]Adapter, error) {
 }
 
 // adapterDirs maps bus numbers to the adapters' real folders.
-func adapterDirs(sysfs string, walk bool) (map[int]string, error) {
+func adapterDirs(sysfs string, walk bool, kept *memo.Memo[map[int]string]) (map[int]string, error) {
 	out := map[int]string{}
 	bus := filepath.Join(sysfs, "bus", "i2c", "devices")
 	ents, err := sysfsattr.ReadDir(bus)
@@ -122,11 +129,13 @@ func adapterDirs(sysfs string, walk bool) (map[int]string, error) {
 	// A capture without the bus folder: walk the device tree, which holds
 	// the adapters under their parents. The i2c-dev class device
 	// (i2c-3/i2c-dev/i2c-3) shares the name and is skipped.
-	root := filepath.Join(sysfs, "devices")
-	if err := walkAdapters(root, 0, out); err != nil {
-		return nil, fmt.Errorf("read i2c: %w", err) // only the root itself fails a walk
-	}
-	return out, nil
+	return kept.Get(func() (map[int]string, error) {
+		root := filepath.Join(sysfs, "devices")
+		if err := walkAdapters(root, 0, out); err != nil {
+			return nil, fmt.Errorf("read i2c: %w", err) // only the root itself fails a walk
+		}
+		return out, nil
+	})
 }
 
 // walkAdapters records the adapters below dir. It follows no symbolic

@@ -149,8 +149,9 @@ func ReadDevice(sysfs, name string) (Device, error) {
 
 // readDevice reads the function name of the open bus/pci/devices folder:
 // its entry is read with the folder held open, one system call. Given a
-// known reading of it under the same device path, only what changes is
-// read again. It returns the device link's target, "" for a plain folder.
+// known reading of it under the same device path (or, for a capture's
+// plain folder, any known reading), only what changes is read again. It
+// returns the device link's target, "" for a plain folder.
 func readDevice(bus *sysfsattr.Dir, name string, known *known) (Device, string, error) {
 	addr, err := ParseAddress(name)
 	if err != nil {
@@ -168,6 +169,8 @@ func readDevice(bus *sysfsattr.Dir, name string, known *known) (Device, string, 
 		// Read through the real directory: resolving the link once
 		// beats resolving it again for every attribute.
 		dir = sysfsattr.JoinLink(entry, target)
+	} else if known != nil && known.target == "" {
+		return known.refresh(entry, "") // a capture's plain folder: it stays where it is
 	} else if typ, serr := sysfsattr.Stat(entry); serr != nil {
 		return Device{}, "", fmt.Errorf("pci device %s: %w", name, serr)
 	} else if typ != fs.ModeDir {

@@ -57,8 +57,8 @@ func (inv *Inventory) read(bus *sysfsattr.Dir, name string) (Device, error) {
 	}
 	inv.mu.Unlock()
 	d, target, err := readDevice(bus, name, k)
-	if err != nil || target == "" {
-		return d, err // a plain folder (a capture without links): nothing to key it by
+	if err != nil {
+		return d, err
 	}
 	// A function with problems is read whole every time: what is wrong
 	// with it may be what changes.
@@ -96,7 +96,10 @@ func (inv *Inventory) keep(names []string) {
 func (k *known) refresh(entry, target string) (Device, string, error) {
 	d := k.dev
 	d.Driver, d.CurrentLinkSpeed, d.CurrentLinkWidth, d.SRIOVNumVFs, d.AER, d.Problems = "", nil, nil, nil, nil, nil
-	dir := sysfsattr.JoinLink(entry, target)
+	dir := entry
+	if target != "" {
+		dir = sysfsattr.JoinLink(entry, target)
+	}
 	r, err := sysfsattr.OpenDir(dir)
 	if err != nil {
 		return Device{}, "", fmt.Errorf("pci device %s: %w", d.Name, err)

@@ -51,6 +51,10 @@ type Engine struct {
 	Logger *slog.Logger
 	// OnScan, when set, is called with each new graph.
 	OnScan func(*topology.Graph)
+	// Details, when set, gives the whole graph of one part of a compact
+	// graph (a host of a fleet built from Prometheus' series): the page
+	// asks for it when someone opens that host.
+	Details func(ctx context.Context, root string) (*topology.Graph, error)
 
 	mu       sync.Mutex // one scan at a time
 	graph    atomic.Pointer[topology.Graph]
@@ -73,6 +77,24 @@ func (e *Engine) logger() *slog.Logger {
 
 // Graph is the last scan, nil before the first finished.
 func (e *Engine) Graph() *topology.Graph { return e.graph.Load() }
+
+// Detail is the whole graph under root, from Details when set and it
+// knows root; else the last graph's part under root.
+func (e *Engine) Detail(ctx context.Context, root string) (*topology.Graph, error) {
+	if e.Details != nil {
+		if g, err := e.Details(ctx, root); g != nil || err != nil {
+			return g, err
+		}
+	}
+	g := e.Graph()
+	if g == nil {
+		return nil, errors.New("no scan finished yet")
+	}
+	if g = g.Subgraph(root); g == nil {
+		return nil, fmt.Errorf("no component %q", root)
+	}
+	return g, nil
+}
 
 // Kick asks Run for a scan now.
 func (e *Engine) Kick() {

@@ -27,6 +27,7 @@ func init() { commands["cluster"] = runCluster }
 // clusterConfig holds where the agents are found.
 type clusterConfig struct {
 	targets, targetsFile, prometheus, job string
+	fetchGraphs                           bool
 	kubeconfig, k8sNamespace, k8sSelector string
 	agentPort                             int
 	timeout                               time.Duration
@@ -39,6 +40,7 @@ func addClusterFlags(a *kingpin.Application) *clusterConfig {
 	a.Flag("targets-file", "File listing agents, one a line.").StringVar(&c.targetsFile)
 	a.Flag("prometheus", "Find the agents from this Prometheus' scrape targets (http://prometheus:9090).").StringVar(&c.prometheus)
 	a.Flag("job", "The Prometheus scrape job of the agents.").Default("hwgraph").StringVar(&c.job)
+	a.Flag("prometheus.fetch-graphs", "With --prometheus: fetch every agent's whole graph, instead of building the fleet from the series Prometheus holds (and a host's graph when it is opened).").BoolVar(&c.fetchGraphs)
 	a.Flag("kubeconfig", "Find the agents as the pods of the hwgraph DaemonSet through this kubeconfig's API server.").StringVar(&c.kubeconfig)
 	a.Flag("k8s.namespace", "Namespace of the agent pods.").Default("hwgraph").StringVar(&c.k8sNamespace)
 	a.Flag("k8s.selector", "Label selector of the agent pods.").Default("app.kubernetes.io/name=hwgraph").StringVar(&c.k8sSelector)
@@ -48,8 +50,12 @@ func addClusterFlags(a *kingpin.Application) *clusterConfig {
 	return c
 }
 
-// gather finds the agents and merges their graphs.
+// gather finds the agents and merges their graphs; from --prometheus
+// alone, it builds the fleet from the series Prometheus holds.
 func (c *clusterConfig) gather(ctx context.Context) (*topology.Graph, error) {
+	if c.fromSeries() {
+		return cluster.FromSeries(ctx, &http.Client{Timeout: 10 * c.timeout}, c.prometheus, c.job)
+	}
 	var targets []cluster.Target
 	if c.targets != "" {
 		t, err := cluster.ParseTargets(c.targets)
@@ -86,6 +92,27 @@ func (c *clusterConfig) gather(ctx context.Context) (*topology.Graph, error) {
 	lim := topology.DefaultLimits
 	lim.MaxBytes = c.maxGraphBytes
 	return cluster.Merge(cluster.Fetch(ctx, client, targets, c.timeout, 64, lim)), nil
+}
+
+// fromSeries reports whether the fleet comes from Prometheus' series: the
+// agents are found through --prometheus only, and their graphs are not
+// asked for.
+func (c *clusterConfig) fromSeries() bool {
+	return c.prometheus != "" && !c.fetchGraphs && c.targets == "" && c.targetsFile == "" && c.kubeconfig == ""
+}
+
+// detail fetches one host's whole graph from its agent, for a fleet
+// built from series, named as in Merge.
+func (c *clusterConfig) detail(ctx context.Context, root string) (*topology.Graph, error) {
+	name, ok := strings.CutPrefix(root, "host:")
+	if !c.fromSeries() || !ok || strings.Contains(name, "/") {
+		return nil, nil
+	}
+	res := cluster.Fetch(ctx, &http.Client{Timeout: c.timeout}, []cluster.Target{{Name: name, URL: "http://" + name}}, c.timeout, 1, topology.DefaultLimits)
+	if res[0].Err != nil {
+		return nil, res[0].Err
+	}
+	return cluster.Merge(res).Subgraph(root), nil
 }
 
 // runCluster is `hwgraph cluster`: one topology of many machines.
@@ -137,7 +164,7 @@ func runClusterServe(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	// Each agent has its own deadline (--timeout); the gather as a whole
 	// is bounded by the refresh interval.
-	e := &scan.Engine{Gather: cc.gather, Timeout: *refresh, Logger: logger}
+	e := &scan.Engine{Gather: cc.gather, Details: cc.detail, Timeout: *refresh, Logger: logger}
 	e.Scan(ctx)
 	go e.Run(ctx, *refresh)
 	return serveHTTP(ctx, e, webCfg, logger, nil)

@@ -52,7 +52,7 @@ func TestClusterFromPrometheusAndTargets(t *testing.T) {
 		return g
 	}
 	for name, args := range map[string][]string{
-		"--prometheus": {"--prometheus", prom.URL()},
+		"--prometheus": {"--prometheus", prom.URL(), "--prometheus.fetch-graphs"},
 		"--targets":    {"--targets", strings.Join(addrs, ",")},
 	} {
 		g := check(name, args...)
@@ -68,8 +68,32 @@ func TestClusterFromPrometheusAndTargets(t *testing.T) {
 			}
 		}
 	}
+	// From the series alone: every host, reachable, with its components
+	// counted by state and each part that is not ok under it.
+	g := check("--prometheus, series", "--prometheus", prom.URL())
+	for i, addr := range addrs {
+		h, ok := g.Component(cluster.HostID(addr))
+		if !ok || h.Attrs["reachable"] != true {
+			t.Fatalf("series: host %s: %+v", addr, h)
+		}
+		n := 0.0
+		for k, v := range h.Attrs {
+			if strings.HasPrefix(k, "count:") {
+				n += v.(float64)
+			}
+		}
+		if int(n) != len(graphs[i].Components)+1 {
+			t.Errorf("series: %s counts %v components, its agent has %d (+ host)", addr, n, len(graphs[i].Components))
+		}
+		for _, c := range graphs[i].Components {
+			sc, ok := g.Component(addr + "/" + c.ID)
+			if (c.Health.State != topology.StateOK) != ok || (ok && sc.Health.State != c.Health.State) {
+				t.Errorf("series: %s/%s is %s at its agent, %+v in the fleet", addr, c.ID, c.Health.State, sc)
+			}
+		}
+	}
 	servers[1].Close()
-	g := check("one agent stopped", "--targets", strings.Join(addrs, ","))
+	g = check("one agent stopped", "--targets", strings.Join(addrs, ","))
 	h, _ := g.Component(cluster.HostID(addrs[1]))
 	if h == nil || h.Attrs["reachable"] != false || h.Health.State != topology.StateUnknown || !strings.HasPrefix(h.Health.Reasons[0], "unreachable") {
 		t.Errorf("stopped agent: %+v", h)

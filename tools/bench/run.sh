@@ -5,6 +5,10 @@
 #                                 vs  lspci -tv (sysfs of the capture)
 #   hwgraph serve: GET /metrics   vs  prometheus-node-exporter, hardware
 #                                     collectors (edac, hwmon, nvme, pci…)
+# and what an agent costs running (a second table): CPU per scan of
+# hwgraph serve scanning every second against node_exporter's CPU per
+# scrape scraped every second, over SECONDS (30), with RSS and private
+# memory after.
 # Usage: tools/bench/run.sh [RUNS]   (needs hwloc-nox, pciutils,
 # prometheus-node-exporter and curl; .ci/run installs all but the last two)
 set -euo pipefail
@@ -77,5 +81,44 @@ for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 hwloc/256ia64-64n2s2c.tar
 	# CPUs with the next capture's timings.
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	pids=()
+done
+
+# cpu PID: the CPU time the process used so far, in milliseconds.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat"; }
+
+SECONDS_RUN=${SECONDS_RUN:-30}
+echo
+echo "| capture | hwgraph serve: CPU per scan, 1 s scans (RSS, private) | node_exporter: CPU per scrape, 1 s scrapes (RSS, private) | hwgraph / node_exporter |"
+echo "|---|---|---|---|"
+for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 node_exporter/sys.tar.gz; do
+	[ -f "$FIXTURES/$c" ] || continue
+	dir="$work/cpu-$(basename "$c")"; mkdir -p "$dir"; tar xf "$FIXTURES/$c" -C "$dir"
+	root=$(dirname "$(find "$dir" -maxdepth 3 -type d -name sys | head -1)")
+	state=$(mktemp -d)
+	hp=$(port); "$bin/hwgraph" serve --root "$root" --state-dir "$state" --scan.interval 1s --web.listen-address "127.0.0.1:$hp" --log.level error 2>/dev/null & pids+=($!)
+	hsp=$!
+	wait_http "http://127.0.0.1:$hp/metrics"; sleep 3 # past start-up and the first, whole scans
+	c0=$(cpu $hsp); sleep "$SECONDS_RUN"; c1=$(cpu $hsp)
+	hcpu=$(awk -v a="$c0" -v b="$c1" -v n="$SECONDS_RUN" 'BEGIN { printf "%.1f ms", (b - a) / n }')
+	hmem=$(mem $hsp)
+	kill $hsp 2>/dev/null || true; wait $hsp 2>/dev/null || true
+	rm -rf "$state"
+	ncpu="n/a"; nmem=""
+	if command -v prometheus-node-exporter >/dev/null; then
+		np=$(port)
+		prometheus-node-exporter --path.sysfs="$root/sys" --path.procfs="$root/proc" --web.listen-address="127.0.0.1:$np" \
+			--collector.disable-defaults --collector.edac --collector.hwmon --collector.nvme --collector.infiniband \
+			--collector.thermal_zone --collector.netclass 2>/dev/null & pids+=($!)
+		nsp=$!
+		wait_http "http://127.0.0.1:$np/metrics"; sleep 1
+		c0=$(cpu $nsp)
+		for _ in $(seq "$SECONDS_RUN"); do curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$np/metrics"; sleep 1; done
+		c1=$(cpu $nsp)
+		ncpu=$(awk -v a="$c0" -v b="$c1" -v n="$SECONDS_RUN" 'BEGIN { printf "%.1f ms", (b - a) / n }')
+		nmem=" ($(mem $nsp))"
+		kill $nsp 2>/dev/null || true; wait $nsp 2>/dev/null || true
+	fi
+	echo "| ${c%%.tar*} | $hcpu ($hmem) | $ncpu$nmem | $(ratio "$hcpu" "$ncpu") |"
 	pids=()
 done

@@ -1,0 +1,39 @@
+package memo
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestMemo(t *testing.T) {
+	var m Memo[int]
+	reads := 0
+	read := func() (int, error) { reads++; return reads, nil }
+	if a, _ := m.Get(read); a != 1 {
+		t.Fatal(a)
+	}
+	if b, _ := m.Get(read); b != 1 || reads != 1 {
+		t.Errorf("kept result not used: %d after %d reads", b, reads)
+	}
+	m.Forget()
+	if c, _ := m.Get(read); c != 2 {
+		t.Errorf("after Forget: %d", c)
+	}
+	m.MaxAge = time.Nanosecond
+	time.Sleep(time.Millisecond)
+	if d, _ := m.Get(read); d != 3 {
+		t.Errorf("past MaxAge: %d", d)
+	}
+	var failing Memo[int]
+	if _, err := failing.Get(func() (int, error) { return 0, errors.New("boom") }); err == nil {
+		t.Error("error lost")
+	}
+	if e, _ := failing.Get(read); e != 4 {
+		t.Errorf("a failed read was kept: %d", e)
+	}
+	var none *Memo[int]
+	if f, _ := none.Get(read); f != 5 {
+		t.Errorf("nil memo kept: %d", f)
+	}
+}
