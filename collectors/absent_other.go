@@ -4,6 +4,7 @@ package collectors
 
 import (
 	"context"
+	"time"
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/topology"
@@ -40,3 +41,10 @@ func (SMBIOS) Reads() []capture.Read { return nil }
 // scanMemo holds nothing off Linux: the SMBIOS tables are read on Linux
 // only.
 type scanMemo struct{}
+
+// keptTables keeps nothing off Linux.
+type keptTables struct{}
+
+func newKeptTables(time.Duration) *keptTables { return nil }
+func (*keptTables) Forget()                   {}
+func newScanMemo(*keptTables) *scanMemo       { return &scanMemo{} }

@@ -152,7 +152,7 @@ func Names() []string {
 
 // New builds every collector from opts, in merge order.
 func New(opts Options) *Registry {
-	r := &Registry{Rules: opts.Rules}
+	r := &Registry{Rules: opts.Rules, tables: newKeptTables(opts.fullScanInterval())}
 	for _, c := range collectorList {
 		r.Register(c.build(opts))
 	}
@@ -163,6 +163,7 @@ func New(opts Options) *Registry {
 // order, so a graph does not depend on which collector finished first.
 type Registry struct {
 	collectors []Collector
+	tables     *keptTables // the SMBIOS tables, kept across scans
 	// Rules are the health thresholds Scan judges with.
 	Rules topology.Rules
 
@@ -210,7 +211,7 @@ func (r *Registry) Select(names []string) (*Registry, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no collector named (have %s)", strings.Join(r.Names(), ", "))
 	}
-	out := &Registry{Rules: r.Rules}
+	out := &Registry{Rules: r.Rules, tables: r.tables}
 	for _, n := range names {
 		if !slices.ContainsFunc(r.collectors, func(c Collector) bool { return c.Name() == n }) {
 			return nil, fmt.Errorf("unknown collector %q (have %s)", n, strings.Join(r.Names(), ", "))
@@ -251,6 +252,7 @@ type Invalidator interface {
 // Invalidate tells every collector that keeps an inventory that the
 // machine changed (a device event).
 func (r *Registry) Invalidate() {
+	r.tables.Forget()
 	for _, c := range r.collectors {
 		if i, ok := c.(Invalidator); ok {
 			i.Invalidate()
@@ -282,7 +284,7 @@ type Result struct {
 func (r *Registry) Run(ctx context.Context, env Env) []Result {
 	results := make([]Result, len(r.collectors))
 	if env.memo == nil {
-		env.memo = &scanMemo{}
+		env.memo = newScanMemo(r.tables)
 	}
 	var wg sync.WaitGroup
 	for i, c := range r.collectors {

@@ -4,8 +4,10 @@ package collectors
 
 import (
 	"sync"
+	"time"
 
 	"github.com/hwgraph/hwgraph/dmi"
+	"github.com/hwgraph/hwgraph/internal/memo"
 )
 
 // scanMemo holds what more than one collector of a scan reads, so that it
@@ -17,7 +19,18 @@ type scanMemo struct {
 	smbiosOnce sync.Once
 	smbios     *dmi.Tables
 	smbiosErr  error
+	kept       *keptTables // the registry's, across scans
 }
+
+// keptTables keeps the SMBIOS tables across scans: the firmware writes
+// them at boot, so they change only with a reboot (a new process) or a
+// firmware update, which a device event or the full-scan interval
+// catches.
+type keptTables = memo.Memo[*dmi.Tables]
+
+func newKeptTables(maxAge time.Duration) *keptTables { return &keptTables{MaxAge: maxAge} }
+
+func newScanMemo(kept *keptTables) *scanMemo { return &scanMemo{kept: kept} }
 
 // smbiosTables reads the SMBIOS tables, once per scan when the registry
 // runs the collectors. The tables are shared: collectors only read them.
@@ -25,6 +38,8 @@ func (e Env) smbiosTables() (*dmi.Tables, error) {
 	if e.memo == nil {
 		return dmi.Read(e.Path("sys"))
 	}
-	e.memo.smbiosOnce.Do(func() { e.memo.smbios, e.memo.smbiosErr = dmi.Read(e.Path("sys")) })
+	e.memo.smbiosOnce.Do(func() {
+		e.memo.smbios, e.memo.smbiosErr = e.memo.kept.Get(func() (*dmi.Tables, error) { return dmi.Read(e.Path("sys")) })
+	})
 	return e.memo.smbios, e.memo.smbiosErr
 }
