@@ -43,6 +43,8 @@ type Options struct {
 	// BMC is the BMC to read over the network; without a Host the
 	// in-band /dev/ipmi0 is read when there is one.
 	BMC BMCTarget
+	// Redfish is a BMC read over Redfish; its zero value reads none.
+	Redfish RedfishTarget
 	// BMCReplay, when set, is a capture's recorded BMC read, answered
 	// instead of a BMC; BMCRecord is given each read of a real one, for
 	// a capture. (NVML is recorded and replayed through NVML itself.)
@@ -93,6 +95,8 @@ type BMCTarget struct {
 //	name, model, serial, firmware    an NVMe      nvme           pcie    the controller's Identify data is the product; pci.ids names the chip family
 //	vendor, model, firmware          the host     host           smbios  /sys/class/dmi/id holds SMBIOS's strings as the kernel cleaned them
 //	name, vendor, model, firmware    the BMC      bmc            smbios  what the BMC answers now, over the firmware's static record
+//	model, firmware                  the BMC      bmc            redfish IPMI's Get Device ID, when both are read: one BMC, two interfaces
+//	vendor, model, serial            a DIMM       memory         redfish the SMBIOS record the OS sees, over the BMC's copy of it
 //	name, vendor, model, serial      a DIMM       memory (SMBIOS slot, within one collector)  EDAC label  the slot's record names the module; EDAC only its position
 //
 // Identity fields (name, vendor, model, serial, firmware, parent) keep the
@@ -137,6 +141,7 @@ var collectorList = []struct {
 		}
 		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: o.fullScanInterval()}}
 	}},
+	{"redfish", func(o Options) Collector { return &Redfish{Target: o.Redfish} }},
 	{"smbios", func(Options) Collector { return SMBIOS{} }},
 }
 

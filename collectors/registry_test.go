@@ -17,6 +17,8 @@ var precedence = []struct{ first, over string }{
 	{"nvme", "pcie"},
 	{"host", "smbios"},
 	{"bmc", "smbios"},
+	{"bmc", "redfish"},
+	{"memory", "redfish"},
 }
 
 // TestPrecedence holds the merge order to the table.

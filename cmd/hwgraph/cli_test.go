@@ -22,7 +22,7 @@ func TestCollectorFlags(t *testing.T) {
 		{[]string{"--collectors", "pcie,numa", "--no-collector.numa"}, "pcie"},
 		{[]string{"--collectors", "pcie", "--collector.smbios"}, "pcie,smbios"},
 		{[]string{"--collector.disable-defaults", "--collector.numa"}, "numa"},
-		{[]string{"--no-collector.pcie", "--no-collector.numa", "--no-collector.disk"}, "bmc,gpu,host,hwmon,i2c,kmsg,memory,net,nvme,smbios"},
+		{[]string{"--no-collector.pcie", "--no-collector.numa", "--no-collector.disk"}, "bmc,gpu,host,hwmon,i2c,kmsg,memory,net,nvme,redfish,smbios"},
 	} {
 		code, out, errs := hwgraph(t, append([]string{"--root", root, "--format", "json", "--state-dir", ""}, tc.args...)...)
 		if code != 0 {

@@ -6,10 +6,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -109,7 +112,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 type scanConfig struct {
 	root, hostRoot, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
 	timeout, fullInterval                                                      time.Duration
-	bmcNoChassis, stateDirGiven                                                bool
+	bmcNoChassis, stateDirGiven, bmcInsecure                                   bool
+	bmcCAFile                                                                  string
 	ceThreshold                                                                uint64
 	collectors                                                                 *collectorFlags
 	// ownSignals is set by commands that stop on a signal and call
@@ -128,6 +132,8 @@ func addScanFlags(a *kingpin.Application) *scanConfig {
 	a.Flag("bmc", "Read this BMC over IPMI RMCP+ (lanplus): HOST[:PORT]; without it the in-band /dev/ipmi0 is used when present.").StringVar(&c.bmcHost)
 	a.Flag("bmc-user", "IPMI user name for --bmc.").StringVar(&c.bmcUser)
 	a.Flag("bmc-password-file", "File holding the IPMI password for --bmc (or set HWGRAPH_BMC_PASSWORD); never given on the command line.").StringVar(&c.bmcPassFile)
+	a.Flag("bmc-ca-file", "PEM file of the CAs a Redfish BMC's certificate is checked against (default: the system's).").StringVar(&c.bmcCAFile)
+	a.Flag("bmc-insecure", "Do not check a Redfish BMC's TLS certificate (a lab BMC with a self-signed one); never the default.").BoolVar(&c.bmcInsecure)
 	a.Flag("bmc-no-chassis", "Skip Get Chassis Status, for BMCs that mishandle it (OpenIPMI's ipmi_sim exits on it).").BoolVar(&c.bmcNoChassis)
 	a.Flag("state-dir", "Folder for what is kept between runs (baseline, last scan, event journal, SEL cursor); \"\" keeps nothing. Used for the live machine; give it explicitly for --root.").Default(defaultStateDir()).IsSetByUser(&c.stateDirGiven).StringVar(&c.stateDir)
 	a.Flag("kmsg", "Read this saved kernel log (dmesg or /dev/kmsg format) instead of /dev/kmsg.").StringVar(&c.kmsgFile)
@@ -195,9 +201,29 @@ func (c *scanConfig) options() (collectors.Options, error) {
 		}
 		opts.I2CProber = p
 	}
-	bmc, err := bmcTarget(c.bmcHost, c.bmcUser, c.bmcPassFile)
+	scheme, host, _ := strings.Cut(c.bmcHost, "://")
+	if host == "" {
+		scheme, host = "ipmi", c.bmcHost // --bmc HOST: IPMI, as before
+	}
+	bmc, err := bmcTarget(host, c.bmcUser, c.bmcPassFile)
 	if err != nil {
 		return opts, err
+	}
+	switch scheme {
+	case "ipmi":
+	case "redfish", "redfish+http":
+		web := "https://"
+		if scheme == "redfish+http" {
+			web = "http://"
+		}
+		hc, err := redfishHTTP(c.bmcCAFile, c.bmcInsecure)
+		if err != nil {
+			return opts, err
+		}
+		opts.Redfish = collectors.RedfishTarget{URL: web + host, User: bmc.User, Password: bmc.Password, HTTP: hc}
+		bmc = collectors.BMCTarget{}
+	default:
+		return opts, fmt.Errorf("--bmc %s: want HOST, ipmi://HOST, redfish://HOST or redfish+http://HOST", c.bmcHost)
 	}
 	bmc.SkipChassis = c.bmcNoChassis
 	opts.BMC = bmc
@@ -283,6 +309,27 @@ const maxPasswordFile = 4096
 
 // bmcTarget is the BMC the flags name. The password is read from a file
 // or the environment: argv is visible to every user of the machine.
+// redfishHTTP is the HTTP client for a Redfish BMC: TLS checked against
+// caFile's CAs, or the system's; unchecked only when asked.
+func redfishHTTP(caFile string, insecure bool) (*http.Client, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--bmc-ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--bmc-ca-file %s: no certificate in it", caFile)
+		}
+		cfg.RootCAs = pool
+	}
+	cfg.InsecureSkipVerify = insecure
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg
+	return &http.Client{Transport: tr}, nil
+}
+
 func bmcTarget(host, user, passFile string) (collectors.BMCTarget, error) {
 	if host == "" {
 		return collectors.BMCTarget{}, nil

@@ -15,7 +15,7 @@ import (
 const module = "github.com/hwgraph/hwgraph/"
 
 // Bus packages read and decode one source; they know nothing of the graph.
-var busPackages = []string{"pcie", "numa", "i2c", "edac", "dmi", "nvme", "nvgpu", "ipmi", "kmsg", "uevent", "netclass", "hwmon", "disk"}
+var busPackages = []string{"pcie", "numa", "i2c", "edac", "dmi", "nvme", "nvgpu", "ipmi", "kmsg", "uevent", "netclass", "hwmon", "disk", "redfish"}
 
 // pkg is what go list says of one package.
 type pkg struct {

@@ -1,0 +1,166 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/redfish"
+	"github.com/hwgraph/hwgraph/topology"
+)
+
+// RedfishTarget is a BMC reached over Redfish.
+type RedfishTarget struct {
+	// URL is the service's scheme and host: https://bmc.example.org,
+	// or http:// for a plain-HTTP service (test servers, some labs).
+	URL, User string
+	// Password comes from a file or the environment, never argv.
+	Password string
+	// HTTP carries the TLS settings (a CA file, or the system pool);
+	// nil is http.DefaultClient.
+	HTTP *http.Client
+}
+
+// Redfish reads the BMC's Redfish service and puts what it says on the
+// components it names: the BMC (bmc:0) with its firmware, each DIMM on
+// its dimm: component (by the slot's locator), power supplies as psu:N,
+// temperatures and fans as sensors of the host, PSU output as a sensor
+// of its PSU, the firmware inventory on the BMC. A part whose Health is
+// Warning is degraded, Critical failed, with the BMC's word for it.
+type Redfish struct {
+	Target RedfishTarget
+}
+
+// Name implements Collector.
+func (*Redfish) Name() string { return "redfish" }
+
+// Reads implements Collector: a network service, not files.
+func (*Redfish) Reads() []capture.Read { return nil }
+
+// Collect implements Collector.
+func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+	if r.Target.URL == "" {
+		return nil, ErrAbsent
+	}
+	c := &redfish.Client{Base: r.Target.URL, User: r.Target.User, Password: r.Target.Password, HTTP: r.Target.HTTP, Timeout: 10 * time.Second}
+	inv, err := redfish.Read(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("redfish %s: %w", r.Target.URL, err)
+	}
+	f := &topology.Fragment{}
+	for _, e := range inv.Problems {
+		f.Problem(e.Error())
+	}
+	for i, m := range inv.Managers {
+		if m.ManagerType != "" && m.ManagerType != "BMC" || i > 0 {
+			continue // one BMC: bmc:0
+		}
+		b := f.Add(&topology.Component{ID: topology.BMCID, Kind: topology.KindBMC, Name: "BMC", Parent: topology.HostID,
+			Model: m.Model, Firmware: m.FirmwareVersion})
+		b.SetAttr("redfish_url", r.Target.URL)
+		judgeRedfish(b, m.Status)
+	}
+	for _, s := range inv.Systems {
+		host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
+		if s.BiosVersion != "" {
+			host.SetAttr("bios_version", s.BiosVersion)
+		}
+		judgeRedfish(host, redfish.Status{State: s.Status.State, Health: s.Status.Health})
+		for _, m := range s.Memory {
+			if m.Status.State == "Absent" {
+				continue // an empty slot: the memory collector's to show
+			}
+			loc := m.DeviceLocator
+			if loc == "" {
+				loc = m.ID
+			}
+			d := f.Add(&topology.Component{ID: topology.DIMMID(loc), Kind: topology.KindDIMM, Name: loc, Parent: topology.HostID,
+				Vendor: m.Manufacturer, Model: m.PartNumber, Serial: m.SerialNumber})
+			if m.CapacityMiB != nil {
+				d.SetAttr("redfish_size_bytes", *m.CapacityMiB<<20)
+			}
+			if m.MemoryDeviceType != "" {
+				d.SetAttr("redfish_type", m.MemoryDeviceType)
+			}
+			judgeRedfish(d, m.Status)
+		}
+	}
+	for _, ch := range inv.Chassis {
+		for i, p := range ch.Power.PowerSupplies {
+			if p.Status.State == "Absent" {
+				continue
+			}
+			n := i + 1
+			if id, err := strconv.Atoi(p.MemberID); err == nil {
+				n = id + 1 // MemberId counts from 0; IPMI's entity instances, psu:N, from 1
+			}
+			psu := f.Add(&topology.Component{ID: topology.PSUID(n), Kind: "psu", Name: p.Name, Parent: topology.BMCID,
+				Vendor: p.Manufacturer, Model: p.Model, Serial: p.SerialNumber, Firmware: p.FirmwareVersion})
+			if p.LastPowerOutputWatts != nil {
+				setSensor(psu, "Output", *p.LastPowerOutputWatts, "Watts", nil)
+			}
+			if p.PowerCapacityWatts != nil {
+				psu.SetAttr("capacity_watts", *p.PowerCapacityWatts)
+			}
+			judgeRedfish(psu, p.Status)
+		}
+		host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
+		for _, t := range ch.Thermal.Temperatures {
+			if t.ReadingCelsius != nil && t.Status.State != "Absent" && t.Status.State != "Disabled" {
+				setSensor(host, t.Name, *t.ReadingCelsius, "degrees C", t.UpperThresholdCritical)
+			}
+		}
+		for _, fan := range ch.Thermal.Fans {
+			if fan.Reading != nil && fan.Status.State != "Absent" && fan.Status.State != "Disabled" {
+				setSensor(host, fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), nil)
+			}
+		}
+	}
+	if len(inv.Firmware) > 0 {
+		b := f.Add(&topology.Component{ID: topology.BMCID, Kind: topology.KindBMC, Name: "BMC", Parent: topology.HostID})
+		for _, fw := range inv.Firmware {
+			if fw.Version != "" {
+				b.SetAttr("firmware:"+strings.ReplaceAll(fw.Name, ":", " "), fw.Version)
+			}
+		}
+	}
+	if len(f.Components) == 0 {
+		return nil, errors.New("redfish: the service named no manager, system or chassis")
+	}
+	return f, nil
+}
+
+// setSensor sets a sensor attribute, as the IPMI and hwmon collectors do.
+func setSensor(c *topology.Component, name string, v float64, unit string, crit *float64) {
+	key := "sensor:" + strings.ReplaceAll(name, ":", " ")
+	c.SetAttr(key, v)
+	c.SetAttr(key+":unit", unit)
+	if crit != nil {
+		c.SetAttr(key+":critical", *crit)
+		if v >= *crit {
+			c.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g %s, at or past its critical %g", name, v, unit, *crit))
+		}
+	}
+}
+
+func fanUnit(u string) string {
+	if u == "Percent" {
+		return "percent"
+	}
+	return "RPM"
+}
+
+// judgeRedfish marks a component by its Redfish Status.
+func judgeRedfish(c *topology.Component, st redfish.Status) {
+	switch st.Health {
+	case "Warning":
+		c.Health.Mark(topology.StateDegraded, "Redfish: Health Warning")
+	case "Critical":
+		c.Health.Mark(topology.StateFailed, "Redfish: Health Critical")
+	}
+}
