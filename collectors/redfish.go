@@ -2,11 +2,14 @@ package collectors
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hwgraph/hwgraph/capture"
@@ -34,7 +37,24 @@ type RedfishTarget struct {
 // Warning is degraded, Critical failed, with the BMC's word for it.
 type Redfish struct {
 	Target RedfishTarget
+	// State keeps the logs' cursors across runs, so an entry is an event
+	// once; nil keeps them in memory.
+	State State
+
+	mu      sync.Mutex
+	cursors map[string]logCursor // by log service path
+	loaded  bool
 }
+
+// logCursor is the last entry of a log reported: its Id and creation time
+// (an Id alone repeats once a wrapping log overwrites itself).
+type logCursor struct {
+	ID      string `json:"id"`
+	Created string `json:"created"`
+}
+
+// redfishLogStateFile keeps the cursors in the state folder.
+const redfishLogStateFile = "redfish-logs.json"
 
 // Name implements Collector.
 func (*Redfish) Name() string { return "redfish" }
@@ -132,7 +152,95 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 	if len(f.Components) == 0 {
 		return nil, errors.New("redfish: the service named no manager, system or chassis")
 	}
+	events, problems := r.newEntries(inv.Logs)
+	f.Events = append(f.Events, events...)
+	for _, p := range problems {
+		f.Problem(p.Error())
+	}
 	return f, nil
+}
+
+// newEntries turns the log entries after each log's cursor into events
+// on the BMC and moves the cursors. A log whose cursor entry is gone
+// (cleared, or overwritten) reports what was created since the cursor's
+// time. Logs are never cleared.
+func (r *Redfish) newEntries(logs []redfish.Log) ([]topology.Event, []error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var problems []error
+	if !r.loaded {
+		r.loaded = true
+		if r.State != nil {
+			data, err := r.State.ReadState(redfishLogStateFile)
+			switch {
+			case err == nil:
+				if jerr := json.Unmarshal(data, &r.cursors); jerr != nil {
+					damage := fmt.Errorf("redfish log cursors %s: %w; reading the logs from their start", redfishLogStateFile, jerr)
+					r.State.ReportDamage(redfishLogStateFile, damage)
+					problems = append(problems, damage)
+					r.cursors = nil
+				}
+			case !errors.Is(err, fs.ErrNotExist):
+				problems = append(problems, fmt.Errorf("redfish log cursors: %w", err))
+			}
+		}
+	}
+	if r.cursors == nil {
+		r.cursors = map[string]logCursor{}
+	}
+	var out []topology.Event
+	moved := false
+	for _, l := range logs {
+		start := 0
+		if cur, ok := r.cursors[l.Path]; ok {
+			start = -1
+			for i, e := range l.Entries {
+				if e.ID == cur.ID && e.Created == cur.Created {
+					start = i + 1
+				}
+			}
+			if start < 0 {
+				start = len(l.Entries)
+				for i, e := range l.Entries {
+					if e.Created >= cur.Created { // RFC 3339 in one zone sorts as text
+						start = i
+						break
+					}
+				}
+			}
+		}
+		for _, e := range l.Entries[start:] {
+			t, err := time.Parse(time.RFC3339, e.Created)
+			if err != nil {
+				t = time.Now().UTC()
+			}
+			sev := topology.SeverityInfo
+			switch e.Severity {
+			case "Critical":
+				sev = topology.SeverityCritical
+			case "Warning":
+				sev = topology.SeverityWarning
+			}
+			msg := fmt.Sprintf("%s %s: %s", l.Name, e.ID, e.Message)
+			if e.MessageID != "" {
+				msg += " (" + e.MessageID + ")"
+			}
+			out = append(out, topology.Event{Time: t, Kind: "bmc-log", Component: topology.BMCID, Severity: sev, Message: msg, Source: "redfish"})
+		}
+		if n := len(l.Entries); n > 0 {
+			last := logCursor{ID: l.Entries[n-1].ID, Created: l.Entries[n-1].Created}
+			if r.cursors[l.Path] != last {
+				r.cursors[l.Path], moved = last, true
+			}
+		}
+	}
+	if moved && r.State != nil {
+		data, _ := json.Marshal(r.cursors)
+		if err := r.State.WriteState(redfishLogStateFile, data); err != nil {
+			problems = append(problems, fmt.Errorf("redfish log cursors: %w", err))
+		}
+	}
+	return out, problems
 }
 
 // setSensor sets a sensor attribute, as the IPMI and hwmon collectors do.

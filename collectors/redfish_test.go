@@ -3,6 +3,7 @@ package collectors
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/internal/rfmockup"
 	"github.com/hwgraph/hwgraph/topology"
@@ -200,4 +202,98 @@ func TestFaultRedfish(t *testing.T) {
 			t.Errorf("%+v after %v", st, time.Since(start))
 		}
 	})
+}
+
+// TestRedfishLogEvents: the mockup's system log becomes events on the BMC
+// once, with the BMC's severity; the cursor, kept in a state folder,
+// survives a new agent; an entry appended later (injected into a copy of
+// the mockup's answer) is the one new event.
+func TestRedfishLogEvents(t *testing.T) {
+	dir := mockup(t)
+	entries := resource(t, dir, "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries")["Members"].([]any)
+	appended := false
+	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !appended || r.URL.Path != "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries" {
+				h.ServeHTTP(w, r)
+				return
+			}
+			more := append(append([]any{}, entries...), map[string]any{"@odata.id": "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries/3",
+				"Id": "3", "Severity": "Warning", "Created": "2012-03-08T09:00:00Z", "Message": "Fan 2 below lower threshold", "MessageId": "0x1234"})
+			json.NewEncoder(w).Encode(map[string]any{"Members": more, "Members@odata.count": len(more)})
+		})
+	})
+	st, err := history.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	scan := func() []topology.Event {
+		reg := &Registry{}
+		reg.Register(&Redfish{Target: RedfishTarget{URL: url, User: rfmockup.User, Password: rfmockup.Password}, State: st})
+		g := reg.Scan(context.Background(), Env{Root: "/"}, nil)
+		if s := status(g, "redfish"); s.State != "ok" || len(s.Problems) > 0 {
+			t.Fatalf("redfish: %+v", s)
+		}
+		return g.Events
+	}
+	first := scan()
+	if len(first) != len(entries) {
+		t.Fatalf("%d events for %d entries: %+v", len(first), len(entries), first)
+	}
+	e0 := entries[0].(map[string]any)
+	if first[0].Component != topology.BMCID || first[0].Severity != topology.SeverityCritical || !strings.Contains(first[0].Message, e0["Message"].(string)) ||
+		first[0].Time.Format(time.RFC3339) != e0["Created"] {
+		t.Errorf("first event %+v, entry %v", first[0], e0)
+	}
+	if again := scan(); len(again) != 0 {
+		t.Errorf("a new agent reported the log again: %+v", again)
+	}
+	appended = true
+	if next := scan(); len(next) != 1 || next[0].Severity != topology.SeverityWarning || !strings.Contains(next[0].Message, "Fan 2 below lower threshold") {
+		t.Errorf("after an entry was appended: %+v", next)
+	}
+}
+
+// BenchmarkRedfishLog10k reads a system log of 10,000 entries (the
+// mockup's, repeated, in pages of 1,000 linked by nextLink: a copy made
+// for the measure) and turns them into events.
+func BenchmarkRedfishLog10k(b *testing.B) {
+	root := fixture.Unpack(b, "redfish/public-rackmount1.tar.gz")
+	dir := filepath.Join(root, "public-rackmount1")
+	const path = "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries"
+	pages := map[string][]byte{}
+	for p := 0; p < 10; p++ {
+		var members []any
+		for i := p * 1000; i < (p+1)*1000; i++ {
+			members = append(members, map[string]any{"@odata.id": fmt.Sprintf("%s/%d", path, i), "Id": fmt.Sprint(i), "Severity": "OK",
+				"Created": time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC).Format(time.RFC3339), "Message": "Fan speed nominal", "EntryType": "SEL"})
+		}
+		page := map[string]any{"Members": members, "Members@odata.count": 10000}
+		if p < 9 {
+			page["Members@odata.nextLink"] = fmt.Sprintf("%s?$skip=%d", path, (p+1)*1000)
+		}
+		pages[fmt.Sprintf("%d", p*1000)], _ = json.Marshal(page)
+	}
+	url := rfmockup.Start(b, dir, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != path {
+				h.ServeHTTP(w, r)
+				return
+			}
+			skip := r.URL.Query().Get("$skip")
+			if skip == "" {
+				skip = "0"
+			}
+			w.Write(pages[skip])
+		})
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		c := &Redfish{Target: RedfishTarget{URL: url, User: rfmockup.User, Password: rfmockup.Password}}
+		f, err := c.Collect(context.Background(), Env{Root: "/"})
+		if err != nil || len(f.Events) != 10000 {
+			b.Fatalf("%v, %d events", err, len(f.Events))
+		}
+	}
 }

@@ -141,7 +141,7 @@ var collectorList = []struct {
 		}
 		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: o.fullScanInterval()}}
 	}},
-	{"redfish", func(o Options) Collector { return &Redfish{Target: o.Redfish} }},
+	{"redfish", func(o Options) Collector { return &Redfish{Target: o.Redfish, State: o.State} }},
 	{"smbios", func(Options) Collector { return SMBIOS{} }},
 }
 

@@ -98,33 +98,68 @@ type Link struct {
 
 // collection is one page of a resource collection.
 type collection struct {
-	Members  []Link `json:"Members"`
-	NextLink string `json:"Members@odata.nextLink"`
+	Members []json.RawMessage `json:"Members"`
+	Count   *int              `json:"Members@odata.count"`
+	// A service names the next page as the spec does (Members@…), or
+	// as OData does (DMTF's own mockups).
+	NextLink      string `json:"Members@odata.nextLink"`
+	ODataNextLink string `json:"@odata.nextLink"`
 }
 
-// Members lists a collection's members, following @odata.nextLink, at
-// most maxPages pages and never a page twice.
+// Members lists a collection's members as references.
 func (c *Client) Members(ctx context.Context, path string) ([]Link, error) {
 	var out []Link
-	seen := map[string]bool{}
+	err := c.pages(ctx, path, func(raw json.RawMessage) error {
+		var l Link
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return err
+		}
+		out = append(out, l)
+		return nil
+	})
+	return out, err
+}
+
+// pages reads a collection's members, page after page: until a page
+// names no next one, the members counted are all there, a page repeats,
+// or maxPages. A member seen on an earlier page is skipped.
+func (c *Client) pages(ctx context.Context, path string, member func(json.RawMessage) error) error {
+	seen, got := map[string]bool{}, map[string]bool{}
+	n := 0
 	for page := 0; path != ""; page++ {
 		if seen[path] || page >= maxPages {
-			return out, fmt.Errorf("redfish %s: the collection's pages loop or do not end", path)
+			return fmt.Errorf("redfish %s: the collection's pages loop or do not end", path)
 		}
 		seen[path] = true
 		var coll collection
 		if err := c.Get(ctx, path, &coll); err != nil {
-			return out, err
+			return err
 		}
-		out = append(out, coll.Members...)
-		path = ""
-		if coll.NextLink != "" {
-			u, err := url.Parse(coll.NextLink)
-			if err != nil {
-				return out, fmt.Errorf("redfish nextLink %q: %w", coll.NextLink, err)
+		for _, raw := range coll.Members {
+			var id Link
+			if json.Unmarshal(raw, &id) == nil && id.ID != "" {
+				if got[id.ID] {
+					continue
+				}
+				got[id.ID] = true
 			}
-			path = u.RequestURI()
+			if err := member(raw); err != nil {
+				return fmt.Errorf("redfish %s: a member: %w", path, err)
+			}
+			n++
 		}
+		next := coll.NextLink
+		if next == "" {
+			next = coll.ODataNextLink
+		}
+		if next == "" || coll.Count != nil && n >= *coll.Count {
+			return nil
+		}
+		u, err := url.Parse(next)
+		if err != nil {
+			return fmt.Errorf("redfish nextLink %q: %w", next, err)
+		}
+		path = u.RequestURI()
 	}
-	return out, nil
+	return nil
 }

@@ -2,6 +2,7 @@ package redfish
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 )
 
@@ -33,6 +34,7 @@ type System struct {
 	BiosVersion  string `json:"BiosVersion"`
 	Status       Status `json:"Status"`
 	MemoryLink   Link   `json:"Memory"`
+	LogsLink     Link   `json:"LogServices"`
 	Memory       []Memory
 }
 
@@ -114,6 +116,25 @@ type Firmware struct {
 	Status      Status `json:"Status"`
 }
 
+// Log is one log service (the SEL, an event log) with its entries, oldest
+// first as services keep them.
+type Log struct {
+	// Path is the service's resource, its name among the host's logs.
+	Path    string
+	Name    string
+	Entries []LogEntry
+}
+
+// LogEntry is one entry of a log.
+type LogEntry struct {
+	ID        string `json:"Id"`
+	EntryType string `json:"EntryType"`
+	Severity  string `json:"Severity"` // OK, Warning, Critical
+	Created   string `json:"Created"`
+	Message   string `json:"Message"`
+	MessageID string `json:"MessageId"`
+}
+
 // Inventory is what Read found. Problems are the resources that could
 // not be read; the rest still count.
 type Inventory struct {
@@ -121,6 +142,7 @@ type Inventory struct {
 	Systems  []System
 	Chassis  []Chassis
 	Firmware []Firmware
+	Logs     []Log
 	Problems []error
 }
 
@@ -185,6 +207,29 @@ func Read(ctx context.Context, c *Client) (*Inventory, error) {
 				s.Memory = append(s.Memory, m)
 			}
 			return err
+		})
+		each(s.LogsLink, func(p string) error {
+			var svc struct {
+				Name    string `json:"Name"`
+				Entries Link   `json:"Entries"`
+			}
+			if err := c.Get(ctx, p, &svc); err != nil {
+				return err
+			}
+			l := Log{Path: p, Name: svc.Name}
+			if svc.Entries.ID != "" {
+				err := c.pages(ctx, svc.Entries.ID, func(raw json.RawMessage) error {
+					var e LogEntry
+					if err := json.Unmarshal(raw, &e); err != nil {
+						return err
+					}
+					l.Entries = append(l.Entries, e)
+					return nil
+				})
+				problem(err)
+			}
+			inv.Logs = append(inv.Logs, l)
+			return nil
 		})
 		inv.Systems = append(inv.Systems, s)
 		return nil
