@@ -141,13 +141,35 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 			}
 		}
 	}
-	if len(inv.Firmware) > 0 {
-		b := f.Add(&topology.Component{ID: topology.BMCID, Kind: topology.KindBMC, Name: "BMC", Parent: topology.HostID})
-		for _, fw := range inv.Firmware {
-			if fw.Version != "" {
-				b.SetAttr("firmware:"+strings.ReplaceAll(fw.Name, ":", " "), fw.Version)
+	// Each firmware entry on the part its RelatedItem names, where hwgraph
+	// has that part; the rest on the BMC, which reported them.
+	parts := map[string]string{} // Redfish path → component ID
+	for i, m := range inv.Managers {
+		if i == 0 {
+			parts["/redfish/v1/Managers/"+m.ID] = topology.BMCID
+		}
+	}
+	for _, s := range inv.Systems {
+		parts["/redfish/v1/Systems/"+s.ID] = topology.HostID
+	}
+	for _, fw := range inv.Firmware {
+		if fw.Version == "" {
+			continue
+		}
+		on := topology.BMCID
+		for _, rel := range fw.RelatedItem {
+			if id, ok := parts[rel.ID]; ok {
+				on = id
+				break
 			}
 		}
+		c := f.Add(&topology.Component{ID: on})
+		if on == topology.BMCID {
+			c.Kind, c.Name, c.Parent = topology.KindBMC, "BMC", topology.HostID
+		} else {
+			c.Kind = topology.KindHost
+		}
+		c.SetAttr("firmware:"+strings.ReplaceAll(fw.Name, ":", " "), fw.Version)
 	}
 	if len(f.Components) == 0 {
 		return nil, errors.New("redfish: the service named no manager, system or chassis")
