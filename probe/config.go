@@ -2,6 +2,7 @@ package probe
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
+	"github.com/hwgraph/hwgraph/redfish"
 )
 
 // Config is the probe's configuration file (--bmc.config.file): the
@@ -28,7 +30,14 @@ type Config struct {
 // Module is one set of credentials and settings for the BMCs probed with
 // it.
 type Module struct {
-	User string `json:"user"`
+	// Protocol is how the BMCs are read: "ipmi" (the default, RMCP+),
+	// "redfish" (HTTPS) or "redfish+http".
+	Protocol string `json:"protocol,omitempty"`
+	// CAFile checks a Redfish BMC's certificate (default: the system's
+	// CAs); Insecure does not check it, only when set.
+	CAFile   string `json:"ca_file,omitempty"`
+	Insecure bool   `json:"insecure,omitempty"`
+	User     string `json:"user"`
 	// Password is the password itself; PasswordFile is read instead when
 	// set (the file need not be readable by those who read the config).
 	Password     string `json:"password,omitempty"`
@@ -42,6 +51,8 @@ type Module struct {
 	// SkipChassis leaves out Get Chassis Status, which some BMCs
 	// mishandle (OpenIPMI's ipmi_sim exits on it).
 	SkipChassis bool `json:"skip_chassis,omitempty"`
+
+	http *http.Client // a Redfish module's, with its TLS settings
 }
 
 // DefaultTimeout bounds a probe whose module gives no timeout.
@@ -82,6 +93,15 @@ func LoadConfig(path string) (*Config, error) {
 		}
 		if m.Timeout <= 0 {
 			m.Timeout = model.Duration(DefaultTimeout)
+		}
+		switch m.Protocol {
+		case "", "ipmi":
+		case "redfish", "redfish+http":
+			if m.http, err = redfish.HTTPClient(m.CAFile, m.Insecure); err != nil {
+				return nil, fmt.Errorf("bmc config %s: module %q: %w", path, name, err)
+			}
+		default:
+			return nil, fmt.Errorf("bmc config %s: module %q: protocol %q (want ipmi, redfish or redfish+http)", path, name, m.Protocol)
 		}
 		c.Modules[name] = m
 	}

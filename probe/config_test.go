@@ -26,6 +26,7 @@ func TestLoadConfig(t *testing.T) {
 		{"two passwords", "modules:\n  default:\n    user: a\n    password: x\n    password_file: " + pass + "\n", "one of password and password_file"},
 		{"no password", "modules:\n  default:\n    user: a\n", "one of password and password_file"},
 		{"missing password file", "modules:\n  default:\n    user: a\n    password_file: " + filepath.Join(dir, "none") + "\n", "no such file"},
+		{"bad protocol", "modules:\n  default:\n    user: a\n    password: x\n    protocol: snmp\n", "protocol \"snmp\""},
 		{"bad timeout", "modules:\n  default:\n    user: a\n    password: x\n    timeout: soon\n", "soon"},
 	} {
 		path := filepath.Join(dir, tc.name+".yml")

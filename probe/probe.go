@@ -35,7 +35,7 @@ type Handler struct {
 	// slots bounds the probes in flight.
 	slots chan struct{}
 	// read reads one BMC; tests replace it.
-	read func(ctx context.Context, t collectors.BMCTarget) *topology.Graph
+	read func(ctx context.Context, target string, m Module) *topology.Graph
 }
 
 // NewHandler returns a handler for the modules of c that runs at most
@@ -47,11 +47,25 @@ func NewHandler(c *Config, concurrent int, logger *slog.Logger) *Handler {
 	return &Handler{Config: c, Logger: logger, slots: make(chan struct{}, concurrent), read: readBMC}
 }
 
-// readBMC runs the bmc collector alone against one target.
-func readBMC(ctx context.Context, t collectors.BMCTarget) *topology.Graph {
-	reg, err := collectors.New(collectors.Options{BMC: t}).Select([]string{"bmc"})
+// readBMC runs the collector of the module's protocol alone against one
+// target: bmc for IPMI, redfish for Redfish.
+func readBMC(ctx context.Context, target string, m Module) *topology.Graph {
+	opts := collectors.Options{}
+	name := "bmc"
+	switch m.Protocol {
+	case "redfish", "redfish+http":
+		name = "redfish"
+		scheme := "https://"
+		if m.Protocol == "redfish+http" {
+			scheme = "http://"
+		}
+		opts.Redfish = collectors.RedfishTarget{URL: scheme + target, User: m.User, Password: m.Password, HTTP: m.http}
+	default:
+		opts.BMC = collectors.BMCTarget{Host: target, User: m.User, Password: m.Password, CipherSuite: m.CipherSuite, SkipChassis: m.SkipChassis}
+	}
+	reg, err := collectors.New(opts).Select([]string{name})
 	if err != nil {
-		panic(err) // the registry always has the bmc collector
+		panic(err) // the registry always has both collectors
 	}
 	return reg.Scan(ctx, collectors.Env{Root: "/"}, nil)
 }
@@ -104,10 +118,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	g := h.read(ctx, collectors.BMCTarget{Host: target, User: m.User, Password: m.Password, CipherSuite: m.CipherSuite, SkipChassis: m.SkipChassis})
+	g := h.read(ctx, target, m)
 	success := false
 	for _, st := range g.Collectors {
-		if st.Name == "bmc" {
+		if st.Name == "bmc" || st.Name == "redfish" {
 			success = st.State == "ok"
 			if !success && h.Logger != nil {
 				h.Logger.Debug("probe failed", "target", target, "module", name, "state", st.State, "problems", st.Problems)

@@ -14,9 +14,10 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/internal/bmcsim"
+	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/internal/promtest"
+	"github.com/hwgraph/hwgraph/internal/rfmockup"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -36,7 +37,7 @@ func get(t *testing.T, h http.Handler, url string, header ...string) (int, strin
 func TestProbeRefuses(t *testing.T) {
 	cfg := &Config{Modules: map[string]Module{"default": {User: "admin", Password: "x", Timeout: model.Duration(time.Second)}}}
 	h := NewHandler(cfg, 1, nil)
-	h.read = func(context.Context, collectors.BMCTarget) *topology.Graph { t.Fatal("read"); return nil }
+	h.read = func(context.Context, string, Module) *topology.Graph { t.Fatal("read"); return nil }
 	for _, tc := range []struct {
 		url  string
 		code int
@@ -66,7 +67,7 @@ func TestFaultProbeSlotsAndDeadline(t *testing.T) {
 	cfg := &Config{Modules: map[string]Module{"default": {User: "admin", Password: "x", Timeout: model.Duration(time.Minute)}}}
 	h := NewHandler(cfg, 1, nil)
 	started := make(chan struct{})
-	h.read = func(ctx context.Context, bt collectors.BMCTarget) *topology.Graph {
+	h.read = func(ctx context.Context, _ string, _ Module) *topology.Graph {
 		close(started)
 		<-ctx.Done() // a BMC that never answers
 		return &topology.Graph{Host: &topology.Component{ID: topology.HostID, Kind: topology.KindHost},
@@ -87,10 +88,12 @@ func TestFaultProbeSlotsAndDeadline(t *testing.T) {
 }
 
 // TestProbeWithPrometheus: a real Prometheus probes go-ipmi's reference
-// BMC and OpenIPMI's ipmi_sim through hwgraph's /probe, with the
-// relabelling README.md gives; each answers as that BMC (the reference
-// BMC's firmware 2.47 from Dell; ipmi_sim's Inlet Temp at 35 °C), and a
-// probe of a port where no BMC listens is hwgraph_probe_success 0.
+// BMC, OpenIPMI's ipmi_sim and DMTF's Redfish mockup (a redfish module)
+// through hwgraph's /probe, with the relabelling README.md gives; each
+// answers as that BMC (the reference BMC's firmware 2.47 from Dell;
+// ipmi_sim's Inlet Temp at 35 °C; the mockup's BMC firmware and its PSU's
+// Warning), and a probe of a port where no BMC listens is
+// hwgraph_probe_success 0.
 func TestProbeWithPrometheus(t *testing.T) {
 	goipmi := bmcsim.StartGoIPMI(t)
 	sim := bmcsim.StartIPMISim(t, nil)
@@ -128,7 +131,21 @@ func TestProbeWithPrometheus(t *testing.T) {
         replacement: %s
 `, name, module, strings.Join(targets, `", "`), hw)
 	}
-	prom := promtest.StartConfig(t, job("bmc", "default", goipmi, dead)+job("bmc-sim", "ipmi_sim", sim.Addr), 3, 2)
+	// DMTF's Redfish mockup, probed with a Redfish module.
+	rf := strings.TrimPrefix(rfmockup.Start(t, filepath.Join(fixture.Unpack(t, "redfish/public-rackmount1.tar.gz"), "public-rackmount1"), nil), "http://")
+	rfPass := filepath.Join(dir, "redfish-password")
+	if err := os.WriteFile(rfPass, []byte(rfmockup.Password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg += fmt.Sprintf("  redfish_lab:\n    protocol: redfish+http\n    user: %s\n    password_file: %s\n    timeout: 5s\n", rfmockup.User, rfPass)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = LoadConfig(cfgFile); err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = NewHandler(c, 4, nil)
+	prom := promtest.StartConfig(t, job("bmc", "default", goipmi, dead)+job("bmc-sim", "ipmi_sim", sim.Addr)+job("bmc-redfish", "redfish_lab", rf), 4, 2)
 	for _, tc := range []struct {
 		query string
 		want  int
@@ -139,6 +156,9 @@ func TestProbeWithPrometheus(t *testing.T) {
 		{fmt.Sprintf(`hwgraph_sensor_temperature_celsius{instance=%q,sensor="Inlet Temp"} == 35`, sim.Addr), 1},
 		{fmt.Sprintf(`hwgraph_probe_success{instance=%q} == 0`, dead), 1},
 		{fmt.Sprintf(`up{instance=%q} == 1`, dead), 1}, // the probe answered; the BMC did not
+		{fmt.Sprintf(`hwgraph_probe_success{instance=%q} == 1`, rf), 1},
+		{fmt.Sprintf(`hwgraph_component_info{instance=%q,id="bmc:0",firmware="1.45.455b66-rev4"}`, rf), 1},
+		{fmt.Sprintf(`hwgraph_component_state{instance=%q,id="psu:1",state="degraded"} == 1`, rf), 1},
 	} {
 		n, err := prom.Query(tc.query)
 		if err != nil || n != tc.want {

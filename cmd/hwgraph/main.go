@@ -6,13 +6,10 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -36,6 +33,7 @@ import (
 	"github.com/hwgraph/hwgraph/internal/atomicfile"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/nvgpu"
+	"github.com/hwgraph/hwgraph/redfish"
 	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -216,9 +214,9 @@ func (c *scanConfig) options() (collectors.Options, error) {
 		if scheme == "redfish+http" {
 			web = "http://"
 		}
-		hc, err := redfishHTTP(c.bmcCAFile, c.bmcInsecure)
+		hc, err := redfish.HTTPClient(c.bmcCAFile, c.bmcInsecure)
 		if err != nil {
-			return opts, err
+			return opts, fmt.Errorf("--bmc-ca-file: %w", err)
 		}
 		opts.Redfish = collectors.RedfishTarget{URL: web + host, User: bmc.User, Password: bmc.Password, HTTP: hc}
 		bmc = collectors.BMCTarget{}
@@ -309,27 +307,6 @@ const maxPasswordFile = 4096
 
 // bmcTarget is the BMC the flags name. The password is read from a file
 // or the environment: argv is visible to every user of the machine.
-// redfishHTTP is the HTTP client for a Redfish BMC: TLS checked against
-// caFile's CAs, or the system's; unchecked only when asked.
-func redfishHTTP(caFile string, insecure bool) (*http.Client, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("--bmc-ca-file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--bmc-ca-file %s: no certificate in it", caFile)
-		}
-		cfg.RootCAs = pool
-	}
-	cfg.InsecureSkipVerify = insecure
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = cfg
-	return &http.Client{Transport: tr}, nil
-}
-
 func bmcTarget(host, user, passFile string) (collectors.BMCTarget, error) {
 	if host == "" {
 		return collectors.BMCTarget{}, nil
