@@ -67,7 +67,8 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 	if r.Target.URL == "" {
 		return nil, ErrAbsent
 	}
-	c := &redfish.Client{Base: r.Target.URL, User: r.Target.User, Password: r.Target.Password, HTTP: r.Target.HTTP, Timeout: 10 * time.Second}
+	c := &redfish.Client{Base: r.Target.URL, User: r.Target.User, Password: r.Target.Password, HTTP: r.Target.HTTP, Timeout: 10 * time.Second,
+		Session: true}
 	inv, err := redfish.Read(ctx, c)
 	if err != nil {
 		return nil, fmt.Errorf("redfish %s: %w", r.Target.URL, err)

@@ -304,3 +304,26 @@ func BenchmarkRedfishLog10k(b *testing.B) {
 		}
 	}
 }
+
+// TestRedfishSessions: the collector logs in through the SessionService
+// and deletes its session when done; a session that expires mid-read is
+// opened again, once, and the read completes as a whole one.
+func TestRedfishSessions(t *testing.T) {
+	dir := mockup(t)
+	srv := rfmockup.StartServer(t, dir, nil)
+	whole := redfishScan(t, srv.URL, 20*time.Second)
+	if srv.Logins != 1 || srv.Logouts != 1 {
+		t.Errorf("%d logins, %d logouts", srv.Logins, srv.Logouts)
+	}
+	srv.ExpireSessionsAfter(5)
+	expired := redfishScan(t, srv.URL, 20*time.Second)
+	if st := status(expired, "redfish"); st.State != "ok" || len(st.Problems) > 0 {
+		t.Errorf("after the session expired: %+v", st)
+	}
+	if srv.Logins != 3 || srv.Logouts != 2 {
+		t.Errorf("%d logins, %d logouts: want the expired session replaced once", srv.Logins, srv.Logouts)
+	}
+	if len(expired.Components) != len(whole.Components) {
+		t.Errorf("%d components after an expiry, %d in a whole read", len(expired.Components), len(whole.Components))
+	}
+}

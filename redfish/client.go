@@ -1,11 +1,12 @@
 // Package redfish reads a BMC's Redfish service (DMTF DSP0266): the
-// manager, the systems with their memory, the chassis' power supplies,
-// temperatures and fans, and the firmware inventory. It only reads: the
-// one request that is not a GET is none, since it authenticates each
-// request with HTTP basic authentication over TLS.
+// manager, the systems with their memory and logs, the chassis' power
+// supplies, temperatures and fans, and the firmware inventory. It only
+// reads: the only requests that are not GETs open and delete its own
+// session.
 package redfish
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,6 +43,16 @@ type Client struct {
 	HTTP *http.Client
 	// Timeout bounds each request; 0 is 10 s.
 	Timeout time.Duration
+	// Session logs in through the SessionService (one POST) and sends its
+	// token instead of the password with every request, as BMCs prefer;
+	// Logout deletes it. A service without sessions is read with basic
+	// authentication.
+	Session bool
+
+	mu      sync.Mutex
+	token   string // the session's X-Auth-Token
+	session string // its resource, to delete
+	relogin bool   // a session was refused once: log in again, once
 }
 
 // HTTPClient is an HTTP client for a Redfish service over TLS: the
@@ -67,8 +79,112 @@ func HTTPClient(caFile string, insecure bool) (*http.Client, error) {
 // ErrUnauthorized is a service that refused the credentials.
 var ErrUnauthorized = errors.New("redfish: the credentials were refused (401)")
 
-// Get reads the resource at path ("/redfish/v1/Managers/BMC") into v.
+// Login opens a session when Session is set: POST to the
+// SessionService's Sessions with the user and password, the one request
+// that is not a GET. A service without a SessionService is left to basic
+// authentication.
+func (c *Client) Login(ctx context.Context) error {
+	if !c.Session {
+		return nil
+	}
+	body, _ := json.Marshal(map[string]string{"UserName": c.User, "Password": c.Password})
+	resp, err := c.do(ctx, http.MethodPost, "/redfish/v1/SessionService/Sessions", bytes.NewReader(body), false)
+	if err != nil {
+		return fmt.Errorf("redfish login: %w", err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		return ErrUnauthorized
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
+		return nil // no sessions here: basic authentication
+	case resp.StatusCode/100 != 2 || resp.Header.Get("X-Auth-Token") == "":
+		return fmt.Errorf("redfish login: %s", resp.Status)
+	}
+	loc := resp.Header.Get("Location")
+	if u, err := url.Parse(loc); err == nil {
+		loc = u.RequestURI()
+	}
+	c.mu.Lock()
+	c.token, c.session = resp.Header.Get("X-Auth-Token"), loc
+	c.mu.Unlock()
+	return nil
+}
+
+// Logout deletes the session Login opened, if any.
+func (c *Client) Logout(ctx context.Context) error {
+	c.mu.Lock()
+	session := c.session
+	c.mu.Unlock()
+	if session == "" {
+		return nil
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, err := c.do(ctx, http.MethodDelete, session, nil, true)
+	c.mu.Lock()
+	c.token, c.session = "", ""
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("redfish logout: %w", err)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// do sends one request, authenticated by the session's token when there
+// is one (and auth is set), else by basic authentication.
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader, auth bool) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.Base, "/")+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("OData-Version", "4.0")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c.mu.Lock()
+	token := c.token
+	c.mu.Unlock()
+	switch {
+	case auth && token != "":
+		req.Header.Set("X-Auth-Token", token)
+	case auth && c.User != "":
+		req.SetBasicAuth(c.User, c.Password)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return hc.Do(req)
+}
+
+// Get reads the resource at path ("/redfish/v1/Managers/BMC") into v. A
+// session refused mid-read (it expired) is opened again, once.
 func (c *Client) Get(ctx context.Context, path string, v any) error {
+	err := c.get(ctx, path, v)
+	c.mu.Lock()
+	retry := errors.Is(err, ErrUnauthorized) && c.token != "" && !c.relogin
+	if retry {
+		c.relogin, c.token, c.session = true, "", ""
+	}
+	c.mu.Unlock()
+	if !retry {
+		return err
+	}
+	if lerr := c.Login(ctx); lerr != nil {
+		return lerr
+	}
+	return c.get(ctx, path, v)
+}
+
+func (c *Client) get(ctx context.Context, path string, v any) error {
 	if !strings.HasPrefix(path, "/redfish/") {
 		return fmt.Errorf("redfish: %q is not a Redfish path", path)
 	}
@@ -78,20 +194,7 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.Base, "/")+path, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("OData-Version", "4.0")
-	if c.User != "" {
-		req.SetBasicAuth(c.User, c.Password)
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := c.do(ctx, http.MethodGet, path, nil, true)
 	if err != nil {
 		return fmt.Errorf("redfish GET %s: %w", path, err)
 	}

@@ -160,6 +160,10 @@ type serviceRoot struct {
 // root failing (or refusing the credentials) is an error; any other
 // resource failing is a problem of the inventory.
 func Read(ctx context.Context, c *Client) (*Inventory, error) {
+	if err := c.Login(ctx); err != nil {
+		return nil, err
+	}
+	defer c.Logout(context.WithoutCancel(ctx)) // a session is the BMC's to keep: give it back
 	var root serviceRoot
 	if err := c.Get(ctx, "/redfish/v1", &root); err != nil {
 		return nil, err
