@@ -279,7 +279,7 @@ func (g *GPU) Watch(ctx context.Context, env Env) error {
 type xidLog struct {
 	mu    sync.Mutex
 	fresh []nvgpu.Xid
-	seen  map[string][]nvgpu.Xid // by bus ID
+	seen  map[string][]nvgpu.Xid // by bus ID, one of each code
 	// counts are the Xids of each GPU by code, for
 	// hwgraph_gpu_xid_errors_total: seen keeps one of each code that
 	// marks health, counts every one.
@@ -293,7 +293,11 @@ func (x *xidLog) add(e nvgpu.Xid) {
 	if x.seen == nil {
 		x.seen, x.counts = map[string][]nvgpu.Xid{}, map[string]map[uint64]uint64{}
 	}
-	x.seen[e.BusID] = append(x.seen[e.BusID], e)
+	// One of each code marks health for the process's life; a storm of
+	// Xids is counted, not kept.
+	if !slices.ContainsFunc(x.seen[e.BusID], func(s nvgpu.Xid) bool { return s.Code == e.Code }) {
+		x.seen[e.BusID] = append(x.seen[e.BusID], e)
+	}
 	if x.counts[e.BusID] == nil {
 		x.counts[e.BusID] = map[uint64]uint64{}
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/internal/nvmlmock"
+	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
@@ -326,5 +327,34 @@ func TestGPUNameOverPCIIDs(t *testing.T) {
 	c, ok := g.Component("pci:0000:06:00.0")
 	if !ok || c.Name != name || c.Model != name || c.Vendor != "NVIDIA" || c.Parent != "pci:0000:00:01.5" || c.Attrs["driver"] != "nvidia" {
 		t.Errorf("the GPU: %+v; want NVML's %q", c, name)
+	}
+}
+
+// TestXidStormIsCounted: a storm of one Xid on one GPU is counted whole
+// (hwgraph_gpu_xid_errors_total) but kept once for its health, so the log
+// does not grow with the storm.
+func TestXidStormIsCounted(t *testing.T) {
+	var x xidLog
+	bus := "0000:07:00.0"
+	for range 1000 {
+		x.add(nvgpu.Xid{BusID: bus, Code: 48})
+	}
+	x.add(nvgpu.Xid{BusID: bus, Code: 79})
+	if len(x.seen[bus]) != 2 {
+		t.Errorf("%d Xids kept for health, want one of each code", len(x.seen[bus]))
+	}
+	f := &topology.Fragment{}
+	x.apply(f, map[string]string{bus: "pci:" + bus})
+	var gpu *topology.Component
+	for _, c := range f.Components {
+		if c.ID == "pci:"+bus {
+			gpu = c
+		}
+	}
+	if gpu == nil || gpu.Counters["xid.48"] != 1000 || gpu.Counters["xid.79"] != 1 || gpu.Health.State != topology.StateFailed {
+		t.Errorf("the GPU after the storm: %+v", gpu)
+	}
+	if len(f.Events) != 1001 {
+		t.Errorf("%d events, want each Xid once", len(f.Events))
 	}
 }
