@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -63,22 +62,17 @@ func TestUnitFamilies(t *testing.T) {
 	s.Scan(t.Context())
 	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
-	resp, err := srv.Client().Get(srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	_, b := httpGet(t, srv, "/metrics")
 	for _, want := range []string{
 		`hwgraph_link_speed_transfers_per_second{from="pci:0000:00:02.1",id="pci:0000:00:02.1~pci:0000:01:00.0",kind="pcie",to="pci:0000:01:00.0"} 8e+09`,
 		`hwgraph_sensor_fan_speed_rpm{id="host",sensor="nct6779 fan2"} 1098`,
 		`hwgraph_sensor_temperature_celsius{id="host",sensor="hwmon4 foosensor"} 55`,
 	} {
-		if !strings.Contains(string(b), want) {
+		if !strings.Contains(b, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	if strings.Contains(string(b), "hwgraph_sensor_value{") {
+	if strings.Contains(b, "hwgraph_sensor_value{") {
 		t.Errorf("a hwmon reading fell into hwgraph_sensor_value")
 	}
 }

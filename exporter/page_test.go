@@ -44,6 +44,18 @@ func chromium(t *testing.T, url string, flags ...string) string {
 	return string(out)
 }
 
+// httpGet answers a GET of path on srv: the status and the body.
+func httpGet(t *testing.T, srv *httptest.Server, path string) (int, string) {
+	t.Helper()
+	resp, err := srv.Client().Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // bodyData reads the data-* attributes the page sets on <body>.
 func bodyData(dom string) map[string]string {
 	out := map[string]string{}
@@ -166,14 +178,9 @@ func TestFleetPageInChromium(t *testing.T) {
 	shot := filepath.Join(screenshotDir(), "hwgraph-fleet.png")
 	chromium(t, srv.URL+"/", "--screenshot="+shot, "--window-size=1600,1000", "--hide-scrollbars")
 	// One host's drawing, as a tile's click opens it.
-	resp, err := http.Get(srv.URL + "/api/v1/svg?root=" + url.QueryEscape("host:node0003:9877"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `data-id="node0003:9877/nvme-subsys:nvme-subsys0" data-kind="nvme-subsystem" data-state="degraded"`) {
-		t.Errorf("host drawing: %d\n%.500s", resp.StatusCode, b)
+	code, b := httpGet(t, srv, "/api/v1/svg?root="+url.QueryEscape("host:node0003:9877"))
+	if code != 200 || !strings.Contains(b, `data-id="node0003:9877/nvme-subsys:nvme-subsys0" data-kind="nvme-subsystem" data-state="degraded"`) {
+		t.Errorf("host drawing: %d\n%.500s", code, b)
 	}
 }
 
@@ -183,15 +190,7 @@ func TestAPI(t *testing.T) {
 	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
 	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
-	get := func(path string) (int, string) {
-		resp, err := srv.Client().Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	get := func(path string) (int, string) { return httpGet(t, srv, path) }
 	if code, _ := get("/healthz"); code != 503 {
 		t.Errorf("healthz before the first scan: %d", code)
 	}
@@ -345,15 +344,7 @@ func TestHandlerOptions(t *testing.T) {
 		{Options{TelemetryPath: "/hwgraph-metrics", DisableExporterMetrics: true}, "/hwgraph-metrics", "/metrics", 0, 404},
 	} {
 		srv := httptest.NewServer(HandlerFor(s, tc.opts))
-		get := func(path string) (int, string) {
-			resp, err := srv.Client().Get(srv.URL + path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode, string(b)
-		}
+		get := func(path string) (int, string) { return httpGet(t, srv, path) }
 		code, body := get(tc.path)
 		if code != 200 || !strings.Contains(body, `hwgraph_component_info{`) {
 			t.Errorf("%+v: %s answers %d without the graph", tc.opts, tc.path, code)
