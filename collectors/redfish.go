@@ -91,7 +91,7 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 		if s.BiosVersion != "" {
 			host.SetAttr("bios_version", s.BiosVersion)
 		}
-		judgeRedfish(host, redfish.Status{State: s.Status.State, Health: s.Status.Health})
+		judgeRedfish(host, s.Status)
 		for _, m := range s.Memory {
 			if m.Status.State == "Absent" {
 				continue // an empty slot: the memory collector's to show

@@ -22,7 +22,6 @@ type Inventory struct {
 
 	mu    sync.Mutex
 	known map[string]*known
-	now   func() time.Time
 }
 
 // known is one function's last whole reading.
@@ -49,9 +48,6 @@ func (inv *Inventory) read(bus *sysfsattr.Dir, name string) (Device, error) {
 	inv.mu.Lock()
 	k := inv.known[name]
 	now := time.Now()
-	if inv.now != nil {
-		now = inv.now()
-	}
 	if k != nil && inv.MaxAge > 0 && now.Sub(k.at) > inv.MaxAge {
 		k = nil
 	}
