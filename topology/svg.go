@@ -53,7 +53,8 @@ type box struct {
 	lines    []svgLine
 	title    string // the tooltip: every line whole, and the reasons
 	kids     []*box
-	x, y     float64
+	x, y     float64 // the corner, set by place
+	dx, dy   float64 // the corner within the parent's, set by its measure
 	w, h     float64
 	rowLimit float64
 }
@@ -260,7 +261,7 @@ func cut(s string) string {
 }
 
 // measure sizes the box: its lines, then its children in rows that wrap
-// at rowLimit.
+// at rowLimit, each child's corner within the box kept for place.
 func (b *box) measure() {
 	textW := 0
 	for _, l := range b.lines {
@@ -283,6 +284,7 @@ func (b *box) measure() {
 		if rowW > 0 {
 			rowW += gap
 		}
+		k.dx, k.dy = pad+rowW, head+height
 		rowW += k.w
 		rowH = max(rowH, k.h)
 	}
@@ -292,26 +294,11 @@ func (b *box) measure() {
 	b.h = head + height + pad
 }
 
-// place sets the box's corner and its children's, in the rows measure
-// made.
+// place sets the box's corner and its children's, where measure put them.
 func (b *box) place(x, y float64) {
 	b.x, b.y = x, y
-	limit := max(b.rowLimit, b.w-2*pad)
-	cx, cy := x+pad, y+float64(len(b.lines))*lineH+2*pad
-	rowW, rowH := 0.0, 0.0
 	for _, k := range b.kids {
-		if rowW > 0 && rowW+gap+k.w > limit {
-			cy += rowH + gap
-			cx, rowW, rowH = x+pad, 0, 0
-		}
-		if rowW > 0 {
-			cx += gap
-			rowW += gap
-		}
-		k.place(cx, cy)
-		cx += k.w
-		rowW += k.w
-		rowH = max(rowH, k.h)
+		k.place(x+k.dx, y+k.dy)
 	}
 }
 
