@@ -62,6 +62,16 @@ const DefaultTimeout = 10 * time.Second
 // forever.
 const maxPasswordFile = 4096
 
+// ReadPasswordFile reads a BMC password from a file (a module's
+// password_file, or --bmc-password-file): bounded, its line end dropped.
+func ReadPasswordFile(path string) (string, error) {
+	b, err := sysfsattr.ReadFile(path, maxPasswordFile)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
 // LoadConfig reads and checks a configuration file: unknown fields are
 // errors, every module has a user and one password, and password files
 // are read now.
@@ -85,11 +95,9 @@ func LoadConfig(path string) (*Config, error) {
 			return nil, fmt.Errorf("bmc config %s: module %q needs one of password and password_file", path, name)
 		}
 		if m.PasswordFile != "" {
-			p, err := sysfsattr.ReadFile(m.PasswordFile, maxPasswordFile)
-			if err != nil {
+			if m.Password, err = ReadPasswordFile(m.PasswordFile); err != nil {
 				return nil, fmt.Errorf("bmc config %s: module %q: %w", path, name, err)
 			}
-			m.Password = strings.TrimRight(string(p), "\r\n")
 		}
 		if m.Timeout <= 0 {
 			m.Timeout = model.Duration(DefaultTimeout)

@@ -31,8 +31,8 @@ import (
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/i2c"
 	"github.com/hwgraph/hwgraph/internal/atomicfile"
-	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/nvgpu"
+	"github.com/hwgraph/hwgraph/probe"
 	"github.com/hwgraph/hwgraph/redfish"
 	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
@@ -301,10 +301,6 @@ func i2cProber(list string, live bool) (*i2c.Prober, error) {
 	}}, nil
 }
 
-// maxPasswordFile bounds a password file: /dev/zero must not be read
-// forever.
-const maxPasswordFile = 4096
-
 // bmcTarget is the BMC the flags name. The password is read from a file
 // or the environment: argv is visible to every user of the machine.
 func bmcTarget(host, user, passFile string) (collectors.BMCTarget, error) {
@@ -313,11 +309,10 @@ func bmcTarget(host, user, passFile string) (collectors.BMCTarget, error) {
 	}
 	pass := os.Getenv("HWGRAPH_BMC_PASSWORD")
 	if passFile != "" {
-		b, err := sysfsattr.ReadFile(passFile, maxPasswordFile)
-		if err != nil {
+		var err error
+		if pass, err = probe.ReadPasswordFile(passFile); err != nil {
 			return collectors.BMCTarget{}, fmt.Errorf("--bmc-password-file: %w", err)
 		}
-		pass = strings.TrimRight(string(b), "\r\n")
 	}
 	if pass == "" {
 		return collectors.BMCTarget{}, errors.New("--bmc needs a password: --bmc-password-file FILE or HWGRAPH_BMC_PASSWORD")
