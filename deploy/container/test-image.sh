@@ -9,7 +9,8 @@
 # runtime base from Debian's packages (debootstrap), and the Go build
 # image from that base and this machine's Go toolchain. Where the real
 # images can be pulled, the same Dockerfile builds against them.
-# ../shared/CONTAINERS.md: runc, and ulimits at or below the machine's.
+# Containers run under runc, with ulimits at or below the machine's own
+# (a container may not raise them).
 set -eu
 cd "$(dirname "$0")/../.."
 base=docker.io/library/debian:bookworm-slim

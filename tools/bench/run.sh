@@ -50,6 +50,14 @@ ratio() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN { if (b > 0) printf "%.2f×
 # binary and libraries.
 mem() { awk '/^VmRSS:/ {r=$2} /^RssAnon:/ {a=$2} END {printf "%d MiB, %.1f private", r/1024, a/1024}' "/proc/$1/status"; }
 
+# node_exporter ROOT PORT: Debian's node_exporter on the capture at ROOT,
+# its hardware collectors only, in the background ($! is its PID).
+node_exporter() {
+	prometheus-node-exporter --path.sysfs="$1/sys" --path.procfs="$1/proc" --web.listen-address="127.0.0.1:$2" \
+		--collector.disable-defaults --collector.edac --collector.hwmon --collector.nvme --collector.infiniband \
+		--collector.thermal_zone --collector.netclass 2>/dev/null & pids+=($!)
+}
+
 echo "| capture | hwgraph --format json | lstopo --whole-io --of xml | hwgraph / lstopo | lspci -tv | hwgraph /metrics scrape (RSS, private) | node_exporter /metrics scrape (RSS, private) | node_exporter / hwgraph |"
 echo "|---|---|---|---|---|---|---|---|"
 for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 hwloc/256ia64-64n2s2c.tar.bz2 hwloc/40intel64-2g2n4c+pcilocality.tar.bz2 node_exporter/sys.tar.gz; do
@@ -65,9 +73,7 @@ for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 hwloc/256ia64-64n2s2c.tar
 	ne="n/a"; nrss=""
 	if command -v prometheus-node-exporter >/dev/null; then
 		np=$(port)
-		prometheus-node-exporter --path.sysfs="$root/sys" --path.procfs="$root/proc" --web.listen-address="127.0.0.1:$np" \
-			--collector.disable-defaults --collector.edac --collector.hwmon --collector.nvme --collector.infiniband \
-			--collector.thermal_zone --collector.netclass 2>/dev/null & pids+=($!)
+		node_exporter "$root" "$np"
 		nsp=$!
 		wait_http "http://127.0.0.1:$np/metrics"
 		ne=$(scrape "http://127.0.0.1:$np/metrics")
@@ -107,9 +113,7 @@ for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 node_exporter/sys.tar.gz;
 	ncpu="n/a"; nmem=""
 	if command -v prometheus-node-exporter >/dev/null; then
 		np=$(port)
-		prometheus-node-exporter --path.sysfs="$root/sys" --path.procfs="$root/proc" --web.listen-address="127.0.0.1:$np" \
-			--collector.disable-defaults --collector.edac --collector.hwmon --collector.nvme --collector.infiniband \
-			--collector.thermal_zone --collector.netclass 2>/dev/null & pids+=($!)
+		node_exporter "$root" "$np"
 		nsp=$!
 		wait_http "http://127.0.0.1:$np/metrics"; sleep 1
 		c0=$(cpu $nsp)
