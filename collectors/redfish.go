@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -73,106 +71,11 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 	if err != nil {
 		return nil, fmt.Errorf("redfish %s: %w", r.Target.URL, err)
 	}
-	f := &topology.Fragment{}
+	f := redfishParts(inv, r.Target.URL)
 	for _, e := range inv.Problems {
 		f.Problem(e.Error())
 	}
-	for i, m := range inv.Managers {
-		if m.ManagerType != "" && m.ManagerType != "BMC" || i > 0 {
-			continue // one BMC: bmc:0
-		}
-		b := f.Add(&topology.Component{ID: topology.BMCID, Kind: topology.KindBMC, Name: "BMC", Parent: topology.HostID,
-			Model: m.Model, Firmware: m.FirmwareVersion})
-		b.SetAttr("redfish_url", r.Target.URL)
-		judgeRedfish(b, m.Status)
-	}
-	for _, s := range inv.Systems {
-		host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
-		if s.BiosVersion != "" {
-			host.SetAttr("bios_version", s.BiosVersion)
-		}
-		judgeRedfish(host, s.Status)
-		for _, m := range s.Memory {
-			if m.Status.State == "Absent" {
-				continue // an empty slot: the memory collector's to show
-			}
-			loc := m.DeviceLocator
-			if loc == "" {
-				loc = m.ID
-			}
-			d := f.Add(&topology.Component{ID: topology.DIMMID(loc), Kind: topology.KindDIMM, Name: loc, Parent: topology.HostID,
-				Vendor: m.Manufacturer, Model: m.PartNumber, Serial: m.SerialNumber})
-			if m.CapacityMiB != nil {
-				d.SetAttr("redfish_size_bytes", *m.CapacityMiB<<20)
-			}
-			if m.MemoryDeviceType != "" {
-				d.SetAttr("redfish_type", m.MemoryDeviceType)
-			}
-			judgeRedfish(d, m.Status)
-		}
-	}
-	for _, ch := range inv.Chassis {
-		for i, p := range ch.Power.PowerSupplies {
-			if p.Status.State == "Absent" {
-				continue
-			}
-			n := i + 1
-			if id, err := strconv.Atoi(p.MemberID); err == nil {
-				n = id + 1 // MemberId counts from 0; IPMI's entity instances, psu:N, from 1
-			}
-			psu := f.Add(&topology.Component{ID: topology.PSUID(n), Kind: "psu", Name: p.Name, Parent: topology.BMCID,
-				Vendor: p.Manufacturer, Model: p.Model, Serial: p.SerialNumber, Firmware: p.FirmwareVersion})
-			if p.LastPowerOutputWatts != nil {
-				setSensor(psu, "Output", *p.LastPowerOutputWatts, "Watts", nil)
-			}
-			if p.PowerCapacityWatts != nil {
-				psu.SetAttr("capacity_watts", *p.PowerCapacityWatts)
-			}
-			judgeRedfish(psu, p.Status)
-		}
-		host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
-		for _, t := range ch.Thermal.Temperatures {
-			if t.ReadingCelsius != nil && t.Status.State != "Absent" && t.Status.State != "Disabled" {
-				setSensor(host, t.Name, *t.ReadingCelsius, "degrees C", t.UpperThresholdCritical)
-			}
-		}
-		for _, fan := range ch.Thermal.Fans {
-			if fan.Reading != nil && fan.Status.State != "Absent" && fan.Status.State != "Disabled" {
-				setSensor(host, fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), nil)
-			}
-		}
-	}
-	// Each firmware entry on the part its RelatedItem names, where hwgraph
-	// has that part; the rest on the BMC, which reported them.
-	parts := map[string]string{} // Redfish path → component ID
-	for i, m := range inv.Managers {
-		if i == 0 {
-			parts["/redfish/v1/Managers/"+m.ID] = topology.BMCID
-		}
-	}
-	for _, s := range inv.Systems {
-		parts["/redfish/v1/Systems/"+s.ID] = topology.HostID
-	}
-	for _, fw := range inv.Firmware {
-		if fw.Version == "" {
-			continue
-		}
-		on := topology.BMCID
-		for _, rel := range fw.RelatedItem {
-			if id, ok := parts[rel.ID]; ok {
-				on = id
-				break
-			}
-		}
-		c := f.Add(&topology.Component{ID: on})
-		if on == topology.BMCID {
-			c.Kind, c.Name, c.Parent = topology.KindBMC, "BMC", topology.HostID
-		} else {
-			c.Kind = topology.KindHost
-		}
-		c.SetAttr("firmware:"+strings.ReplaceAll(fw.Name, ":", " "), fw.Version)
-	}
-	if len(f.Components) == 0 {
+	if len(f.Components) == 0 && len(f.Joins) == 0 {
 		return nil, errors.New("redfish: the service named no manager, system or chassis")
 	}
 	events, problems := r.newEntries(inv.Logs)
@@ -264,34 +167,4 @@ func (r *Redfish) newEntries(logs []redfish.Log) ([]topology.Event, []error) {
 		}
 	}
 	return out, problems
-}
-
-// setSensor sets a sensor attribute, as the IPMI and hwmon collectors do.
-func setSensor(c *topology.Component, name string, v float64, unit string, crit *float64) {
-	key := "sensor:" + strings.ReplaceAll(name, ":", " ")
-	c.SetAttr(key, v)
-	c.SetAttr(key+":unit", unit)
-	if crit != nil {
-		c.SetAttr(key+":critical", *crit)
-		if v >= *crit {
-			c.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g %s, at or past its critical %g", name, v, unit, *crit))
-		}
-	}
-}
-
-func fanUnit(u string) string {
-	if u == "Percent" {
-		return "percent"
-	}
-	return "RPM"
-}
-
-// judgeRedfish marks a component by its Redfish Status.
-func judgeRedfish(c *topology.Component, st redfish.Status) {
-	switch st.Health {
-	case "Warning":
-		c.Health.Mark(topology.StateDegraded, "Redfish: Health Warning")
-	case "Critical":
-		c.Health.Mark(topology.StateFailed, "Redfish: Health Critical")
-	}
 }

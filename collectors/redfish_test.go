@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,10 +23,13 @@ import (
 
 // mockup unpacks DMTF's public-rackmount1 mockup; the folder of
 // /redfish/v1's index.json.
-func mockup(t *testing.T) string {
+func mockup(t *testing.T) string { return mockupNamed(t, "public-rackmount1") }
+
+// mockupNamed unpacks one of DMTF's mockups in testdata/redfish.
+func mockupNamed(t *testing.T, name string) string {
 	t.Helper()
-	root := fixture.Unpack(t, "redfish/public-rackmount1.tar.gz")
-	dir := filepath.Join(root, "public-rackmount1")
+	root := fixture.Unpack(t, "redfish/"+name+".tar.gz")
+	dir := filepath.Join(root, name)
 	if _, err := os.Stat(filepath.Join(dir, "index.json")); err != nil {
 		t.Fatalf("mockup: %v", err)
 	}
@@ -111,14 +116,23 @@ func TestRedfishAgainstMockup(t *testing.T) {
 		}
 	}
 	// Firmware on the part its RelatedItem names: the BIOS on the host,
-	// the BMC's on the BMC, the storage controller's (a part hwgraph does
-	// not read from Redfish) on the BMC that reported it.
+	// the BMC's on the BMC, the storage controller's on the controller,
+	// which stays below the BMC (it reports no serial to join by).
 	fw := resource(t, dir, "/redfish/v1/UpdateService/FirmwareInventory")
 	for _, m := range fw["Members"].([]any) {
 		f := resource(t, dir, m.(map[string]any)["@odata.id"].(string))
 		on := b
-		if rel, _ := f["RelatedItem"].([]any); len(rel) > 0 && rel[0].(map[string]any)["@odata.id"] == "/redfish/v1/Systems/437XR1138R2" {
-			on = g.Host
+		if rel, _ := f["RelatedItem"].([]any); len(rel) > 0 {
+			switch p := rel[0].(map[string]any)["@odata.id"].(string); p {
+			case "/redfish/v1/Systems/437XR1138R2":
+				on = g.Host
+			case "/redfish/v1/Managers/BMC":
+			default:
+				on, _ = g.Component(topology.RedfishID(p))
+				if on == nil || on.Parent != topology.BMCID {
+					t.Fatalf("%s: %+v", p, on)
+				}
+			}
 		}
 		if on.Attrs["firmware:"+f["Name"].(string)] != f["Version"] {
 			t.Errorf("firmware %s on %s: %v, mockup %v", f["Name"], on.ID, on.Attrs["firmware:"+f["Name"].(string)], f["Version"])
@@ -154,6 +168,44 @@ func TestRedfishAgainstRedfishtool(t *testing.T) {
 		if m[tc.field] != tc.got {
 			t.Errorf("%s %s: redfishtool %v, hwgraph %v", tc.path, tc.field, m[tc.field], tc.got)
 		}
+	}
+	// On public-tower, redfishtool walks the system's processors and
+	// Ethernet interfaces itself (-a: every member); each one's model or
+	// MAC address is the one hwgraph reports for that resource.
+	url = rfmockup.Start(t, mockupNamed(t, "public-tower"), nil)
+	g = redfishScan(t, url, 20*time.Second)
+	checked := 0
+	for _, tc := range []struct{ coll, field, attr string }{{"Processors", "Model", ""}, {"EthernetInterfaces", "MACAddress", "redfish_mac"}} {
+		out, err := exec.Command(bin, "-r", strings.TrimPrefix(url, "http://"), "-S", "Never", "-u", rfmockup.User, "-p", rfmockup.Password,
+			"Systems", "-I", "437XR1238R2", tc.coll, "-a").Output()
+		if err != nil {
+			t.Fatalf("redfishtool %s: %v", tc.coll, err)
+		}
+		// -a prints the collection with every member read in full.
+		var coll struct{ Members []map[string]any }
+		if err := json.Unmarshal(out, &coll); err != nil {
+			t.Fatalf("redfishtool %s: %v\n%s", tc.coll, err, out)
+		}
+		for _, m := range coll.Members {
+			if m["ProcessorType"] == "GPU" {
+				continue // hwgraph reports a GPU by its graphics controller
+			}
+			c, ok := g.Component(topology.RedfishID(m["@odata.id"].(string)))
+			got := any(nil)
+			if ok {
+				got = c.Model
+				if tc.attr != "" {
+					got = c.Attrs[tc.attr]
+				}
+			}
+			if got != m[tc.field] {
+				t.Errorf("%s %s: redfishtool %v, hwgraph %v", m["@odata.id"], tc.field, m[tc.field], got)
+			}
+			checked++
+		}
+	}
+	if checked != 10 {
+		t.Errorf("%d processors and interfaces compared, want 8 + 2", checked)
 	}
 }
 
@@ -325,5 +377,142 @@ func TestRedfishSessions(t *testing.T) {
 	}
 	if len(expired.Components) != len(whole.Components) {
 		t.Errorf("%d components after an expiry, %d in a whole read", len(expired.Components), len(whole.Components))
+	}
+}
+
+// TestRedfishTowerParts: DMTF's public-tower mockup, whose service lists
+// processors, storage subsystems with their drives, Ethernet interfaces,
+// GPUs and a network adapter. Every part it reports present is in the
+// graph with the model, serial and firmware of its resource, drives below
+// their controller; with no operating-system view to join them to, each
+// stays below the BMC and says why. Absent drives are not parts.
+func TestRedfishTowerParts(t *testing.T) {
+	dir := mockupNamed(t, "public-tower")
+	g := redfishScan(t, rfmockup.Start(t, dir, nil), 20*time.Second)
+	if st := status(g, "redfish"); st.State != "ok" || len(st.Problems) > 0 {
+		t.Fatalf("redfish: %+v", st)
+	}
+	const sys = "/redfish/v1/Systems/437XR1238R2"
+	members := func(path string) []string {
+		var out []string
+		for _, m := range resource(t, dir, path)["Members"].([]any) {
+			out = append(out, m.(map[string]any)["@odata.id"].(string))
+		}
+		return out
+	}
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+	present := func(m map[string]any) bool { st, _ := m["Status"].(map[string]any); return st["State"] != "Absent" }
+	// check finds the part of a resource and compares it with the resource.
+	check := func(path, kind, model, serial, firmware, parent string) {
+		t.Helper()
+		c, ok := g.Component(topology.RedfishID(path))
+		if !ok {
+			t.Errorf("%s: not in the graph", path)
+			return
+		}
+		if c.Kind != kind || c.Model != model || c.Serial != serial || c.Firmware != firmware || c.Parent != parent {
+			t.Errorf("%s: %s %q %q %q below %s, mockup %s %q %q %q below %s", path, c.Kind, c.Model, c.Serial, c.Firmware, c.Parent,
+				kind, model, serial, firmware, parent)
+		}
+		if topology.String(c.Attrs, topology.AttrUnmatched) == "" {
+			t.Errorf("%s: no reason it stayed below the BMC", path)
+		}
+	}
+	counts := map[string]int{}
+	for _, p := range members(sys + "/Processors") {
+		r := resource(t, dir, p)
+		if r["ProcessorType"] == "CPU" && present(r) {
+			counts["processors"]++
+			check(p, topology.KindCPUPackage, str(r, "Model"), str(r, "SerialNumber"), "", topology.BMCID)
+		}
+	}
+	for _, p := range members(sys + "/Storage") {
+		st := resource(t, dir, p)
+		ctrl := ""
+		for i, x := range st["StorageControllers"].([]any) {
+			sc := x.(map[string]any)
+			ctrl = fmt.Sprintf("%s#/StorageControllers/%d", p, i)
+			counts["controllers"]++
+			check(ctrl, topology.KindStorage, str(sc, "Model"), str(sc, "SerialNumber"), str(sc, "FirmwareVersion"), topology.BMCID)
+		}
+		drives, _ := st["Drives"].([]any)
+		for _, x := range drives {
+			dp := x.(map[string]any)["@odata.id"].(string)
+			d := resource(t, dir, dp)
+			if !present(d) {
+				if _, ok := g.Component(topology.RedfishID(dp)); ok {
+					t.Errorf("%s: absent, yet in the graph", dp)
+				}
+				continue
+			}
+			counts["drives"]++
+			check(dp, topology.KindDisk, str(d, "Model"), str(d, "SerialNumber"), str(d, "Revision"), topology.RedfishID(ctrl))
+		}
+	}
+	for _, p := range members(sys + "/GraphicsControllers") {
+		r := resource(t, dir, p)
+		counts["gpus"]++
+		check(p, topology.KindGPU, str(r, "Model"), str(r, "SerialNumber"), str(r, "BiosVersion"), topology.BMCID)
+	}
+	for _, p := range members(sys + "/EthernetInterfaces") {
+		r := resource(t, dir, p)
+		counts["interfaces"]++
+		check(p, topology.KindNIC, "", "", "", topology.BMCID)
+		if c, _ := g.Component(topology.RedfishID(p)); c != nil && c.Attrs["redfish_mac"] != r["MACAddress"] {
+			t.Errorf("%s: MAC %v, mockup %v", p, c.Attrs["redfish_mac"], r["MACAddress"])
+		}
+	}
+	for _, p := range members("/redfish/v1/Chassis/Tower/NetworkAdapters") {
+		r := resource(t, dir, p)
+		counts["adapters"]++
+		fw := r["Controllers"].([]any)[0].(map[string]any)["FirmwarePackageVersion"].(string)
+		check(p, topology.KindNIC, str(r, "Model"), str(r, "SerialNumber"), fw, topology.BMCID)
+	}
+	// What the mockup holds, counted by hand from its files once, so that
+	// a reader that silently skipped a collection fails here.
+	want := map[string]int{"processors": 8, "controllers": 5, "drives": 10, "gpus": 2, "interfaces": 2, "adapters": 1}
+	for k, n := range want {
+		if counts[k] != n {
+			t.Errorf("%s: %d checked, the mockup has %d", k, counts[k], n)
+		}
+	}
+}
+
+// TestFaultRedfishDriveFailsThenGoes: a copy of public-tower's answers
+// in which one drive turns Critical and predicts its failure, and then
+// reports itself Absent: the part is failed with the BMC's word, then
+// missing against the previous scan, as a drive pulled from its bay.
+func TestFaultRedfishDriveFailsThenGoes(t *testing.T) {
+	dir := mockupNamed(t, "public-tower")
+	const drive = "/redfish/v1/Chassis/Tower/Drives/Disk-1-0"
+	orig := resource(t, dir, drive)
+	serve := func(status map[string]any, predicted bool) string {
+		return rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != drive {
+					h.ServeHTTP(w, r)
+					return
+				}
+				d := maps.Clone(orig)
+				d["Status"], d["FailurePredicted"] = status, predicted
+				json.NewEncoder(w).Encode(d)
+			})
+		})
+	}
+	id := topology.RedfishID(drive)
+	first := redfishScan(t, serve(map[string]any{"State": "Enabled", "Health": "Critical"}, true), 20*time.Second)
+	c, ok := first.Component(id)
+	if !ok || c.Health.State != topology.StateFailed || !slices.Contains(c.Health.Reasons, "Redfish: Health Critical") ||
+		!slices.Contains(c.Health.Reasons, "Redfish: the drive predicts its failure") {
+		t.Fatalf("critical drive: %+v", c)
+	}
+	reg := &Registry{}
+	reg.Register(&Redfish{Target: RedfishTarget{URL: serve(map[string]any{"State": "Absent"}, false), User: rfmockup.User, Password: rfmockup.Password}})
+	second := reg.Scan(t.Context(), Env{Root: "/"}, first)
+	if c, ok := second.Component(id); !ok || c.Health.State != topology.StateMissing {
+		t.Errorf("absent drive: %+v", c)
+	}
+	if c, _ := second.Component(topology.RedfishID("/redfish/v1/Chassis/Tower/Drives/Disk-1-1")); c == nil || c.Health.State != topology.StateOK {
+		t.Errorf("its neighbour: %+v", c)
 	}
 }

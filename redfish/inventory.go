@@ -35,7 +35,137 @@ type System struct {
 	Status       Status `json:"Status"`
 	MemoryLink   Link   `json:"Memory"`
 	LogsLink     Link   `json:"LogServices"`
-	Memory       []Memory
+	// The links below lead to the system's parts, read into the fields
+	// after them.
+	ProcessorsLink    Link `json:"Processors"`
+	StorageLink       Link `json:"Storage"`
+	SimpleStorageLink Link `json:"SimpleStorage"`
+	EthernetLink      Link `json:"EthernetInterfaces"`
+	GraphicsLink      Link `json:"GraphicsControllers"`
+	Memory            []Memory
+	Processors        []Processor
+	Storage           []Storage
+	SimpleStorage     []SimpleStorage
+	Ethernet          []EthernetInterface
+	Graphics          []GraphicsController
+}
+
+// Processor is one socket's processor (or an accelerator the service
+// lists among processors).
+type Processor struct {
+	Path          string `json:"@odata.id"`
+	ID            string `json:"Id"`
+	Socket        string `json:"Socket"`
+	ProcessorType string `json:"ProcessorType"` // CPU, GPU, FPGA, …
+	Manufacturer  string `json:"Manufacturer"`
+	Model         string `json:"Model"`
+	SerialNumber  string `json:"SerialNumber"`
+	TotalCores    *int   `json:"TotalCores"`
+	MaxSpeedMHz   *int   `json:"MaxSpeedMHz"`
+	Status        Status `json:"Status"`
+}
+
+// Storage is a storage subsystem: its controllers and the drives behind
+// them.
+type Storage struct {
+	Path        string              `json:"@odata.id"`
+	ID          string              `json:"Id"`
+	Name        string              `json:"Name"`
+	Status      Status              `json:"Status"`
+	Controllers []StorageController `json:"StorageControllers"`
+	DriveLinks  []Link              `json:"Drives"`
+	Drives      []Drive             `json:"-"`
+}
+
+// StorageController is one controller of a storage subsystem.
+type StorageController struct {
+	ID              string `json:"Id"`
+	Name            string `json:"Name"`
+	Manufacturer    string `json:"Manufacturer"`
+	Model           string `json:"Model"`
+	SerialNumber    string `json:"SerialNumber"`
+	FirmwareVersion string `json:"FirmwareVersion"`
+	Status          Status `json:"Status"`
+}
+
+// Drive is one disk or SSD.
+type Drive struct {
+	Path          string `json:"@odata.id"`
+	ID            string `json:"Id"`
+	Name          string `json:"Name"`
+	Manufacturer  string `json:"Manufacturer"`
+	Model         string `json:"Model"`
+	SerialNumber  string `json:"SerialNumber"`
+	Revision      string `json:"Revision"` // the drive's firmware
+	Protocol      string `json:"Protocol"`
+	MediaType     string `json:"MediaType"`
+	CapacityBytes *int64 `json:"CapacityBytes"`
+	// PredictedMediaLifeLeftPercent is the SSD's wear as the drive
+	// predicts it.
+	PredictedMediaLifeLeftPercent *float64 `json:"PredictedMediaLifeLeftPercent"`
+	FailurePredicted              *bool    `json:"FailurePredicted"`
+	Status                        Status   `json:"Status"`
+}
+
+// SimpleStorage is a controller that lists its devices inline, as older
+// services and simple SATA ports do.
+type SimpleStorage struct {
+	Path    string                `json:"@odata.id"`
+	ID      string                `json:"Id"`
+	Name    string                `json:"Name"`
+	Status  Status                `json:"Status"`
+	Devices []SimpleStorageDevice `json:"Devices"`
+}
+
+// SimpleStorageDevice is one device of a SimpleStorage controller.
+type SimpleStorageDevice struct {
+	Name          string `json:"Name"`
+	Manufacturer  string `json:"Manufacturer"`
+	Model         string `json:"Model"`
+	CapacityBytes *int64 `json:"CapacityBytes"`
+	Status        Status `json:"Status"`
+}
+
+// EthernetInterface is one of the system's network interfaces as the BMC
+// sees it.
+type EthernetInterface struct {
+	Path                string `json:"@odata.id"`
+	ID                  string `json:"Id"`
+	Name                string `json:"Name"`
+	Description         string `json:"Description"`
+	MACAddress          string `json:"MACAddress"`
+	PermanentMACAddress string `json:"PermanentMACAddress"`
+	LinkStatus          string `json:"LinkStatus"`
+	SpeedMbps           *int   `json:"SpeedMbps"`
+	Status              Status `json:"Status"`
+}
+
+// GraphicsController is a GPU as the BMC sees it.
+type GraphicsController struct {
+	Path         string `json:"@odata.id"`
+	ID           string `json:"Id"`
+	Name         string `json:"Name"`
+	Manufacturer string `json:"Manufacturer"`
+	Model        string `json:"Model"`
+	SerialNumber string `json:"SerialNumber"`
+	PartNumber   string `json:"PartNumber"`
+	BiosVersion  string `json:"BiosVersion"`
+	Status       Status `json:"Status"`
+}
+
+// NetworkAdapter is a network card in a chassis.
+type NetworkAdapter struct {
+	Path         string `json:"@odata.id"`
+	ID           string `json:"Id"`
+	Name         string `json:"Name"`
+	Manufacturer string `json:"Manufacturer"`
+	Model        string `json:"Model"`
+	SerialNumber string `json:"SerialNumber"`
+	PartNumber   string `json:"PartNumber"`
+	Controllers  []struct {
+		FirmwarePackageVersion string `json:"FirmwarePackageVersion"`
+	} `json:"Controllers"`
+	Status Status `json:"Status"`
 }
 
 // Memory is one DIMM slot.
@@ -62,8 +192,10 @@ type Chassis struct {
 	Status       Status `json:"Status"`
 	PowerLink    Link   `json:"Power"`
 	ThermalLink  Link   `json:"Thermal"`
+	NetworkLink  Link   `json:"NetworkAdapters"`
 	Power        Power
 	Thermal      Thermal
+	Network      []NetworkAdapter
 }
 
 // Power is a chassis' power supplies.
@@ -155,8 +287,9 @@ type serviceRoot struct {
 	RedfishVersion string
 }
 
-// Read reads the service: its managers, systems with their memory,
-// chassis with power and thermal, and the firmware inventory. The service
+// Read reads the service: its managers, systems with their processors,
+// memory, storage, network interfaces, GPUs and logs, chassis with power,
+// thermal and network adapters, and the firmware inventory. The service
 // root failing (or refusing the credentials) is an error; any other
 // resource failing is a problem of the inventory.
 func Read(ctx context.Context, c *Client) (*Inventory, error) {
@@ -168,109 +301,123 @@ func Read(ctx context.Context, c *Client) (*Inventory, error) {
 	if err := c.Get(ctx, "/redfish/v1", &root); err != nil {
 		return nil, err
 	}
-	inv := &Inventory{}
-	problem := func(err error) {
-		if err != nil {
-			inv.Problems = append(inv.Problems, err)
+	r := &reader{ctx: ctx, c: c, inv: &Inventory{}}
+	r.inv.Managers = readAll[Manager](r, root.Managers)
+	for _, s := range readAll[System](r, root.Systems) {
+		s.Memory = readAll[Memory](r, s.MemoryLink)
+		s.Processors = readAll[Processor](r, s.ProcessorsLink)
+		s.Storage = readAll[Storage](r, s.StorageLink)
+		for i := range s.Storage {
+			s.Storage[i].Drives = readEach[Drive](r, s.Storage[i].DriveLinks)
 		}
+		s.SimpleStorage = readAll[SimpleStorage](r, s.SimpleStorageLink)
+		s.Ethernet = readAll[EthernetInterface](r, s.EthernetLink)
+		s.Graphics = readAll[GraphicsController](r, s.GraphicsLink)
+		r.logs(s.LogsLink)
+		r.inv.Systems = append(r.inv.Systems, s)
 	}
-	each := func(coll Link, read func(path string) error) {
-		if coll.ID == "" {
-			return
-		}
-		members, err := c.Members(ctx, coll.ID)
-		problem(err)
-		if errors.Is(err, ErrUnauthorized) {
-			return
-		}
-		for _, m := range members {
-			if ctx.Err() != nil {
-				problem(ctx.Err())
-				return
-			}
-			problem(read(m.ID))
-		}
-	}
-	each(root.Managers, func(p string) error {
-		var m Manager
-		err := c.Get(ctx, p, &m)
-		if err == nil {
-			inv.Managers = append(inv.Managers, m)
-		}
-		return err
-	})
-	each(root.Systems, func(p string) error {
-		var s System
-		if err := c.Get(ctx, p, &s); err != nil {
-			return err
-		}
-		each(s.MemoryLink, func(p string) error {
-			var m Memory
-			err := c.Get(ctx, p, &m)
-			if err == nil {
-				s.Memory = append(s.Memory, m)
-			}
-			return err
-		})
-		each(s.LogsLink, func(p string) error {
-			var svc struct {
-				Name    string `json:"Name"`
-				Entries Link   `json:"Entries"`
-			}
-			if err := c.Get(ctx, p, &svc); err != nil {
-				return err
-			}
-			l := Log{Path: p, Name: svc.Name}
-			if svc.Entries.ID != "" {
-				err := c.pages(ctx, svc.Entries.ID, func(raw json.RawMessage) error {
-					var e LogEntry
-					if err := json.Unmarshal(raw, &e); err != nil {
-						return err
-					}
-					l.Entries = append(l.Entries, e)
-					return nil
-				})
-				problem(err)
-			}
-			inv.Logs = append(inv.Logs, l)
-			return nil
-		})
-		inv.Systems = append(inv.Systems, s)
-		return nil
-	})
-	each(root.Chassis, func(p string) error {
-		var ch Chassis
-		if err := c.Get(ctx, p, &ch); err != nil {
-			return err
-		}
+	for _, ch := range readAll[Chassis](r, root.Chassis) {
 		if ch.PowerLink.ID != "" {
-			problem(c.Get(ctx, ch.PowerLink.ID, &ch.Power))
+			r.problem(c.Get(ctx, ch.PowerLink.ID, &ch.Power))
 		}
 		if ch.ThermalLink.ID != "" {
-			problem(c.Get(ctx, ch.ThermalLink.ID, &ch.Thermal))
+			r.problem(c.Get(ctx, ch.ThermalLink.ID, &ch.Thermal))
 		}
-		inv.Chassis = append(inv.Chassis, ch)
-		return nil
-	})
+		ch.Network = readAll[NetworkAdapter](r, ch.NetworkLink)
+		r.inv.Chassis = append(r.inv.Chassis, ch)
+	}
 	if root.UpdateService.ID != "" {
 		var us struct {
 			FirmwareInventory Link `json:"FirmwareInventory"`
 		}
 		if err := c.Get(ctx, root.UpdateService.ID, &us); err != nil {
-			problem(err)
+			r.problem(err)
 		} else {
-			each(us.FirmwareInventory, func(p string) error {
-				var f Firmware
-				err := c.Get(ctx, p, &f)
-				if err == nil {
-					inv.Firmware = append(inv.Firmware, f)
-				}
-				return err
-			})
+			r.inv.Firmware = readAll[Firmware](r, us.FirmwareInventory)
 		}
 	}
-	if len(inv.Problems) > 0 && errors.Is(inv.Problems[0], ErrUnauthorized) {
+	if len(r.inv.Problems) > 0 && errors.Is(r.inv.Problems[0], ErrUnauthorized) {
 		return nil, ErrUnauthorized
 	}
-	return inv, nil
+	return r.inv, nil
+}
+
+// reader reads one inventory, keeping the problems it meets.
+type reader struct {
+	ctx context.Context
+	c   *Client
+	inv *Inventory
+}
+
+func (r *reader) problem(err error) {
+	if err != nil {
+		r.inv.Problems = append(r.inv.Problems, err)
+	}
+}
+
+// stop says whether reading should end: the context is done, or the
+// service refused the credentials (every further request would be too).
+func (r *reader) stop() bool {
+	if err := r.ctx.Err(); err != nil {
+		r.problem(err)
+		return true
+	}
+	n := len(r.inv.Problems)
+	return n > 0 && errors.Is(r.inv.Problems[n-1], ErrUnauthorized)
+}
+
+// readAll reads every member of a collection; an absent link is an
+// empty collection.
+func readAll[T any](r *reader, coll Link) []T {
+	if coll.ID == "" || r.stop() {
+		return nil
+	}
+	members, err := r.c.Members(r.ctx, coll.ID)
+	r.problem(err)
+	return readEach[T](r, members)
+}
+
+// readEach reads the resources the links name, each once.
+func readEach[T any](r *reader, links []Link) []T {
+	var out []T
+	seen := map[string]bool{}
+	for _, m := range links {
+		if seen[m.ID] || m.ID == "" {
+			continue
+		}
+		seen[m.ID] = true
+		if r.stop() {
+			return out
+		}
+		var v T
+		if err := r.c.Get(r.ctx, m.ID, &v); err != nil {
+			r.problem(err)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// logs reads a system's log services with all their entries.
+func (r *reader) logs(coll Link) {
+	type service struct {
+		Path    string `json:"@odata.id"`
+		Name    string `json:"Name"`
+		Entries Link   `json:"Entries"`
+	}
+	for _, svc := range readAll[service](r, coll) {
+		l := Log{Path: svc.Path, Name: svc.Name}
+		if svc.Entries.ID != "" {
+			r.problem(r.c.pages(r.ctx, svc.Entries.ID, func(raw json.RawMessage) error {
+				var e LogEntry
+				if err := json.Unmarshal(raw, &e); err != nil {
+					return err
+				}
+				l.Entries = append(l.Entries, e)
+				return nil
+			}))
+		}
+		r.inv.Logs = append(r.inv.Logs, l)
+	}
 }

@@ -6,6 +6,9 @@ type Fragment struct {
 	Components []*Component
 	Links      []*Link
 	Events     []Event
+	// Joins are parts known by identity rather than place, merged after
+	// every fragment's components (see Join).
+	Joins []Join
 	// Problems are the things the collector could not read, each already
 	// reflected in the health of the component it concerns. They do not
 	// make the collector fail.

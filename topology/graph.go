@@ -50,6 +50,7 @@ func Build(frags ...*Fragment) *Graph {
 		Components: make([]*Component, 0, nc), Links: make([]*Link, 0, nl)}
 	g.Host = &Component{ID: HostID, Kind: KindHost, Health: Health{State: StateOK}}
 	g.byID[HostID] = g.Host
+	var joins []Join
 	for _, f := range frags {
 		if f == nil {
 			continue
@@ -61,13 +62,19 @@ func Build(frags ...*Fragment) *Graph {
 			g.addLink(l)
 		}
 		g.Events = append(g.Events, f.Events...)
+		joins = append(joins, f.Joins...)
 	}
+	g.resolveJoins(joins)
 	g.dropAnnotations()
 	g.index()
+	alias := g.aliases()
 	for _, c := range g.Components {
 		if c.Parent == "" || c.Parent == c.ID {
 			c.Parent = HostID
 			continue
+		}
+		if _, ok := g.byID[c.Parent]; !ok && alias[c.Parent] != "" && alias[c.Parent] != c.ID {
+			c.Parent = alias[c.Parent] // a part below one that was joined to its own component
 		}
 		if _, ok := g.byID[c.Parent]; !ok {
 			c.SetAttr("unresolved_parent", c.Parent)
@@ -75,7 +82,7 @@ func Build(frags ...*Fragment) *Graph {
 		}
 	}
 	g.breakCycles()
-	g.resolveEvents()
+	g.resolveEvents(alias)
 	return g
 }
 
@@ -85,9 +92,8 @@ func Build(frags ...*Fragment) *Graph {
 // the slot an EDAC label names.
 const AttrAliases = "aliases"
 
-// resolveEvents points events that name a component by an alias at the
-// component itself.
-func (g *Graph) resolveEvents() {
+// aliases maps every alias (AttrAliases) to the component that has it.
+func (g *Graph) aliases() map[string]string {
 	alias := map[string]string{}
 	for _, c := range g.Components {
 		for _, a := range strings.Split(String(c.Attrs, AttrAliases), ",") {
@@ -96,6 +102,12 @@ func (g *Graph) resolveEvents() {
 			}
 		}
 	}
+	return alias
+}
+
+// resolveEvents points events that name a component by an alias at the
+// component itself.
+func (g *Graph) resolveEvents(alias map[string]string) {
 	for i, e := range g.Events {
 		if _, ok := g.byID[e.Component]; !ok && alias[e.Component] != "" {
 			g.Events[i].Component = alias[e.Component]

@@ -114,6 +114,14 @@ func DiskID(wwn, vendor, model, serial, fallback string) string {
 // "sas-expander:0x5000ccab0200947e".
 func SASExpanderID(addr string) string { return "sas-expander:" + strings.ToLower(addr) }
 
+// RedfishID is a part only the BMC reports, by its Redfish resource:
+// "redfish:Chassis/Tower/Drives/Disk-1-0". Services keep a resource's
+// path across reboots; a part that the operating system sees too is
+// joined to its own component instead (Fragment.Join).
+func RedfishID(path string) string {
+	return "redfish:" + strings.TrimPrefix(strings.Trim(strings.Join(strings.Fields(path), "_"), "/"), "redfish/v1/")
+}
+
 var (
 	pciAddr   = regexp.MustCompile(`^[0-9a-f]{4,8}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$`)
 	pciRoot   = regexp.MustCompile(`^[0-9a-f]{4,8}:[0-9a-f]{2}$`)
@@ -144,6 +152,7 @@ var idForms = []struct {
 	{"disk:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
 	{"sas-expander:", kernelDev.MatchString},
 	{"bmc:", number.MatchString},
+	{"redfish:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
 }
 
 // ParseID returns the form of a component ID — its prefix without the

@@ -44,6 +44,8 @@ func TestParseID(t *testing.T) {
 		{GPUID("GPU-8f6e…"), "gpu"},
 		{IBID("mlx5_0"), "ib"},
 		{PSUID(1), "psu"},
+		{RedfishID("/redfish/v1/Chassis/Tower/Drives/Disk-1-0"), "redfish"},
+		{RedfishID("/redfish/v1/Systems/1/SimpleStorage/1#/Devices/0"), "redfish"},
 	} {
 		form, err := ParseID(tc.id)
 		if err != nil || form != tc.form {

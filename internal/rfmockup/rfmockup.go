@@ -60,7 +60,9 @@ func StartServer(tb testing.TB, dir string, wrap func(http.Handler) http.Handler
 			s.login(w, r)
 			return
 		}
-		if !s.authorized(r) {
+		// The service root is open to all, as DSP0266 has it: clients
+		// such as redfishtool read it before they log in.
+		if !(r.Method == http.MethodGet && strings.TrimSuffix(r.URL.Path, "/") == "/redfish/v1") && !s.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="mockup"`)
 			http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
 			return
