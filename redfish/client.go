@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -184,10 +185,32 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 	return c.get(ctx, path, v)
 }
 
+// retries is how many times a GET is tried again after an answer that
+// says the BMC is busy (429, 502, 503, 504): BMCs give those under load
+// and answer the same request a moment later. A request that timed out
+// is not tried again: a hung BMC must not multiply the wait.
+const retries = 2
+
 func (c *Client) get(ctx context.Context, path string, v any) error {
 	if !strings.HasPrefix(path, "/redfish/") {
 		return fmt.Errorf("redfish: %q is not a Redfish path", path)
 	}
+	for attempt := 0; ; attempt++ {
+		wait, err := c.getOnce(ctx, path, v)
+		if wait == 0 || attempt == retries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait * time.Duration(attempt+1)):
+		}
+	}
+}
+
+// getOnce sends one GET; a busy answer returns how long to wait before
+// the next try (its Retry-After, capped, else a quarter second).
+func (c *Client) getOnce(ctx context.Context, path string, v any) (time.Duration, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
@@ -196,26 +219,33 @@ func (c *Client) get(ctx context.Context, path string, v any) error {
 	defer cancel()
 	resp, err := c.do(ctx, http.MethodGet, path, nil, true)
 	if err != nil {
-		return fmt.Errorf("redfish GET %s: %w", path, err)
+		return 0, fmt.Errorf("redfish GET %s: %w", path, err)
 	}
 	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized:
-		return ErrUnauthorized
-	case resp.StatusCode != http.StatusOK:
-		return fmt.Errorf("redfish GET %s: %s", path, resp.Status)
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		return 0, ErrUnauthorized
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		wait := 250 * time.Millisecond
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			wait = min(time.Duration(s)*time.Second, 2*time.Second)
+		}
+		return wait, fmt.Errorf("redfish GET %s: %s", path, resp.Status)
+	default:
+		return 0, fmt.Errorf("redfish GET %s: %s", path, resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return fmt.Errorf("redfish GET %s: %w", path, err)
+		return 0, fmt.Errorf("redfish GET %s: %w", path, err)
 	}
 	if len(body) > maxBody {
-		return fmt.Errorf("redfish GET %s: larger than %d bytes", path, maxBody)
+		return 0, fmt.Errorf("redfish GET %s: larger than %d bytes", path, maxBody)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("redfish GET %s: %w", path, err)
+		return 0, fmt.Errorf("redfish GET %s: %w", path, err)
 	}
-	return nil
+	return 0, nil
 }
 
 // Link is a reference to another resource.

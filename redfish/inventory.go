@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 )
 
 // Status is a resource's Status: its State (Enabled, Absent, …) and
@@ -285,6 +286,12 @@ type serviceRoot struct {
 	Managers       Link `json:"Managers"`
 	UpdateService  Link `json:"UpdateService"`
 	RedfishVersion string
+	Features       struct {
+		Expand struct {
+			Levels  bool `json:"Levels"`
+			NoLinks bool `json:"NoLinks"`
+		} `json:"ExpandQuery"`
+	} `json:"ProtocolFeaturesSupported"`
 }
 
 // Read reads the service: its managers, systems with their processors,
@@ -302,6 +309,9 @@ func Read(ctx context.Context, c *Client) (*Inventory, error) {
 		return nil, err
 	}
 	r := &reader{ctx: ctx, c: c, inv: &Inventory{}}
+	// A service that expands a collection's members in its answer saves
+	// a request per member: a BMC answers slowly, one request at a time.
+	r.expand = root.Features.Expand.Levels && root.Features.Expand.NoLinks
 	r.inv.Managers = readAll[Manager](r, root.Managers)
 	for _, s := range readAll[System](r, root.Systems) {
 		s.Memory = readAll[Memory](r, s.MemoryLink)
@@ -344,9 +354,10 @@ func Read(ctx context.Context, c *Client) (*Inventory, error) {
 
 // reader reads one inventory, keeping the problems it meets.
 type reader struct {
-	ctx context.Context
-	c   *Client
-	inv *Inventory
+	ctx    context.Context
+	c      *Client
+	inv    *Inventory
+	expand bool // collections are read with $expand=.($levels=1)
 }
 
 func (r *reader) problem(err error) {
@@ -367,14 +378,40 @@ func (r *reader) stop() bool {
 }
 
 // readAll reads every member of a collection; an absent link is an
-// empty collection.
+// empty collection. Members the service expanded in its answer are taken
+// from it; the rest are read one by one.
 func readAll[T any](r *reader, coll Link) []T {
 	if coll.ID == "" || r.stop() {
 		return nil
 	}
-	members, err := r.c.Members(r.ctx, coll.ID)
+	if !r.expand {
+		members, err := r.c.Members(r.ctx, coll.ID)
+		r.problem(err)
+		return readEach[T](r, members)
+	}
+	var out []T
+	var refs []Link
+	err := r.c.pages(r.ctx, coll.ID+"?$expand=.($levels=1)", func(raw json.RawMessage) error {
+		var m struct {
+			Link
+			Type string `json:"@odata.type"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return err
+		}
+		if m.Type == "" { // a reference: not expanded
+			refs = append(refs, m.Link)
+			return nil
+		}
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("redfish %s: %w", m.ID, err)
+		}
+		out = append(out, v)
+		return nil
+	})
 	r.problem(err)
-	return readEach[T](r, members)
+	return append(out, readEach[T](r, refs)...)
 }
 
 // readEach reads the resources the links name, each once.

@@ -33,6 +33,7 @@ type Server struct {
 	next     int
 	Logins   int // sessions opened
 	Logouts  int // sessions deleted
+	GETs     int // resources read
 	expireIn int // > 0: tokens stop working after this many more GETs
 }
 
@@ -84,6 +85,12 @@ func StartServer(tb testing.TB, dir string, wrap func(http.Handler) http.Handler
 		if err != nil {
 			http.NotFound(w, r)
 			return
+		}
+		s.mu.Lock()
+		s.GETs++
+		s.mu.Unlock()
+		if r.URL.Query().Get("$expand") == ".($levels=1)" {
+			b = expandMembers(dir, b)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(b)
@@ -144,4 +151,35 @@ func (s *Server) logout(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// expandMembers answers $expand=.($levels=1) for a collection, as the
+// mockup's service root says its service does: each member's reference
+// replaced by the member itself, read from its own file.
+func expandMembers(dir string, b []byte) []byte {
+	var coll map[string]any
+	if json.Unmarshal(b, &coll) != nil {
+		return b
+	}
+	members, ok := coll["Members"].([]any)
+	if !ok {
+		return b
+	}
+	for i, m := range members {
+		ref, _ := m.(map[string]any)["@odata.id"].(string)
+		rel, ok := strings.CutPrefix(ref, "/redfish/v1")
+		if !ok || strings.Contains(rel, "..") {
+			continue
+		}
+		mb, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel), "index.json"))
+		var member any
+		if err == nil && json.Unmarshal(mb, &member) == nil {
+			members[i] = member
+		}
+	}
+	out, err := json.Marshal(coll)
+	if err != nil {
+		return b
+	}
+	return out
 }

@@ -1,0 +1,72 @@
+package redfish
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/rfmockup"
+)
+
+// TestGetRetriesABusyBMC: a BMC that answers 503 (with and without
+// Retry-After) or 429 a few times, in front of DMTF's public-rackmount1
+// mockup, is asked again, at most twice; one that stays busy is an error
+// after three tries, and one that hangs is not asked again.
+func TestGetRetriesABusyBMC(t *testing.T) {
+	dir := filepath.Join(fixture.Unpack(t, "redfish/public-rackmount1.tar.gz"), "public-rackmount1")
+	for _, tc := range []struct {
+		name       string
+		busy       int // answers before the real one
+		status     int
+		retryAfter string
+		wantErr    bool
+		wantTries  int32
+	}{
+		{"503 once", 1, http.StatusServiceUnavailable, "", false, 2},
+		{"429 twice, Retry-After 1", 2, http.StatusTooManyRequests, "1", false, 3},
+		{"503 for good", 100, http.StatusServiceUnavailable, "", true, 3},
+		{"404 is not busy", 100, http.StatusNotFound, "", true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var tries atomic.Int32
+			url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/redfish/v1/Managers/BMC" && tries.Add(1) <= int32(tc.busy) {
+						w.Header().Set("Retry-After", tc.retryAfter)
+						w.WriteHeader(tc.status)
+						return
+					}
+					h.ServeHTTP(w, r)
+				})
+			})
+			c := &Client{Base: url, User: rfmockup.User, Password: rfmockup.Password}
+			var m Manager
+			err := c.Get(context.Background(), "/redfish/v1/Managers/BMC", &m)
+			if (err != nil) != tc.wantErr || tries.Load() != tc.wantTries {
+				t.Errorf("error %v after %d tries; want error %v after %d", err, tries.Load(), tc.wantErr, tc.wantTries)
+			}
+			if !tc.wantErr && m.FirmwareVersion == "" {
+				t.Errorf("manager %+v: not read", m)
+			}
+		})
+	}
+	t.Run("hung", func(t *testing.T) {
+		var tries atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tries.Add(1)
+			<-r.Context().Done()
+		}))
+		defer srv.Close()
+		c := &Client{Base: srv.URL, Timeout: 100 * time.Millisecond}
+		err := c.Get(context.Background(), "/redfish/v1", &struct{}{})
+		if !errors.Is(err, context.DeadlineExceeded) || tries.Load() != 1 {
+			t.Errorf("error %v after %d tries; want a deadline after 1", err, tries.Load())
+		}
+	})
+}
