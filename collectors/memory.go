@@ -189,7 +189,7 @@ func addController(f *topology.Fragment, mc edac.Controller, slots []slot, place
 		did, matched := matchSlot(d.Label, slots)
 		if !matched {
 			did = topology.DIMMID(d.Label)
-			if d.Label == "" || defaultLabel.MatchString(d.Label) {
+			if d.Label == "" || defaultLabel().MatchString(d.Label) {
 				did = topology.DIMMID(fmt.Sprintf("MC%d %s", mc.ID, d.Name))
 			}
 		}
@@ -223,7 +223,7 @@ func addController(f *topology.Fragment, mc edac.Controller, slots []slot, place
 // defaultLabel is the label the EDAC core makes up when neither the BIOS
 // nor a labels file named the slot ("mc#0csrow#1channel#0",
 // "mc#0memory#3"): it names a position, not a slot.
-var defaultLabel = regexp.MustCompile(`^mc#\d+`)
+var defaultLabel = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^mc#\d+`) })
 
 func errorCounters(ce, ue *uint64) map[string]uint64 {
 	m := map[string]uint64{}
@@ -239,7 +239,7 @@ func errorCounters(ce, ue *uint64) map[string]uint64 {
 // socketInName finds the socket in a controller's mc_name: Intel's drivers
 // say "Skylake Socket#0 IMC#1", "Intel_10nm Socket#1 IMC#0" or
 // "Ivy Bridge SrcID#0_Ha#0".
-var socketInName = regexp.MustCompile(`(?:Socket|SrcID)#(\d+)`)
+var socketInName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:Socket|SrcID)#(\d+)`) })
 
 // controllerPlacer returns where a controller belongs: the NUMA node of
 // the package its name points at, the only NUMA node of a one-node
@@ -254,7 +254,7 @@ func controllerPlacer(env Env) func(edac.Controller) string {
 		return c
 	})
 	return func(mc edac.Controller) string {
-		if m := socketInName.FindStringSubmatch(mc.Name); m != nil {
+		if m := socketInName().FindStringSubmatch(mc.Name); m != nil {
 			pkg, _ := strconv.Atoi(m[1])
 			for _, p := range cpus().Packages {
 				if p.ID != pkg {

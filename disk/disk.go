@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
@@ -65,11 +66,11 @@ type Expander struct {
 // not disks.
 var scsiTypes = map[string]string{"0": "disk", "5": "optical", "7": "optical", "14": "disk"}
 
-var scsiAddress = regexp.MustCompile(`^[0-9]+:[0-9]+:[0-9]+:[0-9]+$`)
+var scsiAddress = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+:[0-9]+:[0-9]+:[0-9]+$`) })
 
 // blockDisks are the block devices that are disks without being SCSI
 // devices: virtio, Xen and MMC.
-var blockDisks = regexp.MustCompile(`^(vd[a-z]+|xvd[a-z]+|mmcblk[0-9]+)$`)
+var blockDisks = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(vd[a-z]+|xvd[a-z]+|mmcblk[0-9]+)$`) })
 
 // ReadDisks reads every disk below <sysfs>: the SCSI devices listed in
 // class/scsi_device (or, in captures without the class, found below
@@ -103,7 +104,7 @@ func readDisks(sysfs string, walk bool, kept *memo.Memo[[]string]) ([]Disk, erro
 		return out, fmt.Errorf("read disks: %w", err)
 	}
 	for _, b := range blocks {
-		if blockDisks.MatchString(b.Name) {
+		if blockDisks().MatchString(b.Name) {
 			out = append(out, readBlockDisk(sysfs, b.Name))
 		}
 	}
@@ -152,7 +153,7 @@ func walkSCSI(sysfs, dir string, depth int, out *[]string) {
 			return
 		}
 		switch {
-		case scsiAddress.MatchString(name):
+		case scsiAddress().MatchString(name):
 			*out = append(*out, dir+"/"+name)
 		case strings.HasPrefix(name, "pci"), strings.ContainsAny(name, ":."), strings.HasPrefix(name, "host"),
 			strings.HasPrefix(name, "target"), strings.HasPrefix(name, "port-"), strings.HasPrefix(name, "expander-"),

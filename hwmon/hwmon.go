@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 )
@@ -66,7 +67,9 @@ var units = map[string]struct {
 }
 
 // attrName is a sensor attribute's file name: type, index, property.
-var attrName = regexp.MustCompile(`^(temp|fan|in|curr|power|energy|humidity|intrusion)([0-9]+)_([a-z_]+)$`)
+var attrName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(temp|fan|in|curr|power|energy|humidity|intrusion)([0-9]+)_([a-z_]+)$`)
+})
 
 // ReadChips reads every chip under <sysfs>/class/hwmon, sorted by its
 // folder's number. A missing class is an fs.ErrNotExist-wrapped error.
@@ -107,7 +110,7 @@ func readChip(sysfs, dir string) Chip {
 		}
 		fd := sysfsattr.NewDir(folder)
 		for _, e := range ents {
-			m := attrName.FindStringSubmatch(e.Name)
+			m := attrName().FindStringSubmatch(e.Name)
 			if m == nil || e.Type != 0 {
 				continue
 			}

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hwgraph/hwgraph/internal/atomicfile"
@@ -103,12 +104,12 @@ func Labels(g *topology.Graph) map[string]string {
 	return prefixed
 }
 
-var notValue = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+var notValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9_.-]+`) })
 
 // value makes a Kubernetes label value: at most 63 characters of
 // [A-Za-z0-9_.-], starting and ending with a letter or digit.
 func value(s string) string {
-	v := strings.Trim(notValue.ReplaceAllString(s, "-"), "-_.")
+	v := strings.Trim(notValue().ReplaceAllString(s, "-"), "-_.")
 	if len(v) > 63 {
 		v = strings.TrimRight(v[:63], "-_.")
 	}

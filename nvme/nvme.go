@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/pcie"
@@ -52,9 +53,9 @@ type Namespace struct {
 }
 
 var (
-	namespaceName = regexp.MustCompile(`^nvme(\d+)n(\d+)$`)
-	pathName      = regexp.MustCompile(`^nvme(\d+)c\d+n(\d+)$`)
-	controllerDir = regexp.MustCompile(`^nvme\d+$`)
+	namespaceName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^nvme(\d+)n(\d+)$`) })
+	pathName      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^nvme(\d+)c\d+n(\d+)$`) })
+	controllerDir = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^nvme\d+$`) })
 )
 
 // ReadControllers reads every controller under <sysfs>/class/nvme,
@@ -68,7 +69,7 @@ func ReadControllers(sysfs string) ([]Controller, error) {
 	subsysOf := subsystemIndex(sysfs)
 	var out []Controller
 	for _, e := range ents {
-		if !controllerDir.MatchString(e.Name) {
+		if !controllerDir().MatchString(e.Name) {
 			continue
 		}
 		c := readController(sysfs, filepath.Join(dir, e.Name), e.Name)
@@ -144,10 +145,10 @@ func readNamespaces(dir string, parent *sysfsattr.Dir) []Namespace {
 	for _, e := range ents {
 		n := Namespace{Name: e.Name, Head: e.Name}
 		switch {
-		case namespaceName.MatchString(e.Name):
-			n.NSID = namespaceName.FindStringSubmatch(e.Name)[2]
-		case pathName.MatchString(e.Name):
-			m := pathName.FindStringSubmatch(e.Name)
+		case namespaceName().MatchString(e.Name):
+			n.NSID = namespaceName().FindStringSubmatch(e.Name)[2]
+		case pathName().MatchString(e.Name):
+			m := pathName().FindStringSubmatch(e.Name)
 			n.Head, n.NSID = "nvme"+m[1]+"n"+m[2], m[2]
 		default:
 			continue
@@ -219,7 +220,7 @@ func readSubsystem(dir, name string) Subsystem {
 		d.Problems = append(d.Problems, err)
 	}
 	for _, e := range ents {
-		if !controllerDir.MatchString(e.Name) {
+		if !controllerDir().MatchString(e.Name) {
 			continue
 		}
 		cd := sysfsattr.NewDir(filepath.Join(dir, e.Name))
@@ -244,7 +245,7 @@ func subsystemIndex(sysfs string) map[string]string {
 		}
 		ctrls, _ := sysfsattr.ReadDir(filepath.Join(dir, s.Name))
 		for _, c := range ctrls {
-			if controllerDir.MatchString(c.Name) {
+			if controllerDir().MatchString(c.Name) {
 				out[c.Name] = s.Name
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The IDs of the design's table. Every component ID is built by one of
@@ -122,37 +123,41 @@ func RedfishID(path string) string {
 	return "redfish:" + strings.TrimPrefix(strings.Trim(strings.Join(strings.Fields(path), "_"), "/"), "redfish/v1/")
 }
 
-var (
-	pciAddr   = regexp.MustCompile(`^[0-9a-f]{4,8}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$`)
-	pciRoot   = regexp.MustCompile(`^[0-9a-f]{4,8}:[0-9a-f]{2}$`)
-	i2cClient = regexp.MustCompile(`^[0-9]+-[0-9a-f]{4}$`)
-	kernelDev = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
-	number    = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
-)
-
 // idForms are the rows of the ID table: a prefix and what may follow it.
-var idForms = []struct {
+// They are built on first use: a one-shot run never parses an ID.
+var idForms = sync.OnceValue(func() []idForm {
+	var (
+		pciAddr   = regexp.MustCompile(`^[0-9a-f]{4,8}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$`)
+		pciRoot   = regexp.MustCompile(`^[0-9a-f]{4,8}:[0-9a-f]{2}$`)
+		i2cClient = regexp.MustCompile(`^[0-9]+-[0-9a-f]{4}$`)
+		kernelDev = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+		number    = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
+	)
+	return []idForm{
+		{"numa:", number.MatchString},
+		{"package:", number.MatchString},
+		{"pcibus:", pciRoot.MatchString},
+		{"pci:", pciAddr.MatchString},
+		{"mc:", number.MatchString},
+		{"dimm:", func(s string) bool { return s != "" && NormalizeLocator(s) == s }},
+		{"i2c:", func(s string) bool { return number.MatchString(s) || i2cClient.MatchString(s) }},
+		{"nvme:", kernelDev.MatchString},
+		{"nvme-subsys:", kernelDev.MatchString},
+		{"block:", kernelDev.MatchString},
+		{"nvswitch:", pciAddr.MatchString},
+		{"gpu:", func(s string) bool { return s != "" }},
+		{"ib:", kernelDev.MatchString},
+		{"psu:", number.MatchString},
+		{"disk:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
+		{"sas-expander:", kernelDev.MatchString},
+		{"bmc:", number.MatchString},
+		{"redfish:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
+	}
+})
+
+type idForm struct {
 	prefix string
 	valid  func(string) bool
-}{
-	{"numa:", number.MatchString},
-	{"package:", number.MatchString},
-	{"pcibus:", pciRoot.MatchString},
-	{"pci:", pciAddr.MatchString},
-	{"mc:", number.MatchString},
-	{"dimm:", func(s string) bool { return s != "" && NormalizeLocator(s) == s }},
-	{"i2c:", func(s string) bool { return number.MatchString(s) || i2cClient.MatchString(s) }},
-	{"nvme:", kernelDev.MatchString},
-	{"nvme-subsys:", kernelDev.MatchString},
-	{"block:", kernelDev.MatchString},
-	{"nvswitch:", pciAddr.MatchString},
-	{"gpu:", func(s string) bool { return s != "" }},
-	{"ib:", kernelDev.MatchString},
-	{"psu:", number.MatchString},
-	{"disk:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
-	{"sas-expander:", kernelDev.MatchString},
-	{"bmc:", number.MatchString},
-	{"redfish:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
 }
 
 // ParseID returns the form of a component ID — its prefix without the
@@ -161,7 +166,7 @@ func ParseID(id string) (string, error) {
 	if id == HostID {
 		return HostID, nil
 	}
-	for _, f := range idForms {
+	for _, f := range idForms() {
 		if rest, ok := strings.CutPrefix(id, f.prefix); ok {
 			if !f.valid(rest) {
 				return "", fmt.Errorf("component ID %q: not a valid %s ID", id, strings.TrimSuffix(f.prefix, ":"))

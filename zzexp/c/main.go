@@ -1,0 +1,7 @@
+package main
+
+import (
+	_ "github.com/hwgraph/hwgraph/exporter"
+)
+
+func main() {}
