@@ -32,6 +32,10 @@ func TestInventoryScansEqualWholeScans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	driverLink, err := os.Readlink(filepath.Join(nic, "driver"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	edit := func(path, old, new string) {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -55,6 +59,12 @@ func TestInventoryScansEqualWholeScans(t *testing.T) {
 			edit(filepath.Join(nic, "uevent"), "DRIVER=igb\n", "")
 			os.Remove(filepath.Join(nic, "driver"))
 		}},
+		{"driver bound again", func() {
+			edit(filepath.Join(nic, "uevent"), "PCI_CLASS", "DRIVER=igb\nPCI_CLASS")
+			if err := os.Symlink(driverLink, filepath.Join(nic, "driver")); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"function removed", func() { os.Remove(filepath.Join(devices, "0000:45:00.0")) }},
 		{"function back", func() {
 			if err := os.Symlink(nicLink, filepath.Join(devices, "0000:45:00.0")); err != nil {
@@ -75,8 +85,8 @@ func TestInventoryScansEqualWholeScans(t *testing.T) {
 	// The changes were seen at all (the comparison is not of two blind
 	// scans).
 	g := agent.Scan(context.Background(), Env{Root: root}, nil)
-	if c, _ := g.Component("pci:0000:45:00.0"); c == nil || topology.String(c.Attrs, "driver") != "" {
-		t.Errorf("the unbound NIC: %+v", c)
+	if c, _ := g.Component("pci:0000:45:00.0"); c == nil || topology.String(c.Attrs, "driver") != "igb" {
+		t.Errorf("the NIC bound again: %+v", c)
 	}
 }
 

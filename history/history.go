@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hwgraph/hwgraph/topology"
@@ -54,6 +55,27 @@ type Store struct {
 	// lastSum is what last.json holds, as recordedSum gives it: a scan
 	// that changed nothing recorded is not written again.
 	lastSum [sha256.Size]byte
+	// base is baseline.json as last read, kept while the file is the
+	// same: every scan judges against it, and it changes when someone
+	// accepts a new one (this process or `hwgraph baseline accept`).
+	base struct {
+		stamp fileStamp
+		g     *topology.Graph
+	}
+}
+
+// fileStamp tells one version of a file from another without reading it.
+type fileStamp struct {
+	ino, size int64
+	mtime     time.Time
+}
+
+func stampOf(fi fs.FileInfo) fileStamp {
+	st := fileStamp{size: fi.Size(), mtime: fi.ModTime()}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		st.ino = int64(sys.Ino)
+	}
+	return st
 }
 
 // Damage is a state file found damaged, and what was done about it.
@@ -193,7 +215,29 @@ func (s *Store) ReportDamage(name string, err error) {
 
 // Baseline is the accepted inventory, nil when none was accepted yet. A
 // damaged baseline is moved aside and read as none: Record rebuilds it.
-func (s *Store) Baseline() (*topology.Graph, error) { return s.readGraph(baselineFile) }
+//
+// The graph returned is shared with later calls while the file stays the
+// same: callers read it and never change it.
+func (s *Store) Baseline() (*topology.Graph, error) {
+	fi, err := os.Stat(filepath.Join(s.Dir, baselineFile))
+	if err != nil {
+		return s.readGraph(baselineFile) // absent, or unreadable: as readGraph says
+	}
+	stamp := stampOf(fi)
+	s.mu.Lock()
+	if s.base.g != nil && s.base.stamp == stamp {
+		defer s.mu.Unlock()
+		return s.base.g, nil
+	}
+	s.mu.Unlock()
+	g, err := s.readGraph(baselineFile)
+	if err == nil && g != nil {
+		s.mu.Lock()
+		s.base.stamp, s.base.g = stamp, g
+		s.mu.Unlock()
+	}
+	return g, err
+}
 
 // Last is the previous scan, nil before the first. A damaged one is
 // moved aside and read as none.
@@ -280,6 +324,9 @@ func (s *Store) Accept(g *topology.Graph) error {
 		}
 	}
 	present.Events = nil
+	s.mu.Lock()
+	s.base.g = nil
+	s.mu.Unlock()
 	return s.writeGraph(baselineFile, &present)
 }
 

@@ -130,3 +130,48 @@ func TestStateFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineReadOnce: the baseline is decoded once while its file stays
+// the same, and read again when this store accepts a new one or another
+// process replaces the file (as `hwgraph baseline accept` does beside a
+// running agent).
+func TestBaselineReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	nic := &topology.Component{ID: "pci:0000:3b:00.0", Kind: topology.KindNIC}
+	dimm := &topology.Component{ID: "dimm:A1", Kind: topology.KindDIMM}
+	if err := st.Accept(graph(nic, dimm)); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := st.Baseline()
+	b, _ := st.Baseline()
+	if a == nil || a != b || len(a.Components) != 2 {
+		t.Fatalf("two reads of an unchanged baseline: %p %p", a, b)
+	}
+	if err := st.Accept(graph(nic)); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := st.Baseline(); c == a || len(c.Components) != 1 {
+		t.Fatalf("after Accept: %+v", c)
+	}
+	// Another process writes the file: a new file renamed over it.
+	data, err := os.ReadFile(filepath.Join(dir, baselineFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaced := strings.Replace(string(data), "pci:0000:3b:00.0", "pci:0000:3c:00.0", 1)
+	tmp := filepath.Join(dir, "baseline.tmp")
+	if err := os.WriteFile(tmp, []byte(replaced), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, baselineFile)); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.Baseline(); d == nil || len(d.Components) != 1 || d.Components[0].ID != "pci:0000:3c:00.0" {
+		t.Fatalf("after another process replaced it: %+v", d)
+	}
+}

@@ -29,7 +29,16 @@ type known struct {
 	dev    Device
 	target string // the device link's target it was read under
 	at     time.Time
+	// driverInUevent: the folder has no driver link, yet the uevent
+	// names a driver (a capture that kept no links), so the binding is
+	// read from the uevent; elsewhere it is one readlink.
+	driverInUevent bool
 }
+
+// driverLink is the driver link's bit in a listing: it comes and goes as
+// drivers bind and unbind, so a refresh never takes its absence from the
+// first listing.
+var driverLink = deviceAttrs.Mask("driver")
 
 // Forget makes the next scan read every function whole: the kernel said
 // something changed.
@@ -63,7 +72,7 @@ func (inv *Inventory) read(bus *sysfsattr.Dir, name string) (Device, error) {
 		if inv.known == nil {
 			inv.known = map[string]*known{}
 		}
-		inv.known[name] = &known{dev: d, target: target, at: now}
+		inv.known[name] = &known{dev: d, target: target, at: now, driverInUevent: d.present&driverLink == 0 && d.Driver != ""}
 		inv.mu.Unlock()
 	}
 	return d, nil
@@ -101,10 +110,9 @@ func (k *known) refresh(entry, target string) (Device, string, error) {
 		return Device{}, "", fmt.Errorf("pci device %s: %w", d.Name, err)
 	}
 	defer r.Close()
-	r.Assume(deviceAttrs, d.present)
-	u := d.readUevent(r)
-	if u.hasID {
-		d.Driver = u.driver
+	r.Assume(deviceAttrs, d.present|driverLink)
+	if k.driverInUevent {
+		d.Driver = d.readUevent(r).driver
 	} else {
 		d.Driver = r.LinkBase("driver")
 	}

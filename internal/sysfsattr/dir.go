@@ -77,6 +77,18 @@ func NewNames(names ...string) *Names {
 	return n
 }
 
+// Mask is the bits of the given names in a listing (Present), for a
+// reader to mark names present or absent itself.
+func (n *Names) Mask(names ...string) uint64 {
+	var m uint64
+	for _, name := range names {
+		if i, ok := n.bit[name]; ok {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
 // List returns the names, in the order given.
 func (n *Names) List() []string { return slices.Clone(n.list) }
 
