@@ -38,9 +38,9 @@ func (SMBIOS) Collect(context.Context, Env) (*topology.Fragment, error) { return
 // Reads implements Collector.
 func (SMBIOS) Reads() []capture.Read { return nil }
 
-// scanMemo holds nothing off Linux: the SMBIOS tables are read on Linux
-// only.
-type scanMemo struct{}
+// smbiosMemo holds nothing off Linux: the SMBIOS tables are read on
+// Linux only.
+type smbiosMemo struct{}
 
 // keptTables keeps nothing off Linux.
 type keptTables struct{}

@@ -250,7 +250,7 @@ func controllerPlacer(env Env) func(edac.Controller) string {
 	// Every CPU's topology is read only when a controller names a socket
 	// (ghes_edac and amd64_edac never do).
 	cpus := sync.OnceValue(func() numa.CPUs {
-		c, _ := numa.ReadCPUs(env.Root)
+		c, _ := env.cpus()
 		return c
 	})
 	return func(mc edac.Controller) string {

@@ -29,7 +29,7 @@ func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	if nerr != nil && !errors.Is(nerr, fs.ErrNotExist) {
 		return nil, nerr
 	}
-	cpus, cerr := numa.ReadCPUs(env.Root)
+	cpus, cerr := env.cpus()
 	if cerr != nil && !errors.Is(cerr, fs.ErrNotExist) {
 		f.Problem(cerr.Error())
 	}

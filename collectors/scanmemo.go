@@ -10,12 +10,11 @@ import (
 	"github.com/hwgraph/hwgraph/internal/memo"
 )
 
-// scanMemo holds what more than one collector of a scan reads, so that it
-// is read once per scan: the SMBIOS tables, which the memory collector
+// smbiosMemo holds the SMBIOS tables for one scan: the memory collector
 // (slots) and the smbios collector (identity, sockets, the BMC) both
-// decode — on a real machine, tens of KiB of firmware table or a file per
-// record.
-type scanMemo struct {
+// decode them — on a real machine, tens of KiB of firmware table or a
+// file per record.
+type smbiosMemo struct {
 	smbiosOnce sync.Once
 	smbios     *dmi.Tables
 	smbiosErr  error
@@ -30,7 +29,7 @@ type keptTables = memo.Memo[*dmi.Tables]
 
 func newKeptTables(maxAge time.Duration) *keptTables { return &keptTables{MaxAge: maxAge} }
 
-func newScanMemo(kept *keptTables) *scanMemo { return &scanMemo{kept: kept} }
+func newScanMemo(kept *keptTables) *scanMemo { return &scanMemo{smbiosMemo: smbiosMemo{kept: kept}} }
 
 // smbiosTables reads the SMBIOS tables, once per scan when the registry
 // runs the collectors. The tables are shared: collectors only read them.

@@ -49,7 +49,7 @@ func (SMBIOS) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 
 	procs, errs := tabs.Processors()
 	problems(f, errs)
-	cpus, _ := numa.ReadCPUs(env.Root)
+	cpus, _ := env.cpus()
 	annotateSockets(f, procs, cpus.Packages)
 
 	slots, errs := tabs.Slots()

@@ -1,0 +1,29 @@
+package collectors
+
+import (
+	"sync"
+
+	"github.com/hwgraph/hwgraph/numa"
+)
+
+// scanMemo holds what more than one collector of a scan reads, so that it
+// is read once per scan: the SMBIOS tables (on Linux), and the CPUs'
+// topology, which the numa, smbios (sockets) and memory (controllers'
+// sockets) collectors all place things by — four files a CPU.
+type scanMemo struct {
+	smbiosMemo
+
+	cpusOnce sync.Once
+	cpus     numa.CPUs
+	cpusErr  error
+}
+
+// cpus reads the CPUs' topology, once per scan when the registry runs the
+// collectors. Collectors only read what it returns.
+func (e Env) cpus() (numa.CPUs, error) {
+	if e.memo == nil {
+		return numa.ReadCPUs(e.Root)
+	}
+	e.memo.cpusOnce.Do(func() { e.memo.cpus, e.memo.cpusErr = numa.ReadCPUs(e.Root) })
+	return e.memo.cpus, e.memo.cpusErr
+}
