@@ -10,7 +10,7 @@ import (
 )
 
 // redfishParts turns what the BMC reported into a fragment. The BMC, the
-// host and power supplies have IDs of their own; every other part is
+// host, power supplies and fans have IDs of their own; every other part is
 // joined by identity (topology.Join) to the component the operating
 // system's collectors made of it — a DIMM by serial, else by its slot; a
 // drive, storage controller, GPU or network adapter by serial; an
@@ -211,9 +211,17 @@ func addRedfishChassis(f *topology.Fragment, ch redfish.Chassis, parts map[strin
 		}
 	}
 	for _, fan := range ch.Thermal.Fans {
-		if fan.Reading != nil && fan.Status.State != "Absent" && fan.Status.State != "Disabled" {
-			setSensor(host, fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), nil)
+		if fan.Status.State == "Absent" || fan.Name == "" {
+			continue // an empty fan bay: missing, if a scan had a fan there
 		}
+		c := f.Add(&topology.Component{ID: topology.FanID(fan.Name), Kind: topology.KindFan, Name: fan.Name, Parent: topology.HostID})
+		if fan.Reading != nil && fan.Status.State != "Disabled" {
+			setSensor(c, fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), nil)
+			if lo := fan.LowerThresholdCritical; lo != nil && *fan.Reading <= *lo {
+				c.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g %s, at or below its critical %g", fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), *lo))
+			}
+		}
+		judgeRedfish(c, fan.Status)
 	}
 	for _, n := range ch.Network {
 		if n.Status.State == "Absent" {

@@ -62,8 +62,8 @@ func redfishScan(t *testing.T, url string, timeout time.Duration) *topology.Grap
 // TestRedfishAgainstMockup: DMTF's public-rackmount1 mockup, served as
 // DMTF's mockup server serves it: the BMC's model and firmware, each DIMM
 // with its size and type, the PSU with its serial, firmware, output and
-// its Warning health, every temperature and fan reading, and the
-// firmware inventory, each equal to the mockup's JSON.
+// its Warning health, every temperature reading, each fan with its
+// reading, and the firmware inventory, each equal to the mockup's JSON.
 func TestRedfishAgainstMockup(t *testing.T) {
 	dir := mockup(t)
 	g := redfishScan(t, rfmockup.Start(t, dir, nil), 20*time.Second)
@@ -99,20 +99,29 @@ func TestRedfishAgainstMockup(t *testing.T) {
 		psu.Health.State != topology.StateDegraded || psu.Health.Reasons[0] != "Redfish: Health Warning" {
 		t.Errorf("psu:1 %+v, mockup %v", psu, p0)
 	}
+	// Temperatures are sensors of the host; each fan is a fan: component
+	// with its reading.
 	th := resource(t, dir, "/redfish/v1/Chassis/1U/Thermal")
 	sensors := 0
-	for _, x := range append(th["Temperatures"].([]any), th["Fans"].([]any)...) {
+	temps := len(th["Temperatures"].([]any))
+	for i, x := range append(th["Temperatures"].([]any), th["Fans"].([]any)...) {
 		s := x.(map[string]any)
-		v, ok := s["ReadingCelsius"]
-		if !ok {
+		on, v := g.Host, s["ReadingCelsius"]
+		if i >= temps {
 			v = s["Reading"]
+			fan, ok := g.Component(topology.FanID(s["Name"].(string)))
+			if !ok || fan.Kind != topology.KindFan || fan.Health.State != topology.StateOK {
+				t.Errorf("fan %s: %+v", s["Name"], fan)
+				continue
+			}
+			on = fan
 		}
 		if v == nil {
 			continue
 		}
 		sensors++
-		if got := g.Host.Attrs["sensor:"+s["Name"].(string)]; got != v {
-			t.Errorf("sensor %s: %v, mockup %v", s["Name"], got, v)
+		if got := on.Attrs["sensor:"+s["Name"].(string)]; got != v {
+			t.Errorf("sensor %s on %s: %v, mockup %v", s["Name"], on.ID, got, v)
 		}
 	}
 	// Firmware on the part its RelatedItem names: the BIOS on the host,
@@ -514,5 +523,48 @@ func TestFaultRedfishDriveFailsThenGoes(t *testing.T) {
 	}
 	if c, _ := second.Component(topology.RedfishID("/redfish/v1/Chassis/Tower/Drives/Disk-1-1")); c == nil || c.Health.State != topology.StateOK {
 		t.Errorf("its neighbour: %+v", c)
+	}
+}
+
+// TestFaultRedfishFanStalls: a copy of public-rackmount1's thermal
+// answer in which the system fan reads 0 RPM under a critical threshold of
+// 500, Health Critical, then reports its bay Absent: the fan is failed
+// with both reasons, its backup ok, then the fan is missing.
+func TestFaultRedfishFanStalls(t *testing.T) {
+	dir := mockup(t)
+	const thermal = "/redfish/v1/Chassis/1U/Thermal"
+	orig := resource(t, dir, thermal)
+	serve := func(fan map[string]any) string {
+		return rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != thermal {
+					h.ServeHTTP(w, r)
+					return
+				}
+				th := maps.Clone(orig)
+				fans := slices.Clone(th["Fans"].([]any))
+				f := maps.Clone(fans[0].(map[string]any))
+				maps.Copy(f, fan)
+				fans[0], th["Fans"] = f, fans
+				json.NewEncoder(w).Encode(th)
+			})
+		})
+	}
+	id := topology.FanID("BaseBoard System Fan")
+	first := redfishScan(t, serve(map[string]any{"Reading": 0, "LowerThresholdCritical": 500,
+		"Status": map[string]any{"State": "Enabled", "Health": "Critical"}}), 20*time.Second)
+	c, ok := first.Component(id)
+	if !ok || c.Health.State != topology.StateFailed || len(c.Health.Reasons) != 2 ||
+		c.Health.Reasons[0] != "BaseBoard System Fan at 0 RPM, at or below its critical 500" {
+		t.Fatalf("stalled fan: %+v", c)
+	}
+	if b, _ := first.Component(topology.FanID("BaseBoard System Fan Backup")); b == nil || b.Health.State != topology.StateOK {
+		t.Errorf("backup fan: %+v", b)
+	}
+	reg := &Registry{}
+	reg.Register(&Redfish{Target: RedfishTarget{URL: serve(map[string]any{"Status": map[string]any{"State": "Absent"}}),
+		User: rfmockup.User, Password: rfmockup.Password}})
+	if c, _ := reg.Scan(t.Context(), Env{Root: "/"}, first).Component(id); c == nil || c.Health.State != topology.StateMissing {
+		t.Errorf("absent fan: %+v", c)
 	}
 }

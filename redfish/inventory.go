@@ -234,10 +234,11 @@ type Temperature struct {
 
 // Fan is one fan.
 type Fan struct {
-	Name         string   `json:"Name"`
-	Reading      *float64 `json:"Reading"`
-	ReadingUnits string   `json:"ReadingUnits"`
-	Status       Status   `json:"Status"`
+	Name                   string   `json:"Name"`
+	Reading                *float64 `json:"Reading"`
+	ReadingUnits           string   `json:"ReadingUnits"`
+	LowerThresholdCritical *float64 `json:"LowerThresholdCritical"`
+	Status                 Status   `json:"Status"`
 }
 
 // Firmware is one entry of the firmware inventory.

@@ -24,6 +24,7 @@ const (
 	KindBlock            = "block"
 	KindDisk             = "disk"
 	KindSASExpander      = "sas-expander"
+	KindFan              = "fan"
 )
 
 // Component is one node of the machine graph.

@@ -115,6 +115,10 @@ func DiskID(wwn, vendor, model, serial, fallback string) string {
 // "sas-expander:0x5000ccab0200947e".
 func SASExpanderID(addr string) string { return "sas-expander:" + strings.ToLower(addr) }
 
+// FanID is a fan by the name its BMC gives it, normalised as slot names
+// are: "fan:BASEBOARD-SYSTEM-FAN".
+func FanID(name string) string { return "fan:" + NormalizeLocator(name) }
+
 // RedfishID is a part only the BMC reports, by its Redfish resource:
 // "redfish:Chassis/Tower/Drives/Disk-1-0". Services keep a resource's
 // path across reboots; a part that the operating system sees too is
@@ -151,6 +155,7 @@ var idForms = sync.OnceValue(func() []idForm {
 		{"disk:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
 		{"sas-expander:", kernelDev.MatchString},
 		{"bmc:", number.MatchString},
+		{"fan:", func(s string) bool { return s != "" && NormalizeLocator(s) == s }},
 		{"redfish:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
 	}
 })

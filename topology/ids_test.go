@@ -45,6 +45,7 @@ func TestParseID(t *testing.T) {
 		{IBID("mlx5_0"), "ib"},
 		{PSUID(1), "psu"},
 		{RedfishID("/redfish/v1/Chassis/Tower/Drives/Disk-1-0"), "redfish"},
+		{FanID("BaseBoard System Fan"), "fan"},
 		{RedfishID("/redfish/v1/Systems/1/SimpleStorage/1#/Devices/0"), "redfish"},
 	} {
 		form, err := ParseID(tc.id)
