@@ -568,3 +568,76 @@ func TestFaultRedfishFanStalls(t *testing.T) {
 		t.Errorf("absent fan: %+v", c)
 	}
 }
+
+// TestRedfishSubsystems: public-tower's chassis with its Power and
+// Thermal links taken out (an edited copy of that one answer), as a
+// service that offers only the newer PowerSubsystem and ThermalSubsystem
+// is: its power supplies, fans and temperatures are read from those,
+// each equal to the mockup's JSON.
+func TestRedfishSubsystems(t *testing.T) {
+	dir := mockupNamed(t, "public-tower")
+	const chassis = "/redfish/v1/Chassis/Tower"
+	orig, root := resource(t, dir, chassis), resource(t, dir, "/redfish/v1")
+	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch strings.TrimSuffix(r.URL.Path, "/") {
+			case chassis:
+				ch := maps.Clone(orig)
+				delete(ch, "Power")
+				delete(ch, "Thermal")
+				json.NewEncoder(w).Encode(ch)
+			case "/redfish/v1":
+				// Collections read member by member, so that the
+				// chassis is this edited answer, not the file expanded.
+				rt := maps.Clone(root)
+				delete(rt, "ProtocolFeaturesSupported")
+				json.NewEncoder(w).Encode(rt)
+			default:
+				h.ServeHTTP(w, r)
+			}
+		})
+	})
+	g := redfishScan(t, url, 20*time.Second)
+	if st := status(g, "redfish"); st.State != "ok" || len(st.Problems) > 0 {
+		t.Fatalf("redfish: %+v", st)
+	}
+	const psus = chassis + "/PowerSubsystem/PowerSupplies"
+	for i, m := range resource(t, dir, psus)["Members"].([]any) {
+		path := m.(map[string]any)["@odata.id"].(string)
+		p := resource(t, dir, path)
+		out := resource(t, dir, path+"/Metrics")["OutputPowerWatts"].(map[string]any)["Reading"]
+		c, ok := g.Component(topology.PSUID(i + 1))
+		if !ok || c.Serial != p["SerialNumber"] || c.Firmware != p["FirmwareVersion"] || c.Attrs["capacity_watts"] != p["PowerCapacityWatts"] ||
+			c.Attrs["sensor:Output"] != out {
+			t.Errorf("%s: %+v", path, c)
+		}
+		if health := p["Status"].(map[string]any)["Health"]; (health == "Warning") != (c != nil && c.Health.State == topology.StateDegraded) {
+			t.Errorf("%s: Health %v, state %+v", path, health, c.Health)
+		}
+	}
+	fans := 0
+	for _, m := range resource(t, dir, chassis+"/ThermalSubsystem/Fans")["Members"].([]any) {
+		f := resource(t, dir, m.(map[string]any)["@odata.id"].(string))
+		c, ok := g.Component(topology.FanID(f["Name"].(string)))
+		speed := f["SpeedPercent"].(map[string]any)
+		want, unit := speed["SpeedRPM"], "RPM"
+		if want == nil { // a fan that reports its speed in percent only
+			want, unit = speed["Reading"], "percent"
+		}
+		key := "sensor:" + f["Name"].(string)
+		if !ok || c.Attrs[key] != want || c.Attrs[key+":unit"] != unit {
+			t.Errorf("fan %s: %+v, mockup %v %s", f["Name"], c, want, unit)
+		}
+		fans++
+	}
+	temps := resource(t, dir, chassis+"/ThermalSubsystem/ThermalMetrics")["TemperatureReadingsCelsius"].([]any)
+	for _, x := range temps {
+		tr := x.(map[string]any)
+		if got := g.Host.Attrs["sensor:"+tr["DeviceName"].(string)]; got != tr["Reading"] {
+			t.Errorf("temperature %s: %v, mockup %v", tr["DeviceName"], got, tr["Reading"])
+		}
+	}
+	if fans != 4 || len(temps) != 2 {
+		t.Errorf("%d fans and %d temperatures checked, the mockup has 4 and 2", fans, len(temps))
+	}
+}

@@ -194,9 +194,13 @@ type Chassis struct {
 	PowerLink    Link   `json:"Power"`
 	ThermalLink  Link   `json:"Thermal"`
 	NetworkLink  Link   `json:"NetworkAdapters"`
-	Power        Power
-	Thermal      Thermal
-	Network      []NetworkAdapter
+	// The newer resources for the same (DSP0268 2020.4 on): read where a
+	// service lacks Power or Thermal.
+	PowerSubsystemLink   Link `json:"PowerSubsystem"`
+	ThermalSubsystemLink Link `json:"ThermalSubsystem"`
+	Power                Power
+	Thermal              Thermal
+	Network              []NetworkAdapter
 }
 
 // Power is a chassis' power supplies.
@@ -330,9 +334,13 @@ func Read(ctx context.Context, c *Client) (*Inventory, error) {
 	for _, ch := range readAll[Chassis](r, root.Chassis) {
 		if ch.PowerLink.ID != "" {
 			r.problem(c.Get(ctx, ch.PowerLink.ID, &ch.Power))
+		} else if ch.PowerSubsystemLink.ID != "" {
+			ch.Power = r.powerSubsystem(ch.PowerSubsystemLink)
 		}
 		if ch.ThermalLink.ID != "" {
 			r.problem(c.Get(ctx, ch.ThermalLink.ID, &ch.Thermal))
+		} else if ch.ThermalSubsystemLink.ID != "" {
+			ch.Thermal = r.thermalSubsystem(ch.ThermalSubsystemLink)
 		}
 		ch.Network = readAll[NetworkAdapter](r, ch.NetworkLink)
 		r.inv.Chassis = append(r.inv.Chassis, ch)
