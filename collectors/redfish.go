@@ -71,14 +71,14 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 	if err != nil {
 		return nil, fmt.Errorf("redfish %s: %w", r.Target.URL, err)
 	}
-	f := redfishParts(inv, r.Target.URL)
+	f, parts := redfishParts(inv, r.Target.URL)
 	for _, e := range inv.Problems {
 		f.Problem(e.Error())
 	}
 	if len(f.Components) == 0 && len(f.Joins) == 0 {
 		return nil, errors.New("redfish: the service named no manager, system or chassis")
 	}
-	events, problems := r.newEntries(inv.Logs)
+	events, problems := r.newEntries(inv.Logs, parts)
 	f.Events = append(f.Events, events...)
 	for _, p := range problems {
 		f.Problem(p.Error())
@@ -87,10 +87,11 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 }
 
 // newEntries turns the log entries after each log's cursor into events
-// on the BMC and moves the cursors. A log whose cursor entry is gone
+// and moves the cursors. An entry is on the part its OriginOfCondition
+// names (parts: Redfish path → component), else on the BMC. A log whose cursor entry is gone
 // (cleared, or overwritten) reports what was created since the cursor's
 // time. Logs are never cleared.
-func (r *Redfish) newEntries(logs []redfish.Log) ([]topology.Event, []error) {
+func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]string) ([]topology.Event, []error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var problems []error
@@ -151,7 +152,11 @@ func (r *Redfish) newEntries(logs []redfish.Log) ([]topology.Event, []error) {
 			if e.MessageID != "" {
 				msg += " (" + e.MessageID + ")"
 			}
-			out = append(out, topology.Event{Time: t, Kind: "bmc-log", Component: topology.BMCID, Severity: sev, Message: msg, Source: "redfish"})
+			on := parts[e.Links.OriginOfCondition.ID]
+			if on == "" {
+				on = topology.BMCID
+			}
+			out = append(out, topology.Event{Time: t, Kind: "bmc-log", Component: on, Severity: sev, Message: msg, Source: "redfish"})
 		}
 		if n := len(l.Entries); n > 0 {
 			last := logCursor{ID: l.Entries[n-1].ID, Created: l.Entries[n-1].Created}

@@ -17,7 +17,10 @@ import (
 // Ethernet interface by MAC address; a processor by serial, else by its
 // socket's name — and what matches nothing stays below the BMC under its
 // Redfish resource, saying why.
-func redfishParts(inv *redfish.Inventory, url string) *topology.Fragment {
+//
+// It returns too the component each Redfish resource became, by path, so
+// that a log entry about a resource lands on its part.
+func redfishParts(inv *redfish.Inventory, url string) (*topology.Fragment, map[string]string) {
 	f := &topology.Fragment{}
 	// Redfish path → the component made of it, for the firmware inventory.
 	parts := map[string]*topology.Component{}
@@ -60,7 +63,11 @@ func redfishParts(inv *redfish.Inventory, url string) *topology.Fragment {
 		}
 		on.SetAttr("firmware:"+strings.ReplaceAll(fw.Name, ":", " "), fw.Version)
 	}
-	return f
+	ids := make(map[string]string, len(parts))
+	for path, c := range parts {
+		ids[path] = c.ID
+	}
+	return f, ids
 }
 
 // redfishPart is a part the BMC reports, to be joined by identity: it
@@ -98,6 +105,7 @@ func addRedfishSystem(f *topology.Fragment, s redfish.System, parts map[string]*
 			d.SetAttr("redfish_type", m.MemoryDeviceType)
 		}
 		judgeRedfish(d, m.Status)
+		parts[m.Path] = d
 	}
 	gpus := len(s.Graphics) > 0
 	for _, p := range s.Processors {

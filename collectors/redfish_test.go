@@ -272,13 +272,15 @@ func TestFaultRedfish(t *testing.T) {
 	})
 }
 
-// TestRedfishLogEvents: the mockup's system log becomes events on the BMC
-// once, with the BMC's severity; the cursor, kept in a state folder,
-// survives a new agent; an entry appended later (injected into a copy of
-// the mockup's answer) is the one new event.
+// TestRedfishLogEvents: the mockup's BMC and system logs become events on
+// the BMC once, with the BMC's severity; the cursor, kept in a state
+// folder, survives a new agent; an entry appended later (injected into a
+// copy of the mockup's answer) about a DIMM is the one new event, on that
+// DIMM.
 func TestRedfishLogEvents(t *testing.T) {
 	dir := mockup(t)
 	entries := resource(t, dir, "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries")["Members"].([]any)
+	bmcEntries := resource(t, dir, "/redfish/v1/Managers/BMC/LogServices/Log/Entries")["Members"].([]any)
 	appended := false
 	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -287,7 +289,8 @@ func TestRedfishLogEvents(t *testing.T) {
 				return
 			}
 			more := append(append([]any{}, entries...), map[string]any{"@odata.id": "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries/3",
-				"Id": "3", "Severity": "Warning", "Created": "2012-03-08T09:00:00Z", "Message": "Fan 2 below lower threshold", "MessageId": "0x1234"})
+				"Id": "3", "Severity": "Warning", "Created": "2012-03-08T09:00:00Z", "Message": "DIMM1 correctable ECC over threshold", "MessageId": "0x1234",
+				"Links": map[string]any{"OriginOfCondition": map[string]any{"@odata.id": "/redfish/v1/Systems/437XR1138R2/Memory/DIMM1"}}})
 			json.NewEncoder(w).Encode(map[string]any{"Members": more, "Members@odata.count": len(more)})
 		})
 	})
@@ -305,20 +308,23 @@ func TestRedfishLogEvents(t *testing.T) {
 		}
 		return g.Events
 	}
+	// The BMC's own log (where iDRAC keeps the SEL) and the system's.
 	first := scan()
-	if len(first) != len(entries) {
-		t.Fatalf("%d events for %d entries: %+v", len(first), len(entries), first)
+	if len(first) != len(bmcEntries)+len(entries) {
+		t.Fatalf("%d events for %d + %d entries: %+v", len(first), len(bmcEntries), len(entries), first)
 	}
-	e0 := entries[0].(map[string]any)
-	if first[0].Component != topology.BMCID || first[0].Severity != topology.SeverityCritical || !strings.Contains(first[0].Message, e0["Message"].(string)) ||
-		first[0].Time.Format(time.RFC3339) != e0["Created"] {
-		t.Errorf("first event %+v, entry %v", first[0], e0)
+	e0, ev := entries[0].(map[string]any), first[len(bmcEntries)]
+	if ev.Component != topology.BMCID || ev.Severity != topology.SeverityCritical || !strings.Contains(ev.Message, e0["Message"].(string)) ||
+		ev.Time.Format(time.RFC3339) != e0["Created"] {
+		t.Errorf("the system log's first event %+v, entry %v", ev, e0)
 	}
 	if again := scan(); len(again) != 0 {
 		t.Errorf("a new agent reported the log again: %+v", again)
 	}
 	appended = true
-	if next := scan(); len(next) != 1 || next[0].Severity != topology.SeverityWarning || !strings.Contains(next[0].Message, "Fan 2 below lower threshold") {
+	// The entry names the DIMM it is about: the event is on that DIMM.
+	if next := scan(); len(next) != 1 || next[0].Severity != topology.SeverityWarning || !strings.Contains(next[0].Message, "DIMM1 correctable") ||
+		next[0].Component != topology.DIMMID("DIMM1") {
 		t.Errorf("after an entry was appended: %+v", next)
 	}
 }

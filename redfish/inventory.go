@@ -24,6 +24,9 @@ type Manager struct {
 	ManagerType     string `json:"ManagerType"`
 	UUID            string `json:"UUID"`
 	Status          Status `json:"Status"`
+	// LogsLink is the BMC's own logs: where iDRAC keeps the SEL, iLO its
+	// event log.
+	LogsLink Link `json:"LogServices"`
 }
 
 // System is a computer system and what it holds.
@@ -171,6 +174,7 @@ type NetworkAdapter struct {
 
 // Memory is one DIMM slot.
 type Memory struct {
+	Path              string `json:"@odata.id"`
 	ID                string `json:"Id"`
 	Name              string `json:"Name"`
 	DeviceLocator     string `json:"DeviceLocator"`
@@ -271,6 +275,11 @@ type LogEntry struct {
 	Created   string `json:"Created"`
 	Message   string `json:"Message"`
 	MessageID string `json:"MessageId"`
+	Links     struct {
+		// OriginOfCondition is the resource the entry is about: a drive,
+		// a PSU, a chassis' thermal.
+		OriginOfCondition Link `json:"OriginOfCondition"`
+	} `json:"Links"`
 }
 
 // Inventory is what Read found. Problems are the resources that could
@@ -318,6 +327,9 @@ func Read(ctx context.Context, c *Client) (*Inventory, error) {
 	// a request per member: a BMC answers slowly, one request at a time.
 	r.expand = root.Features.Expand.Levels && root.Features.Expand.NoLinks
 	r.inv.Managers = readAll[Manager](r, root.Managers)
+	for _, m := range r.inv.Managers {
+		r.logs(m.LogsLink)
+	}
 	for _, s := range readAll[System](r, root.Systems) {
 		s.Memory = readAll[Memory](r, s.MemoryLink)
 		s.Processors = readAll[Processor](r, s.ProcessorsLink)

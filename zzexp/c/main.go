@@ -1,7 +1,0 @@
-package main
-
-import (
-	_ "github.com/hwgraph/hwgraph/exporter"
-)
-
-func main() {}
