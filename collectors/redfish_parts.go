@@ -286,12 +286,22 @@ func fanUnit(u string) string {
 	return "RPM"
 }
 
-// judgeRedfish marks a component by its Redfish Status.
+// judgeRedfish marks a component by its Redfish Status, with the BMC's
+// own words where its Conditions give them.
 func judgeRedfish(c *topology.Component, st redfish.Status) {
-	switch st.Health {
-	case "Warning":
-		c.Health.Mark(topology.StateDegraded, "Redfish: Health Warning")
-	case "Critical":
-		c.Health.Mark(topology.StateFailed, "Redfish: Health Critical")
+	state := map[string]topology.State{"Warning": topology.StateDegraded, "Critical": topology.StateFailed}[st.Health]
+	if state == "" {
+		return
 	}
+	reason := "Redfish: Health " + st.Health
+	var why []string
+	for _, cond := range st.Conditions {
+		if cond.Message != "" {
+			why = append(why, cond.Message)
+		}
+	}
+	if len(why) > 0 {
+		reason += ": " + strings.Join(why, "; ")
+	}
+	c.Health.Mark(state, reason)
 }

@@ -494,7 +494,8 @@ func TestRedfishTowerParts(t *testing.T) {
 }
 
 // TestFaultRedfishDriveFailsThenGoes: a copy of public-tower's answers
-// in which one drive turns Critical and predicts its failure, and then
+// in which one drive turns Critical, saying why in its Conditions, and
+// predicts its failure, and then
 // reports itself Absent: the part is failed with the BMC's word, then
 // missing against the previous scan, as a drive pulled from its bay.
 func TestFaultRedfishDriveFailsThenGoes(t *testing.T) {
@@ -515,9 +516,11 @@ func TestFaultRedfishDriveFailsThenGoes(t *testing.T) {
 		})
 	}
 	id := topology.RedfishID(drive)
-	first := redfishScan(t, serve(map[string]any{"State": "Enabled", "Health": "Critical"}, true), 20*time.Second)
+	first := redfishScan(t, serve(map[string]any{"State": "Enabled", "Health": "Critical",
+		"Conditions": []any{map[string]any{"Message": "Drive 'Disk-1-0' has failed.", "Severity": "Critical", "MessageId": "StorageDevice.1.0.DriveFailed"}}}, true),
+		20*time.Second)
 	c, ok := first.Component(id)
-	if !ok || c.Health.State != topology.StateFailed || !slices.Contains(c.Health.Reasons, "Redfish: Health Critical") ||
+	if !ok || c.Health.State != topology.StateFailed || !slices.Contains(c.Health.Reasons, "Redfish: Health Critical: Drive 'Disk-1-0' has failed.") ||
 		!slices.Contains(c.Health.Reasons, "Redfish: the drive predicts its failure") {
 		t.Fatalf("critical drive: %+v", c)
 	}

@@ -13,6 +13,12 @@ type Status struct {
 	State        string `json:"State"`
 	Health       string `json:"Health"`
 	HealthRollup string `json:"HealthRollup"`
+	// Conditions say why a resource's health is what it is, in the
+	// BMC's words (Resource 1.14 on).
+	Conditions []struct {
+		Message  string `json:"Message"`
+		Severity string `json:"Severity"`
+	} `json:"Conditions"`
 }
 
 // Manager is a BMC.
