@@ -495,9 +495,9 @@ func TestRedfishTowerParts(t *testing.T) {
 
 // TestFaultRedfishDriveFailsThenGoes: a copy of public-tower's answers
 // in which one drive turns Critical, saying why in its Conditions, and
-// predicts its failure, and then
-// reports itself Absent: the part is failed with the BMC's word, then
-// missing against the previous scan, as a drive pulled from its bay.
+// predicts its failure, then reports itself Absent: the part is failed
+// with the BMC's words, then missing against the previous scan, as a
+// drive pulled from its bay.
 func TestFaultRedfishDriveFailsThenGoes(t *testing.T) {
 	dir := mockupNamed(t, "public-tower")
 	const drive = "/redfish/v1/Chassis/Tower/Drives/Disk-1-0"
