@@ -76,13 +76,27 @@ func redfishPart(f *topology.Fragment, path, kind, name string, st redfish.Statu
 	if name == "" {
 		name = path[strings.LastIndex(path, "/")+1:] // services may leave Name out of a drive
 	}
-	c := f.Join(&topology.Component{ID: topology.RedfishID(path), Kind: kind, Name: name, Parent: topology.BMCID}, by...)
+	c := f.Join(&topology.Component{ID: topology.RedfishID(path), Kind: kind, Name: name, Parent: topology.BMCID}, joinsKinds[kind], by...)
 	c.SetAttr("redfish_path", path)
 	if st.State != "" {
 		c.SetAttr("redfish_state", st.State)
 	}
 	judgeRedfish(c, st)
 	return c
+}
+
+// joinsKinds are the kinds of the operating system's components that a
+// part of each kind the BMC reports may be: a drive is a disk or an NVMe
+// controller (not the NVMe subsystem, which reports the same serial), a
+// storage controller or a NIC a PCI function of that kind or one no
+// driver named yet.
+var joinsKinds = map[string][]string{
+	topology.KindDisk:       {topology.KindDisk, topology.KindNVMe},
+	topology.KindStorage:    {topology.KindStorage, topology.KindNVMe, topology.KindPCIFunction},
+	topology.KindNIC:        {topology.KindNIC, topology.KindPCIFunction},
+	topology.KindGPU:        {topology.KindGPU, topology.KindAccelerator, topology.KindPCIFunction},
+	topology.KindCPUPackage: {topology.KindCPUPackage},
+	topology.KindDIMM:       {topology.KindDIMM},
 }
 
 func bySerial(s string) topology.Key { return topology.Key{Field: "serial", Value: s} }
@@ -97,7 +111,7 @@ func addRedfishSystem(f *topology.Fragment, s redfish.System, parts map[string]*
 			loc = m.ID
 		}
 		d := f.Join(&topology.Component{ID: topology.DIMMID(loc), Kind: topology.KindDIMM, Name: loc, Parent: topology.HostID,
-			Vendor: m.Manufacturer, Model: m.PartNumber, Serial: m.SerialNumber}, bySerial(m.SerialNumber))
+			Vendor: m.Manufacturer, Model: m.PartNumber, Serial: m.SerialNumber}, joinsKinds[topology.KindDIMM], bySerial(m.SerialNumber))
 		if m.CapacityMiB != nil {
 			d.SetAttr("redfish_size_bytes", *m.CapacityMiB<<20)
 		}

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -15,7 +16,11 @@ import (
 // with the reason in its AttrUnmatched attribute. A guess never joins.
 type Join struct {
 	Component *Component
-	By        []Key
+	// Kinds are the kinds of component the part may join (a drive: a
+	// disk or an NVMe controller, not the NVMe subsystem that reports the
+	// same serial); none: any kind.
+	Kinds []string
+	By    []Key
 }
 
 // Key is one identity to match: the component's Serial ("serial") or a
@@ -32,10 +37,10 @@ const AttrUnmatched = "unmatched"
 // AttrJoinedBy names the key a part was merged by ("serial").
 const AttrJoinedBy = "joined_by"
 
-// Join adds a part to be merged by identity (see Join) and returns it, so
-// a collector can keep filling it.
-func (f *Fragment) Join(c *Component, by ...Key) *Component {
-	f.Joins = append(f.Joins, Join{Component: c, By: by})
+// Join adds a part to be merged by identity into a component of one of
+// kinds (see Join) and returns it, so a collector can keep filling it.
+func (f *Fragment) Join(c *Component, kinds []string, by ...Key) *Component {
+	f.Joins = append(f.Joins, Join{Component: c, Kinds: kinds, By: by})
 	return c
 }
 
@@ -103,9 +108,13 @@ func (g *Graph) resolveJoins(joins []Join) {
 				continue
 			}
 			tried[Key{k.Field, identity(k.Value)}] = true
-			switch found := x.lookup(k); len(found) {
+			switch found := ofKinds(x.lookup(k), j.Kinds); len(found) {
 			case 0:
-				why = append(why, fmt.Sprintf("no component reports %s %q", k.Field, k.Value))
+				who := "component"
+				if len(j.Kinds) > 0 {
+					who = strings.Join(j.Kinds, " or ")
+				}
+				why = append(why, fmt.Sprintf("no %s reports %s %q", who, k.Field, k.Value))
 				continue
 			case 1:
 				target = found[0]
@@ -138,6 +147,20 @@ func (g *Graph) resolveJoins(joins []Join) {
 		}
 		g.addComponent(&cp)
 	}
+}
+
+// ofKinds keeps the components of the given kinds; no kinds keeps all.
+func ofKinds(cs []*Component, kinds []string) []*Component {
+	if len(kinds) == 0 {
+		return cs
+	}
+	var out []*Component
+	for _, c := range cs {
+		if slices.Contains(kinds, c.Kind) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func joinAlias(list, id string) string {

@@ -6,7 +6,8 @@ import (
 )
 
 // osView is what the operating system's collectors make of a machine: a
-// disk with its serial, an NVMe controller, a NIC with its MAC address,
+// disk with its serial, a storage controller, an NVMe controller and its
+// subsystem (which report the same serial), a NIC with its MAC address,
 // two DIMMs that report the same serial (as cheap modules do) and a
 // package with its socket's name.
 func osView() *Fragment {
@@ -18,6 +19,8 @@ func osView() *Fragment {
 		{ID: "dimm:P1-DIMMA1", Kind: KindDIMM, Serial: "00000000"},
 		{ID: "dimm:P1-DIMMB1", Kind: KindDIMM, Serial: "00000000"},
 		{ID: "package:0", Kind: KindCPUPackage, Attrs: map[string]any{"socket": "CPU1"}},
+		{ID: "pci:0000:01:00.0", Kind: KindNVMe, Parent: "pcibus:0000:3a", Serial: "S4EWNX0R123456"},
+		{ID: "nvme-subsys:nvme-subsys0", Kind: KindNVMeSubsystem, Serial: "S4EWNX0R123456"},
 		{ID: "bmc:0", Kind: KindBMC},
 	}}
 }
@@ -29,6 +32,7 @@ func TestJoinByIdentity(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		part    *Component
+		kinds   []string
 		by      []Key
 		want    string // the component it ends in
 		parent  string
@@ -45,8 +49,15 @@ func TestJoinByIdentity(t *testing.T) {
 			by: []Key{{"mac", "aa:bb:cc:dd:ee:00"}, {"mac", "0c:42:a1:5e:00:10"}}, want: "pci:0000:3b:00.0", parent: "pcibus:0000:3a", joined: "mac"},
 		{name: "processor by socket", part: &Component{ID: "redfish:Systems/1/Processors/CPU1", Kind: KindCPUPackage, Parent: BMCID},
 			by: []Key{{"serial", ""}, {"socket", "CPU 1"}}, want: "package:0", parent: HostID, joined: "socket"},
+		{name: "NVMe drive: the controller, not its subsystem", part: &Component{ID: "redfish:Chassis/1/Drives/2", Kind: KindDisk, Parent: BMCID},
+			kinds: []string{KindDisk, KindNVMe}, by: []Key{{"serial", "S4EWNX0R123456"}}, want: "pci:0000:01:00.0", parent: "pcibus:0000:3a", joined: "serial"},
+		{name: "any kind: both report it", part: &Component{ID: "redfish:Chassis/1/Drives/2", Kind: KindDisk, Parent: BMCID},
+			by: []Key{{"serial", "S4EWNX0R123456"}}, want: "redfish:Chassis/1/Drives/2", parent: BMCID, unmatch: `2 components report serial "S4EWNX0R123456"`},
 		{name: "nothing reports it", part: &Component{ID: "redfish:Chassis/1/Drives/1", Kind: KindDisk, Parent: BMCID, Serial: "WX41"},
 			by: []Key{{"serial", "WX41"}}, want: "redfish:Chassis/1/Drives/1", parent: BMCID, unmatch: `no component reports serial "WX41"`},
+		{name: "only a component of another kind reports it", part: &Component{ID: "redfish:Systems/1/GraphicsControllers/GPU1", Kind: KindGPU, Parent: BMCID},
+			kinds: []string{KindGPU}, by: []Key{{"serial", "ZA1B2C3D"}}, want: "redfish:Systems/1/GraphicsControllers/GPU1", parent: BMCID,
+			unmatch: `no gpu reports serial "ZA1B2C3D"`},
 		{name: "two report it: no guess", part: &Component{ID: "dimm:DIMM_A1", Kind: KindDIMM, Parent: HostID, Serial: "00000000"},
 			by: []Key{{"serial", "00000000"}}, want: "dimm:DIMM_A1", parent: HostID, unmatch: `2 components report serial "00000000"`},
 		{name: "its own ID when no key matches", part: &Component{ID: "dimm:P1-DIMMB1", Kind: KindDIMM, Parent: HostID, Serial: "X9"},
@@ -56,7 +67,7 @@ func TestJoinByIdentity(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bmc := &Fragment{}
-			bmc.Join(tc.part, tc.by...)
+			bmc.Join(tc.part, tc.kinds, tc.by...)
 			n := len(osView().Components)
 			g := Build(osView(), bmc)
 			c, ok := g.Component(tc.want)
@@ -88,11 +99,11 @@ func TestJoinByIdentity(t *testing.T) {
 func TestJoinKeepsTheOSView(t *testing.T) {
 	bmc := &Fragment{Events: []Event{{Kind: "bmc-log", Component: "redfish:Chassis/1/Drives/0"}}}
 	ctrl := bmc.Join(&Component{ID: "redfish:Systems/1/Storage/1#/StorageControllers/0", Kind: KindStorage, Parent: BMCID, Serial: "SV93717834",
-		Firmware: "23.13"}, Key{"serial", "SV93717834"})
+		Firmware: "23.13"}, nil, Key{"serial", "SV93717834"})
 	ctrl.SetAttr("redfish_path", "/redfish/v1/Systems/1/Storage/1#/StorageControllers/0")
 	d := bmc.Join(&Component{ID: "redfish:Chassis/1/Drives/0", Kind: KindDisk, Parent: ctrl.ID, Serial: "ZA1B2C3D", Firmware: "SN05",
-		Health: Health{State: StateDegraded, Reasons: []string{"Redfish: Health Warning"}}}, Key{"serial", "ZA1B2C3D"})
-	orphan := bmc.Join(&Component{ID: "redfish:Chassis/1/Drives/1", Kind: KindDisk, Parent: ctrl.ID, Serial: "WX41"}, Key{"serial", "WX41"})
+		Health: Health{State: StateDegraded, Reasons: []string{"Redfish: Health Warning"}}}, nil, Key{"serial", "ZA1B2C3D"})
+	orphan := bmc.Join(&Component{ID: "redfish:Chassis/1/Drives/1", Kind: KindDisk, Parent: ctrl.ID, Serial: "WX41"}, nil, Key{"serial", "WX41"})
 	g := Build(osView(), bmc)
 
 	c, _ := g.Component("pci:0000:5e:00.0")
