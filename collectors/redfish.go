@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,10 +39,87 @@ type Redfish struct {
 	// State keeps the logs' cursors across runs, so an entry is an event
 	// once; nil keeps them in memory.
 	State State
+	// PartsMaxAge is how long the parts read from the BMC (processors,
+	// memory, storage, network, GPUs, firmware) are kept between scans
+	// while the systems' and chassis' health stays the same and the logs
+	// say nothing new; 0 reads them every scan.
+	PartsMaxAge time.Duration
 
 	mu      sync.Mutex
 	cursors map[string]logCursor // by log service path
 	loaded  bool
+	kept    *redfish.Inventory // the last reading of the parts
+	keptAt  time.Time
+}
+
+// Invalidate implements Invalidator: the next scan reads the parts.
+func (r *Redfish) Invalidate() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.kept = nil
+}
+
+// wantParts says whether a scan reads the parts again: they are old, a
+// system's or chassis' health changed (a part's health rolls up into
+// theirs), or a log has entries the last scan did not see (a part
+// pulled or failed is logged).
+func (r *Redfish) wantParts(inv *redfish.Inventory) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.PartsMaxAge <= 0 || r.kept == nil || time.Since(r.keptAt) > r.PartsMaxAge || healthOf(inv) != healthOf(r.kept) {
+		return true
+	}
+	for _, l := range inv.Logs {
+		if n := len(l.Entries); n > 0 {
+			if cur, ok := r.cursors[l.Path]; !ok || cur != (logCursor{ID: l.Entries[n-1].ID, Created: l.Entries[n-1].Created}) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// healthOf sums up the systems' and chassis' Status, which their parts'
+// health rolls up into.
+func healthOf(inv *redfish.Inventory) string {
+	var b strings.Builder
+	for _, s := range inv.Systems {
+		fmt.Fprintf(&b, "system %s %s %s %s\n", s.ID, s.Status.State, s.Status.Health, s.Status.HealthRollup)
+	}
+	for _, ch := range inv.Chassis {
+		fmt.Fprintf(&b, "chassis %s %s %s %s\n", ch.ID, ch.Status.State, ch.Status.Health, ch.Status.HealthRollup)
+	}
+	return b.String()
+}
+
+// keepParts remembers a reading with its parts, or gives a reading
+// without them the parts last read.
+func (r *Redfish) keepParts(inv *redfish.Inventory) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if inv.Parts {
+		r.kept, r.keptAt = inv, time.Now()
+		return
+	}
+	if r.kept == nil {
+		return
+	}
+	for i := range inv.Systems {
+		for _, k := range r.kept.Systems {
+			if k.ID == inv.Systems[i].ID {
+				s := &inv.Systems[i]
+				s.Memory, s.Processors, s.Storage, s.SimpleStorage, s.Ethernet, s.Graphics = k.Memory, k.Processors, k.Storage, k.SimpleStorage, k.Ethernet, k.Graphics
+			}
+		}
+	}
+	for i := range inv.Chassis {
+		for _, k := range r.kept.Chassis {
+			if k.ID == inv.Chassis[i].ID {
+				inv.Chassis[i].Network = k.Network
+			}
+		}
+	}
+	inv.Firmware = r.kept.Firmware
 }
 
 // logCursor is the last entry of a log reported: its Id and creation time
@@ -67,10 +145,11 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 	}
 	c := &redfish.Client{Base: r.Target.URL, User: r.Target.User, Password: r.Target.Password, HTTP: r.Target.HTTP, Timeout: 10 * time.Second,
 		Session: true}
-	inv, err := redfish.Read(ctx, c)
+	inv, err := redfish.ReadIf(ctx, c, r.wantParts)
 	if err != nil {
 		return nil, fmt.Errorf("redfish %s: %w", r.Target.URL, err)
 	}
+	r.keepParts(inv)
 	f, parts := redfishParts(inv, r.Target.URL)
 	for _, e := range inv.Problems {
 		f.Problem(e.Error())

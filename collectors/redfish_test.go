@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -648,5 +649,90 @@ func TestRedfishSubsystems(t *testing.T) {
 	}
 	if fans != 4 || len(temps) != 2 {
 		t.Errorf("%d fans and %d temperatures checked, the mockup has 4 and 2", fans, len(temps))
+	}
+}
+
+// TestRedfishPartsKeptBetweenScans: an agent reads public-tower's parts
+// once; the next scans read the BMC's health, sensors and logs only, in a
+// fraction of the requests, and give the same graph. When the chassis'
+// HealthRollup turns Warning with a drive (an edited copy of those two
+// answers), the parts are read again and the drive shows degraded; a
+// device event, or a new entry in the BMC's log (an edited copy), makes
+// the next scan read them too.
+func TestRedfishPartsKeptBetweenScans(t *testing.T) {
+	dir := mockupNamed(t, "public-tower")
+	const chassis, drive = "/redfish/v1/Chassis/Tower", "/redfish/v1/Chassis/Tower/Drives/Disk-1-0"
+	const bmcLog = "/redfish/v1/Managers/BMC/LogServices/Log/Entries"
+	warn, logged := false, false
+	edited := func(path, set string, v any) map[string]any {
+		m := maps.Clone(resource(t, dir, path))
+		st := maps.Clone(m["Status"].(map[string]any))
+		st[set] = v
+		m["Status"] = st
+		return m
+	}
+	var requests atomic.Int32 // every request, those the edits answer too
+	srv := rfmockup.StartServer(t, dir, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			switch p := strings.TrimSuffix(r.URL.Path, "/"); {
+			case logged && p == bmcLog:
+				entries := append(slices.Clone(resource(t, dir, bmcLog)["Members"].([]any)), map[string]any{
+					"@odata.id": bmcLog + "/2", "Id": "2", "Severity": "Warning", "Created": "2012-03-08T09:00:00Z", "Message": "Drive removed"})
+				json.NewEncoder(w).Encode(map[string]any{"Members": entries, "Members@odata.count": len(entries)})
+			case warn && p == chassis:
+				json.NewEncoder(w).Encode(edited(chassis, "HealthRollup", "Warning"))
+			case warn && p == drive:
+				json.NewEncoder(w).Encode(edited(drive, "Health", "Warning"))
+			case warn && p == "/redfish/v1/Chassis" && r.URL.Query().Has("$expand"):
+				// The collection expanded holds the chassis as edited.
+				json.NewEncoder(w).Encode(map[string]any{"Members": []any{edited(chassis, "HealthRollup", "Warning")}, "Members@odata.count": 1})
+			default:
+				h.ServeHTTP(w, r)
+			}
+		})
+	})
+	rf := &Redfish{Target: RedfishTarget{URL: srv.URL, User: rfmockup.User, Password: rfmockup.Password}, PartsMaxAge: time.Hour}
+	reg := &Registry{}
+	reg.Register(rf)
+	scan := func() (*topology.Graph, int) {
+		before := requests.Load()
+		g := reg.Scan(t.Context(), Env{Root: "/"}, nil)
+		if st := status(g, "redfish"); st.State != "ok" || len(st.Problems) > 0 {
+			t.Fatalf("redfish: %+v", st)
+		}
+		return g, int(requests.Load() - before)
+	}
+	first, all := scan()
+	second, few := scan()
+	first.Events = nil // the logs' entries are events of the first scan only
+	if comparable(t, second) != comparable(t, first) {
+		t.Error("a scan with the parts kept differs from the scan that read them")
+	}
+	if few*2 > all {
+		t.Errorf("%d requests with the parts kept, %d reading them", few, all)
+	}
+	t.Logf("%d requests reading the parts, %d keeping them", all, few)
+
+	warn = true
+	third, n := scan()
+	if c, _ := third.Component(topology.RedfishID(drive)); c == nil || c.Health.State != topology.StateDegraded || n <= few {
+		t.Errorf("after the chassis' rollup turned Warning (%d requests): %+v", n, c)
+	}
+	warn = false
+	scan() // the rollup is back to OK: read again
+	if _, n := scan(); n != few {
+		t.Errorf("%d requests once settled, want %d", n, few)
+	}
+	rf.Invalidate()
+	if _, n := scan(); n <= few {
+		t.Errorf("%d requests after Invalidate, want the parts read", n)
+	}
+	logged = true // a new log entry: something may have changed
+	if g, n := scan(); n <= few || len(g.Events) != 1 {
+		t.Errorf("%d requests and events %+v after a new log entry, want the parts read", n, g.Events)
+	}
+	if _, n := scan(); n != few {
+		t.Errorf("%d requests once the entry was seen, want %d", n, few)
 	}
 }

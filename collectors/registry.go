@@ -141,7 +141,9 @@ var collectorList = []struct {
 		}
 		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: o.fullScanInterval()}}
 	}},
-	{"redfish", func(o Options) Collector { return &Redfish{Target: o.Redfish, State: o.State} }},
+	{"redfish", func(o Options) Collector {
+		return &Redfish{Target: o.Redfish, State: o.State, PartsMaxAge: o.fullScanInterval()}
+	}},
 	{"smbios", func(Options) Collector { return SMBIOS{} }},
 }
 

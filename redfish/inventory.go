@@ -291,6 +291,9 @@ type LogEntry struct {
 // Inventory is what Read found. Problems are the resources that could
 // not be read; the rest still count.
 type Inventory struct {
+	// Parts says whether the systems' and chassis' parts and the firmware
+	// inventory were read (ReadIf).
+	Parts    bool
 	Managers []Manager
 	Systems  []System
 	Chassis  []Chassis
@@ -320,6 +323,17 @@ type serviceRoot struct {
 // root failing (or refusing the credentials) is an error; any other
 // resource failing is a problem of the inventory.
 func Read(ctx context.Context, c *Client) (*Inventory, error) {
+	return ReadIf(ctx, c, func(*Inventory) bool { return true })
+}
+
+// ReadIf reads what changes from scan to scan — the managers, systems and
+// chassis with their health, power, thermal readings and logs — and then
+// the parts (processors, memory, storage, network, GPUs, the firmware
+// inventory; Inventory.Parts) only when parts, shown what was read so
+// far, says so: a BMC answers a request at a time, slowly, and an agent
+// scanning every 30 s need not walk hundreds of resources whose health
+// the systems' and chassis' HealthRollup already sums up.
+func ReadIf(ctx context.Context, c *Client, parts func(*Inventory) bool) (*Inventory, error) {
 	if err := c.Login(ctx); err != nil {
 		return nil, err
 	}
@@ -336,20 +350,13 @@ func Read(ctx context.Context, c *Client) (*Inventory, error) {
 	for _, m := range r.inv.Managers {
 		r.logs(m.LogsLink)
 	}
-	for _, s := range readAll[System](r, root.Systems) {
-		s.Memory = readAll[Memory](r, s.MemoryLink)
-		s.Processors = readAll[Processor](r, s.ProcessorsLink)
-		s.Storage = readAll[Storage](r, s.StorageLink)
-		for i := range s.Storage {
-			s.Storage[i].Drives = readEach[Drive](r, s.Storage[i].DriveLinks)
-		}
-		s.SimpleStorage = readAll[SimpleStorage](r, s.SimpleStorageLink)
-		s.Ethernet = readAll[EthernetInterface](r, s.EthernetLink)
-		s.Graphics = readAll[GraphicsController](r, s.GraphicsLink)
+	r.inv.Systems = readAll[System](r, root.Systems)
+	for _, s := range r.inv.Systems {
 		r.logs(s.LogsLink)
-		r.inv.Systems = append(r.inv.Systems, s)
 	}
-	for _, ch := range readAll[Chassis](r, root.Chassis) {
+	r.inv.Chassis = readAll[Chassis](r, root.Chassis)
+	for i := range r.inv.Chassis {
+		ch := &r.inv.Chassis[i]
 		if ch.PowerLink.ID != "" {
 			r.problem(c.Get(ctx, ch.PowerLink.ID, &ch.Power))
 		} else if ch.PowerSubsystemLink.ID != "" {
@@ -360,8 +367,28 @@ func Read(ctx context.Context, c *Client) (*Inventory, error) {
 		} else if ch.ThermalSubsystemLink.ID != "" {
 			ch.Thermal = r.thermalSubsystem(ch.ThermalSubsystemLink)
 		}
-		ch.Network = readAll[NetworkAdapter](r, ch.NetworkLink)
-		r.inv.Chassis = append(r.inv.Chassis, ch)
+	}
+	if r.unauthorized() {
+		return nil, ErrUnauthorized
+	}
+	if !parts(r.inv) {
+		return r.inv, nil
+	}
+	r.inv.Parts = true
+	for i := range r.inv.Systems {
+		s := &r.inv.Systems[i]
+		s.Memory = readAll[Memory](r, s.MemoryLink)
+		s.Processors = readAll[Processor](r, s.ProcessorsLink)
+		s.Storage = readAll[Storage](r, s.StorageLink)
+		for i := range s.Storage {
+			s.Storage[i].Drives = readEach[Drive](r, s.Storage[i].DriveLinks)
+		}
+		s.SimpleStorage = readAll[SimpleStorage](r, s.SimpleStorageLink)
+		s.Ethernet = readAll[EthernetInterface](r, s.EthernetLink)
+		s.Graphics = readAll[GraphicsController](r, s.GraphicsLink)
+	}
+	for i := range r.inv.Chassis {
+		r.inv.Chassis[i].Network = readAll[NetworkAdapter](r, r.inv.Chassis[i].NetworkLink)
 	}
 	if root.UpdateService.ID != "" {
 		var us struct {
@@ -373,7 +400,7 @@ func Read(ctx context.Context, c *Client) (*Inventory, error) {
 			r.inv.Firmware = readAll[Firmware](r, us.FirmwareInventory)
 		}
 	}
-	if len(r.inv.Problems) > 0 && errors.Is(r.inv.Problems[0], ErrUnauthorized) {
+	if r.unauthorized() {
 		return nil, ErrUnauthorized
 	}
 	return r.inv, nil
@@ -385,6 +412,11 @@ type reader struct {
 	c      *Client
 	inv    *Inventory
 	expand bool // collections are read with $expand=.($levels=1)
+}
+
+// unauthorized says whether the service refused the credentials.
+func (r *reader) unauthorized() bool {
+	return len(r.inv.Problems) > 0 && errors.Is(r.inv.Problems[0], ErrUnauthorized)
 }
 
 func (r *reader) problem(err error) {
