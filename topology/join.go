@@ -44,14 +44,27 @@ func (f *Fragment) Join(c *Component, kinds []string, by ...Key) *Component {
 	return c
 }
 
-// identity normalises a key's value for comparison.
+// identity normalises a key's value for comparison; a placeholder that
+// firmware writes where it knows no serial ("Not Specified", "00000000",
+// "To Be Filled By O.E.M.") is no identity: two parts that both say it
+// are not one part.
 func identity(v string) string {
-	return strings.Map(func(r rune) rune {
+	id := strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			return unicode.ToLower(r)
 		}
 		return -1
 	}, v)
+	if placeholders[id] || strings.Count(id, id[:min(1, len(id))]) == len(id) {
+		return "" // "", or one character repeated: 0000, FFFF
+	}
+	return id
+}
+
+var placeholders = map[string]bool{
+	"notspecified": true, "unknown": true, "none": true, "notavailable": true, "na": true, "notapplicable": true,
+	"unspecified": true, "notpresent": true, "empty": true, "tobefilledbyoem": true, "defaultstring": true,
+	"serialnumber": true, "systemserialnumber": true, "0123456789": true, "123456789": true,
 }
 
 // joinIndex finds components by a field's value. It is built over the
