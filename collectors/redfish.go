@@ -48,8 +48,10 @@ type Redfish struct {
 	mu      sync.Mutex
 	cursors map[string]logCursor // by log service path
 	loaded  bool
-	kept    *redfish.Inventory // the last reading of the parts
-	keptAt  time.Time
+	// loadProblems are the state file's, said by the next newEntries.
+	loadProblems []error
+	kept         *redfish.Inventory // the last reading of the parts
+	keptAt       time.Time
 }
 
 // Invalidate implements Invalidator: the next scan reads the parts.
@@ -71,7 +73,7 @@ func (r *Redfish) wantParts(inv *redfish.Inventory) bool {
 	}
 	for _, l := range inv.Logs {
 		if n := len(l.Entries); n > 0 {
-			if cur, ok := r.cursors[l.Path]; !ok || cur != (logCursor{ID: l.Entries[n-1].ID, Created: l.Entries[n-1].Created}) {
+			if cur, ok := r.cursors[l.Path]; !ok || cur.ID != l.Entries[n-1].ID || cur.Created != l.Entries[n-1].Created {
 				return true
 			}
 		}
@@ -127,6 +129,9 @@ func (r *Redfish) keepParts(inv *redfish.Inventory) {
 type logCursor struct {
 	ID      string `json:"id"`
 	Created string `json:"created"`
+	// Index is the entry's place in the log, where a service that can
+	// skip is asked to start the next read.
+	Index int `json:"index,omitempty"`
 }
 
 // redfishLogStateFile keeps the cursors in the state folder.
@@ -145,7 +150,7 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 	}
 	c := &redfish.Client{Base: r.Target.URL, User: r.Target.User, Password: r.Target.Password, HTTP: r.Target.HTTP, Timeout: 10 * time.Second,
 		Session: true}
-	inv, err := redfish.ReadIf(ctx, c, r.wantParts)
+	inv, err := redfish.ReadWith(ctx, c, redfish.ReadOptions{Parts: r.wantParts, Logs: r.logCursors()})
 	if err != nil {
 		return nil, fmt.Errorf("redfish %s: %w", r.Target.URL, err)
 	}
@@ -165,15 +170,10 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 	return f, nil
 }
 
-// newEntries turns the log entries after each log's cursor into events
-// and moves the cursors. An entry is on the part its OriginOfCondition
-// names (parts: Redfish path → component), else on the BMC. A log whose cursor entry is gone
-// (cleared, or overwritten) reports what was created since the cursor's
-// time. Logs are never cleared.
-func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]string) ([]topology.Event, []error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var problems []error
+// loadCursors reads the logs' cursors from the state folder the first
+// time; r.mu is held. A damaged file is reported (by the next
+// newEntries) and the logs read from their start.
+func (r *Redfish) loadCursors() {
 	if !r.loaded {
 		r.loaded = true
 		if r.State != nil {
@@ -183,17 +183,43 @@ func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]string) ([]top
 				if jerr := json.Unmarshal(data, &r.cursors); jerr != nil {
 					damage := fmt.Errorf("redfish log cursors %s: %w; reading the logs from their start", redfishLogStateFile, jerr)
 					r.State.ReportDamage(redfishLogStateFile, damage)
-					problems = append(problems, damage)
+					r.loadProblems = append(r.loadProblems, damage)
 					r.cursors = nil
 				}
 			case !errors.Is(err, fs.ErrNotExist):
-				problems = append(problems, fmt.Errorf("redfish log cursors: %w", err))
+				r.loadProblems = append(r.loadProblems, fmt.Errorf("redfish log cursors: %w", err))
 			}
 		}
 	}
 	if r.cursors == nil {
 		r.cursors = map[string]logCursor{}
 	}
+}
+
+// logCursors are the cursors for a read, which starts each log at its
+// cursor where the service can skip.
+func (r *Redfish) logCursors() map[string]redfish.Cursor {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.loadCursors()
+	out := make(map[string]redfish.Cursor, len(r.cursors))
+	for path, c := range r.cursors {
+		out[path] = redfish.Cursor{ID: c.ID, Created: c.Created, Index: c.Index}
+	}
+	return out
+}
+
+// newEntries turns the log entries after each log's cursor into events
+// and moves the cursors. An entry is on the part its OriginOfCondition
+// names (parts: Redfish path → component), else on the BMC. A log whose
+// cursor entry is gone (cleared, or overwritten) reports what was
+// created since the cursor's time. Logs are never cleared.
+func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]string) ([]topology.Event, []error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.loadCursors()
+	problems := r.loadProblems
+	r.loadProblems = nil
 	var out []topology.Event
 	moved := false
 	for _, l := range logs {
@@ -238,7 +264,7 @@ func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]string) ([]top
 			out = append(out, topology.Event{Time: t, Kind: "bmc-log", Component: on, Severity: sev, Message: msg, Source: "redfish"})
 		}
 		if n := len(l.Entries); n > 0 {
-			last := logCursor{ID: l.Entries[n-1].ID, Created: l.Entries[n-1].Created}
+			last := logCursor{ID: l.Entries[n-1].ID, Created: l.Entries[n-1].Created, Index: l.Offset + n - 1}
 			if r.cursors[l.Path] != last {
 				r.cursors[l.Path], moved = last, true
 			}

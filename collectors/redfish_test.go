@@ -11,7 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -734,5 +736,91 @@ func TestRedfishPartsKeptBetweenScans(t *testing.T) {
 	}
 	if _, n := scan(); n != few {
 		t.Errorf("%d requests once the entry was seen, want %d", n, few)
+	}
+}
+
+// TestRedfishLogReadFromCursor: a system log of 10,000 entries in pages
+// of 1,000 (the mockup's entries repeated: a copy made for the measure),
+// from a service whose root says it can skip (TopSkipQuery, added to a
+// copy of the root). The first scan reads every page; the next ones ask
+// for the log from the cursor's entry on, one request, and report only
+// what is new; a log cleared and written anew is read whole again.
+func TestRedfishLogReadFromCursor(t *testing.T) {
+	dir := mockup(t)
+	const path = "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries"
+	var mu sync.Mutex
+	entries := make([]any, 0, 10001)
+	entry := func(i int, id string) map[string]any {
+		return map[string]any{"@odata.id": fmt.Sprintf("%s/%s", path, id), "Id": id, "Severity": "OK",
+			"Created": time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC).Format(time.RFC3339), "Message": "Fan speed nominal"}
+	}
+	for i := range 10000 {
+		entries = append(entries, entry(i, fmt.Sprint(i)))
+	}
+	root := resource(t, dir, "/redfish/v1")
+	features := maps.Clone(root["ProtocolFeaturesSupported"].(map[string]any))
+	features["TopSkipQuery"] = true
+	root["ProtocolFeaturesSupported"] = features
+	var logRequests []string
+	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch strings.TrimSuffix(r.URL.Path, "/") {
+			case "/redfish/v1":
+				json.NewEncoder(w).Encode(root)
+			case path:
+				mu.Lock()
+				defer mu.Unlock()
+				logRequests = append(logRequests, r.URL.RequestURI())
+				skip, _ := strconv.Atoi(r.URL.Query().Get("$skip"))
+				end := min(skip+1000, len(entries))
+				page := map[string]any{"Members": entries[min(skip, end):end], "Members@odata.count": len(entries)}
+				if end < len(entries) {
+					page["Members@odata.nextLink"] = fmt.Sprintf("%s?$skip=%d", path, end)
+				}
+				json.NewEncoder(w).Encode(page)
+			default:
+				h.ServeHTTP(w, r)
+			}
+		})
+	})
+	rf := &Redfish{Target: RedfishTarget{URL: url, User: rfmockup.User, Password: rfmockup.Password}}
+	scan := func() ([]topology.Event, []string) {
+		mu.Lock()
+		logRequests = nil
+		mu.Unlock()
+		f, err := rf.Collect(t.Context(), Env{Root: "/"})
+		if err != nil || len(f.Problems) > 0 {
+			t.Fatalf("%v %v", err, f.Problems)
+		}
+		var events []topology.Event
+		for _, e := range f.Events {
+			if strings.HasPrefix(e.Message, "System Log Service") && strings.Contains(e.Message, "Fan speed") {
+				events = append(events, e)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return events, slices.Clone(logRequests)
+	}
+	if ev, reqs := scan(); len(ev) != 10000 || len(reqs) != 10 {
+		t.Fatalf("first scan: %d events, %d requests", len(ev), len(reqs))
+	}
+	if ev, reqs := scan(); len(ev) != 0 || !slices.Equal(reqs, []string{path + "?$skip=9999"}) {
+		t.Errorf("unchanged log: %d events, requests %v", len(ev), reqs)
+	}
+	mu.Lock()
+	entries = append(entries, entry(10000, "10000"))
+	mu.Unlock()
+	if ev, reqs := scan(); len(ev) != 1 || len(reqs) != 1 || !strings.Contains(ev[0].Message, " 10000: ") {
+		t.Errorf("one entry appended: %+v, requests %v", ev, reqs)
+	}
+	// Cleared, and two entries written since: the cursor's entry is not
+	// where it was, so the log is read whole and the entries created
+	// after the cursor's are the events.
+	mu.Lock()
+	entries = []any{entry(10001, "a"), entry(10002, "b")}
+	mu.Unlock()
+	if ev, reqs := scan(); len(ev) != 2 || len(reqs) != 2 {
+		t.Errorf("cleared and refilled: %d events, requests %v", len(ev), reqs)
 	}
 }

@@ -268,9 +268,29 @@ type Firmware struct {
 // first as services keep them.
 type Log struct {
 	// Path is the service's resource, its name among the host's logs.
-	Path    string
-	Name    string
+	Path string
+	Name string
+	// Entries are the log's entries from the Offset-th on: all of them,
+	// or, where a reader's Cursor let it skip, from the cursor's entry.
 	Entries []LogEntry
+	Offset  int
+}
+
+// Cursor is where a reader of a log got to: the entry it saw last and
+// that entry's place in the log. Where the service can skip ($skip), the
+// next read starts at that place and checks the entry is still there.
+type Cursor struct {
+	ID, Created string
+	Index       int
+}
+
+// ReadOptions say what ReadWith reads.
+type ReadOptions struct {
+	// Parts, shown the inventory read so far, says whether to read the
+	// parts; nil reads them.
+	Parts func(*Inventory) bool
+	// Logs are the cursors of the logs read before, by log path.
+	Logs map[string]Cursor
 }
 
 // LogEntry is one entry of a log.
@@ -314,6 +334,7 @@ type serviceRoot struct {
 			Levels  bool `json:"Levels"`
 			NoLinks bool `json:"NoLinks"`
 		} `json:"ExpandQuery"`
+		TopSkip bool `json:"TopSkipQuery"`
 	} `json:"ProtocolFeaturesSupported"`
 }
 
@@ -323,17 +344,18 @@ type serviceRoot struct {
 // root failing (or refusing the credentials) is an error; any other
 // resource failing is a problem of the inventory.
 func Read(ctx context.Context, c *Client) (*Inventory, error) {
-	return ReadIf(ctx, c, func(*Inventory) bool { return true })
+	return ReadWith(ctx, c, ReadOptions{})
 }
 
-// ReadIf reads what changes from scan to scan — the managers, systems and
-// chassis with their health, power, thermal readings and logs — and then
-// the parts (processors, memory, storage, network, GPUs, the firmware
-// inventory; Inventory.Parts) only when parts, shown what was read so
-// far, says so: a BMC answers a request at a time, slowly, and an agent
-// scanning every 30 s need not walk hundreds of resources whose health
-// the systems' and chassis' HealthRollup already sums up.
-func ReadIf(ctx context.Context, c *Client, parts func(*Inventory) bool) (*Inventory, error) {
+// ReadWith reads what changes from scan to scan — the managers, systems
+// and chassis with their health, power, thermal readings and logs — and
+// then the parts (processors, memory, storage, network, GPUs, the
+// firmware inventory; Inventory.Parts) only when o.Parts says so: a BMC
+// answers a request at a time, slowly, and an agent scanning every 30 s
+// need not walk hundreds of resources whose health the systems' and
+// chassis' HealthRollup already sums up. A log with a cursor in o.Logs is
+// read from the cursor's entry on where the service can skip.
+func ReadWith(ctx context.Context, c *Client, o ReadOptions) (*Inventory, error) {
 	if err := c.Login(ctx); err != nil {
 		return nil, err
 	}
@@ -342,7 +364,7 @@ func ReadIf(ctx context.Context, c *Client, parts func(*Inventory) bool) (*Inven
 	if err := c.Get(ctx, "/redfish/v1", &root); err != nil {
 		return nil, err
 	}
-	r := &reader{ctx: ctx, c: c, inv: &Inventory{}}
+	r := &reader{ctx: ctx, c: c, inv: &Inventory{}, cursors: o.Logs, skip: root.Features.TopSkip}
 	// A service that expands a collection's members in its answer saves
 	// a request per member: a BMC answers slowly, one request at a time.
 	r.expand = root.Features.Expand.Levels && root.Features.Expand.NoLinks
@@ -371,7 +393,7 @@ func ReadIf(ctx context.Context, c *Client, parts func(*Inventory) bool) (*Inven
 	if r.unauthorized() {
 		return nil, ErrUnauthorized
 	}
-	if !parts(r.inv) {
+	if o.Parts != nil && !o.Parts(r.inv) {
 		return r.inv, nil
 	}
 	r.inv.Parts = true
@@ -408,10 +430,12 @@ func ReadIf(ctx context.Context, c *Client, parts func(*Inventory) bool) (*Inven
 
 // reader reads one inventory, keeping the problems it meets.
 type reader struct {
-	ctx    context.Context
-	c      *Client
-	inv    *Inventory
-	expand bool // collections are read with $expand=.($levels=1)
+	ctx     context.Context
+	c       *Client
+	inv     *Inventory
+	expand  bool // collections are read with $expand=.($levels=1)
+	skip    bool // collections can be read from an offset ($skip)
+	cursors map[string]Cursor
 }
 
 // unauthorized says whether the service refused the credentials.
@@ -495,7 +519,9 @@ func readEach[T any](r *reader, links []Link) []T {
 	return out
 }
 
-// logs reads a system's log services with all their entries.
+// logs reads log services with their entries: all of them, or those
+// from a log's cursor on where the service can skip to it and the entry
+// there is still the cursor's (a log cleared or wrapped is read whole).
 func (r *reader) logs(coll Link) {
 	type service struct {
 		Path    string `json:"@odata.id"`
@@ -505,15 +531,32 @@ func (r *reader) logs(coll Link) {
 	for _, svc := range readAll[service](r, coll) {
 		l := Log{Path: svc.Path, Name: svc.Name}
 		if svc.Entries.ID != "" {
-			r.problem(r.c.pages(r.ctx, svc.Entries.ID, func(raw json.RawMessage) error {
-				var e LogEntry
-				if err := json.Unmarshal(raw, &e); err != nil {
-					return err
+			if cur, ok := r.cursors[svc.Path]; ok && r.skip && cur.Index > 0 {
+				tail, err := r.entries(fmt.Sprintf("%s?$skip=%d", svc.Entries.ID, cur.Index))
+				if err == nil && len(tail) > 0 && tail[0].ID == cur.ID && tail[0].Created == cur.Created {
+					l.Entries, l.Offset = tail, cur.Index
+					r.inv.Logs = append(r.inv.Logs, l)
+					continue
 				}
-				l.Entries = append(l.Entries, e)
-				return nil
-			}))
+			}
+			var err error
+			l.Entries, err = r.entries(svc.Entries.ID)
+			r.problem(err)
 		}
 		r.inv.Logs = append(r.inv.Logs, l)
 	}
+}
+
+// entries reads a log's entries, page after page, from path.
+func (r *reader) entries(path string) ([]LogEntry, error) {
+	var out []LogEntry
+	err := r.c.pages(r.ctx, path, func(raw json.RawMessage) error {
+		var e LogEntry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return err
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, err
 }
