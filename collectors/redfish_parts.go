@@ -227,6 +227,23 @@ func addRedfishChassis(f *topology.Fragment, ch redfish.Chassis, parts map[strin
 		judgeRedfish(psu, p.Status)
 	}
 	host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
+	for _, pc := range ch.Power.PowerControl {
+		if pc.PowerConsumedWatts != nil && pc.Name != "" && pc.Status.State != "Absent" {
+			setSensor(host, pc.Name, *pc.PowerConsumedWatts, "Watts", nil)
+		}
+	}
+	for _, v := range ch.Power.Voltages {
+		if v.ReadingVolts == nil || v.Status.State == "Absent" || v.Status.State == "Disabled" {
+			continue
+		}
+		setSensor(host, v.Name, *v.ReadingVolts, "Volts", v.UpperThresholdCritical)
+		if lo := v.LowerThresholdCritical; lo != nil {
+			host.SetAttr("sensor:"+strings.ReplaceAll(v.Name, ":", " ")+":lower_critical", *lo)
+			if *v.ReadingVolts <= *lo {
+				host.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g Volts, at or below its critical %g", v.Name, *v.ReadingVolts, *lo))
+			}
+		}
+	}
 	for _, t := range ch.Thermal.Temperatures {
 		if t.ReadingCelsius != nil && t.Status.State != "Absent" && t.Status.State != "Disabled" {
 			setSensor(host, t.Name, *t.ReadingCelsius, "degrees C", t.UpperThresholdCritical)

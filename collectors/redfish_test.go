@@ -102,6 +102,23 @@ func TestRedfishAgainstMockup(t *testing.T) {
 		psu.Health.State != topology.StateDegraded || psu.Health.Reasons[0] != "Redfish: Health Warning" {
 		t.Errorf("psu:1 %+v, mockup %v", psu, p0)
 	}
+	// What the chassis draws and its voltage rails are sensors of the
+	// host, with their critical thresholds.
+	power := resource(t, dir, "/redfish/v1/Chassis/1U/Power")
+	for _, x := range power["PowerControl"].([]any) {
+		pc := x.(map[string]any)
+		if got := g.Host.Attrs["sensor:"+pc["Name"].(string)]; got != pc["PowerConsumedWatts"] || g.Host.Attrs["sensor:"+pc["Name"].(string)+":unit"] != "Watts" {
+			t.Errorf("power %s: %v, mockup %v", pc["Name"], got, pc["PowerConsumedWatts"])
+		}
+	}
+	for _, x := range power["Voltages"].([]any) {
+		v := x.(map[string]any)
+		key := "sensor:" + v["Name"].(string)
+		if g.Host.Attrs[key] != v["ReadingVolts"] || g.Host.Attrs[key+":critical"] != v["UpperThresholdCritical"] ||
+			g.Host.Attrs[key+":lower_critical"] != v["LowerThresholdCritical"] {
+			t.Errorf("voltage %s: %v (%v, %v), mockup %v", v["Name"], g.Host.Attrs[key], g.Host.Attrs[key+":critical"], g.Host.Attrs[key+":lower_critical"], v)
+		}
+	}
 	// Temperatures are sensors of the host; each fan is a fan: component
 	// with its reading.
 	th := resource(t, dir, "/redfish/v1/Chassis/1U/Thermal")

@@ -213,9 +213,25 @@ type Chassis struct {
 	Network              []NetworkAdapter
 }
 
-// Power is a chassis' power supplies.
+// Power is a chassis' power supplies, what the chassis draws and its
+// voltage rails.
 type Power struct {
 	PowerSupplies []PowerSupply `json:"PowerSupplies"`
+	PowerControl  []struct {
+		Name               string   `json:"Name"`
+		PowerConsumedWatts *float64 `json:"PowerConsumedWatts"`
+		Status             Status   `json:"Status"`
+	} `json:"PowerControl"`
+	Voltages []Voltage `json:"Voltages"`
+}
+
+// Voltage is one voltage sensor with its critical thresholds.
+type Voltage struct {
+	Name                   string   `json:"Name"`
+	ReadingVolts           *float64 `json:"ReadingVolts"`
+	UpperThresholdCritical *float64 `json:"UpperThresholdCritical"`
+	LowerThresholdCritical *float64 `json:"LowerThresholdCritical"`
+	Status                 Status   `json:"Status"`
 }
 
 // PowerSupply is one PSU.
