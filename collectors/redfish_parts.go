@@ -256,6 +256,9 @@ func addRedfishChassis(f *topology.Fragment, ch redfish.Chassis, parts map[strin
 		c := f.Add(&topology.Component{ID: topology.FanID(fan.Name), Kind: topology.KindFan, Name: fan.Name, Parent: topology.HostID})
 		if fan.Reading != nil && fan.Status.State != "Disabled" {
 			setSensor(c, fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), nil)
+			if lo := fan.LowerThresholdCritical; lo != nil {
+				c.SetAttr("sensor:"+strings.ReplaceAll(fan.Name, ":", " ")+":lower_critical", *lo)
+			}
 			if lo := fan.LowerThresholdCritical; lo != nil && *fan.Reading <= *lo {
 				c.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g %s, at or below its critical %g", fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), *lo))
 			}
@@ -297,13 +300,14 @@ func judgeDrive(c *topology.Component, d redfish.Drive) {
 	}
 }
 
-// setSensor sets a sensor attribute, as the IPMI and hwmon collectors do.
+// setSensor sets a sensor attribute, as the IPMI and hwmon collectors do,
+// with its upper critical threshold.
 func setSensor(c *topology.Component, name string, v float64, unit string, crit *float64) {
 	key := "sensor:" + strings.ReplaceAll(name, ":", " ")
 	c.SetAttr(key, v)
 	c.SetAttr(key+":unit", unit)
 	if crit != nil {
-		c.SetAttr(key+":critical", *crit)
+		c.SetAttr(key+":upper_critical", *crit)
 		if v >= *crit {
 			c.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g %s, at or past its critical %g", name, v, unit, *crit))
 		}

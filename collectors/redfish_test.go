@@ -114,9 +114,9 @@ func TestRedfishAgainstMockup(t *testing.T) {
 	for _, x := range power["Voltages"].([]any) {
 		v := x.(map[string]any)
 		key := "sensor:" + v["Name"].(string)
-		if g.Host.Attrs[key] != v["ReadingVolts"] || g.Host.Attrs[key+":critical"] != v["UpperThresholdCritical"] ||
+		if g.Host.Attrs[key] != v["ReadingVolts"] || g.Host.Attrs[key+":upper_critical"] != v["UpperThresholdCritical"] ||
 			g.Host.Attrs[key+":lower_critical"] != v["LowerThresholdCritical"] {
-			t.Errorf("voltage %s: %v (%v, %v), mockup %v", v["Name"], g.Host.Attrs[key], g.Host.Attrs[key+":critical"], g.Host.Attrs[key+":lower_critical"], v)
+			t.Errorf("voltage %s: %v (%v, %v), mockup %v", v["Name"], g.Host.Attrs[key], g.Host.Attrs[key+":upper_critical"], g.Host.Attrs[key+":lower_critical"], v)
 		}
 	}
 	// Temperatures are sensors of the host; each fan is a fan: component
