@@ -258,9 +258,9 @@ func addRedfishChassis(f *topology.Fragment, ch redfish.Chassis, parts map[strin
 			setSensor(c, fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), nil)
 			if lo := fan.LowerThresholdCritical; lo != nil {
 				c.SetAttr("sensor:"+strings.ReplaceAll(fan.Name, ":", " ")+":lower_critical", *lo)
-			}
-			if lo := fan.LowerThresholdCritical; lo != nil && *fan.Reading <= *lo {
-				c.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g %s, at or below its critical %g", fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), *lo))
+				if *fan.Reading <= *lo {
+					c.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g %s, at or below its critical %g", fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), *lo))
+				}
 			}
 		}
 		judgeRedfish(c, fan.Status)
