@@ -265,6 +265,9 @@ func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]string) ([]top
 		}
 		if n := len(l.Entries); n > 0 {
 			last := logCursor{ID: l.Entries[n-1].ID, Created: l.Entries[n-1].Created, Index: l.Offset + n - 1}
+			if l.Reversed {
+				last.Index = 0 // its place moves with every new entry
+			}
 			if r.cursors[l.Path] != last {
 				r.cursors[l.Path], moved = last, true
 			}

@@ -841,3 +841,55 @@ func TestRedfishLogReadFromCursor(t *testing.T) {
 		t.Errorf("cleared and refilled: %d events, requests %v", len(ev), reqs)
 	}
 }
+
+// TestRedfishLogNewestFirst: public-rackmount1's system log served newest
+// first, as some BMCs list their SEL (an edited copy of the collection's
+// order): its entries are events once, in the order they were created,
+// and an entry added at the front later is the one new event.
+func TestRedfishLogNewestFirst(t *testing.T) {
+	dir := mockup(t)
+	const path = "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries"
+	entries := slices.Clone(resource(t, dir, path)["Members"].([]any))
+	slices.Reverse(entries)
+	var mu sync.Mutex
+	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.TrimSuffix(r.URL.Path, "/") != path {
+				h.ServeHTTP(w, r)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			json.NewEncoder(w).Encode(map[string]any{"Members": entries, "Members@odata.count": len(entries)})
+		})
+	})
+	rf := &Redfish{Target: RedfishTarget{URL: url, User: rfmockup.User, Password: rfmockup.Password}}
+	systemLog := func() []topology.Event {
+		f, err := rf.Collect(t.Context(), Env{Root: "/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []topology.Event
+		for _, e := range f.Events {
+			// The system log's entries; the BMC's log has one more.
+			if strings.Contains(e.Message, "Temperature threshold exceeded") || strings.Contains(e.Message, "Fan 2") {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	first := systemLog()
+	if len(first) != 2 || !first[0].Time.Before(first[1].Time) {
+		t.Fatalf("first scan: %+v", first)
+	}
+	if again := systemLog(); len(again) != 0 {
+		t.Errorf("the log reported again: %+v", again)
+	}
+	mu.Lock()
+	entries = append([]any{map[string]any{"@odata.id": path + "/3", "Id": "3", "Severity": "Warning",
+		"Created": "2012-03-08T09:00:00Z", "Message": "Fan 2 below lower threshold"}}, entries...)
+	mu.Unlock()
+	if next := systemLog(); len(next) != 1 || !strings.Contains(next[0].Message, "Fan 2") {
+		t.Errorf("after an entry was added at the front: %+v", next)
+	}
+}

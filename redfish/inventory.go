@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 )
 
 // Status is a resource's Status: its State (Enabled, Absent, …) and
@@ -281,7 +283,7 @@ type Firmware struct {
 }
 
 // Log is one log service (the SEL, an event log) with its entries, oldest
-// first as services keep them.
+// first.
 type Log struct {
 	// Path is the service's resource, its name among the host's logs.
 	Path string
@@ -290,6 +292,10 @@ type Log struct {
 	// or, where a reader's Cursor let it skip, from the cursor's entry.
 	Entries []LogEntry
 	Offset  int
+	// Reversed says the service lists the log newest first; Entries are
+	// oldest first all the same, and the log cannot be read from an
+	// offset.
+	Reversed bool
 }
 
 // Cursor is where a reader of a log got to: the entry it saw last and
@@ -558,9 +564,24 @@ func (r *reader) logs(coll Link) {
 			var err error
 			l.Entries, err = r.entries(svc.Entries.ID)
 			r.problem(err)
+			l.Reversed = newestFirst(l.Entries)
+			if l.Reversed {
+				slices.Reverse(l.Entries)
+			}
 		}
 		r.inv.Logs = append(r.inv.Logs, l)
 	}
+}
+
+// newestFirst says whether a log lists its entries newest first, as some
+// BMCs list their SEL: its first entry was created after its last.
+func newestFirst(entries []LogEntry) bool {
+	if len(entries) < 2 {
+		return false
+	}
+	first, err1 := time.Parse(time.RFC3339, entries[0].Created)
+	last, err2 := time.Parse(time.RFC3339, entries[len(entries)-1].Created)
+	return err1 == nil && err2 == nil && first.After(last)
 }
 
 // entries reads a log's entries, page after page, from path.
