@@ -7,6 +7,7 @@ package redfish
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -31,6 +32,15 @@ const maxBody = 8 << 20
 // service that pages forever, ends here.
 const maxPages = 1000
 
+// DefaultMaxRequests bounds the GETs of one read: a whole read of DMTF's
+// largest mockups takes under 150, a large server a few hundred, and a
+// broken service whose every answer names more resources would otherwise
+// be walked until the deadline, one BMC request after another.
+const DefaultMaxRequests = 2000
+
+// ErrTooManyRequests is a read that reached its bound of requests.
+var ErrTooManyRequests = errors.New("redfish: the read reached its bound of requests")
+
 // Client reads one Redfish service.
 type Client struct {
 	// Base is the service's scheme and host: https://bmc.example.org.
@@ -49,11 +59,15 @@ type Client struct {
 	// Logout deletes it. A service without sessions is read with basic
 	// authentication.
 	Session bool
+	// MaxRequests bounds the GETs this client sends; 0 is
+	// DefaultMaxRequests.
+	MaxRequests int
 
-	mu      sync.Mutex
-	token   string // the session's X-Auth-Token
-	session string // its resource, to delete
-	relogin bool   // a session was refused once: log in again, once
+	mu       sync.Mutex
+	requests int    // GETs sent
+	token    string // the session's X-Auth-Token
+	session  string // its resource, to delete
+	relogin  bool   // a session was refused once: log in again, once
 }
 
 // HTTPClient is an HTTP client for a Redfish service over TLS: the
@@ -194,6 +208,13 @@ const retries = 2
 func (c *Client) get(ctx context.Context, path string, v any) error {
 	if !strings.HasPrefix(path, "/redfish/") {
 		return fmt.Errorf("redfish: %q is not a Redfish path", path)
+	}
+	c.mu.Lock()
+	c.requests++
+	over := c.requests > cmp.Or(c.MaxRequests, DefaultMaxRequests)
+	c.mu.Unlock()
+	if over {
+		return fmt.Errorf("GET %s: %w (%d)", path, ErrTooManyRequests, cmp.Or(c.MaxRequests, DefaultMaxRequests))
 	}
 	for attempt := 0; ; attempt++ {
 		wait, err := c.getOnce(ctx, path, v)

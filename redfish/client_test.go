@@ -3,9 +3,11 @@ package redfish
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,4 +71,32 @@ func TestGetRetriesABusyBMC(t *testing.T) {
 			t.Errorf("error %v after %d tries; want a deadline after 1", err, tries.Load())
 		}
 	})
+}
+
+// TestReadStopsAtItsBound: a service whose every answer names more
+// resources (the same collection at every path, as FuzzRead's inputs
+// can) is read to the client's bound of requests and no further, with the
+// reason among the problems.
+func TestReadStopsAtItsBound(t *testing.T) {
+	var members []string
+	for i := range 60 {
+		members = append(members, fmt.Sprintf(`{"@odata.id":"/redfish/v1/x%d"}`, i))
+	}
+	// 60 systems, each with 60 DIMMs and 60 processors: 7,000 requests
+	// unbounded.
+	body := fmt.Sprintf(`{"Systems":{"@odata.id":"/redfish/v1/S"},"Members":[%s],"Memory":{"@odata.id":"/redfish/v1/M"},"Processors":{"@odata.id":"/redfish/v1/P"}}`,
+		strings.Join(members, ","))
+	var gets atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	inv, err := Read(context.Background(), &Client{Base: srv.URL, MaxRequests: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gets.Load() > 50 || len(inv.Problems) == 0 || !errors.Is(inv.Problems[len(inv.Problems)-1], ErrTooManyRequests) {
+		t.Errorf("%d requests, problems %v", gets.Load(), inv.Problems)
+	}
 }

@@ -471,15 +471,16 @@ func (r *reader) problem(err error) {
 	}
 }
 
-// stop says whether reading should end: the context is done, or the
-// service refused the credentials (every further request would be too).
+// stop says whether reading should end: the context is done, the
+// service refused the credentials (every further request would be too),
+// or the read reached its bound of requests.
 func (r *reader) stop() bool {
 	if err := r.ctx.Err(); err != nil {
 		r.problem(err)
 		return true
 	}
 	n := len(r.inv.Problems)
-	return n > 0 && errors.Is(r.inv.Problems[n-1], ErrUnauthorized)
+	return n > 0 && (errors.Is(r.inv.Problems[n-1], ErrUnauthorized) || errors.Is(r.inv.Problems[n-1], ErrTooManyRequests))
 }
 
 // readAll reads every member of a collection; an absent link is an
