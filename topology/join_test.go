@@ -133,3 +133,29 @@ func TestJoinKeepsTheOSView(t *testing.T) {
 		t.Errorf("the fragment's part changed: %+v", d)
 	}
 }
+
+// FuzzJoin: parts joined by any values, under any parents, never panic
+// Build, never make a twin of a component, and leave every component
+// below one that exists.
+func FuzzJoin(f *testing.F) {
+	f.Add("ZA1B2C3D", "redfish:Chassis/1/Drives/0", "0c:42:a1:5e:00:10", "pci:0000:5e:00.0")
+	f.Add("1A2B3C4D", "dimm:P1-DIMMA1", "", "redfish:Chassis/1/Drives/0")
+	f.Add("", "", "0000", "host")
+	f.Fuzz(func(t *testing.T, serial, id, mac, parent string) {
+		bmc := &Fragment{}
+		a := bmc.Join(&Component{ID: id, Kind: KindDisk, Parent: parent, Serial: serial}, nil, Key{"serial", serial}, Key{"mac", mac})
+		bmc.Join(&Component{ID: id + "/b", Kind: KindNIC, Parent: a.ID}, []string{KindNIC}, Key{"mac", mac})
+		bmc.Join(&Component{ID: parent, Kind: KindStorage, Parent: id}, nil, Key{"serial", mac})
+		g := Build(osView(), bmc)
+		seen := map[string]bool{}
+		for _, c := range g.Components {
+			if seen[c.ID] {
+				t.Fatalf("twin %s", c.ID)
+			}
+			seen[c.ID] = true
+			if _, ok := g.Component(c.Parent); !ok || c.Parent == c.ID {
+				t.Fatalf("%s below %q, not in the graph", c.ID, c.Parent)
+			}
+		}
+	})
+}
