@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,10 +45,21 @@ type Redfish struct {
 	// while the systems' and chassis' health stays the same and the logs
 	// say nothing new; 0 reads them every scan.
 	PartsMaxAge time.Duration
+	// Background reads the parts apart from the scans, in a read of its
+	// own bounded by PartsTimeout, so that a slow BMC (hundreds of
+	// requests at a fraction of a second each) never holds a scan past
+	// its deadline; a scan uses the parts last read. For agents; a
+	// one-shot run reads them within its scan.
+	Background   bool
+	PartsTimeout time.Duration // 0 is 5 minutes
 
-	mu      sync.Mutex
-	cursors map[string]logCursor // by log service path
-	loaded  bool
+	refresh      sync.WaitGroup // the background read, while it runs
+	mu           sync.Mutex
+	refreshing   bool
+	refreshedAt  time.Time            // when the last background read started
+	refreshError error                // the last background read's failure, said once
+	cursors      map[string]logCursor // by log service path
+	loaded       bool
 	// loadProblems are the state file's, said by the next newEntries.
 	loadProblems []error
 	kept         *redfish.Inventory // the last reading of the parts
@@ -148,17 +160,30 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 	if r.Target.URL == "" {
 		return nil, ErrAbsent
 	}
-	c := &redfish.Client{Base: r.Target.URL, User: r.Target.User, Password: r.Target.Password, HTTP: r.Target.HTTP, Timeout: 10 * time.Second,
-		Session: true}
-	inv, err := redfish.ReadWith(ctx, c, redfish.ReadOptions{Parts: r.wantParts, Logs: r.logCursors()})
+	c := r.client()
+	background := r.Background && r.PartsMaxAge > 0
+	want := false
+	inv, err := redfish.ReadWith(ctx, c, redfish.ReadOptions{Logs: r.logCursors(), Parts: func(inv *redfish.Inventory) bool {
+		want = r.wantParts(inv)
+		return want && !background
+	}})
 	if err != nil {
 		return nil, fmt.Errorf("redfish %s: %w", r.Target.URL, err)
+	}
+	if background && want {
+		r.refreshParts()
 	}
 	r.keepParts(inv)
 	f, parts := redfishParts(inv, r.Target.URL)
 	for _, e := range inv.Problems {
 		f.Problem(e.Error())
 	}
+	r.mu.Lock()
+	if r.refreshError != nil {
+		f.Problem(r.refreshError.Error())
+		r.refreshError = nil
+	}
+	r.mu.Unlock()
 	if len(f.Components) == 0 && len(f.Joins) == 0 {
 		return nil, errors.New("redfish: the service named no manager, system or chassis")
 	}
@@ -168,6 +193,46 @@ func (r *Redfish) Collect(ctx context.Context, env Env) (*topology.Fragment, err
 		f.Problem(p.Error())
 	}
 	return f, nil
+}
+
+// refreshAgain is how long after a background read of the parts began
+// the next may begin: a BMC that fails them is not asked without pause.
+const refreshAgain = time.Minute
+
+// refreshParts reads the parts in the background unless a read is under
+// way or began less than refreshAgain ago.
+func (r *Redfish) refreshParts() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refreshing || time.Since(r.refreshedAt) < refreshAgain {
+		return
+	}
+	r.refreshing, r.refreshedAt = true, time.Now()
+	r.refresh.Add(1)
+	go func() {
+		defer r.refresh.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(r.PartsTimeout, 5*time.Minute))
+		defer cancel()
+		inv, err := redfish.ReadWith(ctx, r.client(), redfish.ReadOptions{PartsOnly: true})
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.refreshing = false
+		switch {
+		case err != nil:
+			r.refreshError = fmt.Errorf("redfish %s: reading the parts: %w", r.Target.URL, err)
+		case len(inv.Problems) > 0:
+			r.refreshError = fmt.Errorf("redfish %s: reading the parts: %w", r.Target.URL, errors.Join(inv.Problems...))
+			fallthrough
+		default:
+			r.kept, r.keptAt = inv, time.Now()
+		}
+	}()
+}
+
+// client is a client of the target, with its own session.
+func (r *Redfish) client() *redfish.Client {
+	return &redfish.Client{Base: r.Target.URL, User: r.Target.User, Password: r.Target.Password, HTTP: r.Target.HTTP, Timeout: 10 * time.Second,
+		Session: true}
 }
 
 // loadCursors reads the logs' cursors from the state folder the first

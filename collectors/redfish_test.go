@@ -893,3 +893,46 @@ func TestRedfishLogNewestFirst(t *testing.T) {
 		t.Errorf("after an entry was added at the front: %+v", next)
 	}
 }
+
+// TestRedfishPartsInBackground: an agent's collector behind a slow BMC
+// (public-tower, each answer delayed 20 ms) and a scan deadline shorter
+// than a read of the parts: the scans answer within their deadline with
+// the BMC's health and readings, the parts are read apart, and once read
+// the scan shows them as a whole read does.
+func TestRedfishPartsInBackground(t *testing.T) {
+	dir := mockupNamed(t, "public-tower")
+	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(20 * time.Millisecond)
+			h.ServeHTTP(w, r)
+		})
+	})
+	target := RedfishTarget{URL: url, User: rfmockup.User, Password: rfmockup.Password}
+	whole := redfishScan(t, url, time.Minute) // the parts read within the scan: ~40 answers
+	rf := &Redfish{Target: target, PartsMaxAge: time.Hour, Background: true}
+	reg := &Registry{}
+	reg.Register(rf)
+	scan := func() *topology.Graph {
+		ctx, cancel := context.WithTimeout(t.Context(), 600*time.Millisecond)
+		defer cancel()
+		g := reg.Scan(ctx, Env{Root: "/"}, nil)
+		if st := status(g, "redfish"); st.State != "ok" || len(st.Problems) > 0 {
+			t.Fatalf("redfish: %+v", st)
+		}
+		return g
+	}
+	drive := topology.RedfishID("/redfish/v1/Chassis/Tower/Drives/Disk-1-0")
+	first := scan()
+	if _, ok := first.Component(drive); ok {
+		t.Error("the first scan waited for the parts")
+	}
+	if c, ok := first.Component(topology.PSUID(1)); !ok || c.Health.State != topology.StateDegraded {
+		t.Errorf("the first scan lacks the BMC's readings: %+v", c)
+	}
+	rf.refresh.Wait()
+	second := scan()
+	whole.Events, first.Events, second.Events = nil, nil, nil
+	if comparable(t, second) != comparable(t, whole) {
+		t.Error("a scan with the parts read apart differs from a whole read")
+	}
+}

@@ -62,6 +62,10 @@ type Options struct {
 	// it is read again whole; 0 is DefaultFullScanInterval. A device
 	// event makes the next scan whole anyway (Registry.Invalidate).
 	FullScanInterval time.Duration
+	// Agent says the registry scans for a long-running agent: a slow
+	// source's inventory (a BMC's parts over Redfish) is read apart from
+	// the scans, which use the last reading, instead of within one.
+	Agent bool
 }
 
 // DefaultFullScanInterval is Options.FullScanInterval's default.
@@ -142,7 +146,7 @@ var collectorList = []struct {
 		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: o.fullScanInterval()}}
 	}},
 	{"redfish", func(o Options) Collector {
-		return &Redfish{Target: o.Redfish, State: o.State, PartsMaxAge: o.fullScanInterval()}
+		return &Redfish{Target: o.Redfish, State: o.State, PartsMaxAge: o.fullScanInterval(), Background: o.Agent}
 	}},
 	{"smbios", func(Options) Collector { return SMBIOS{} }},
 }

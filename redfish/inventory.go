@@ -313,6 +313,10 @@ type ReadOptions struct {
 	Parts func(*Inventory) bool
 	// Logs are the cursors of the logs read before, by log path.
 	Logs map[string]Cursor
+	// PartsOnly reads the managers, systems and chassis and their parts,
+	// not the logs or readings: an agent's refresh of its parts, apart
+	// from its scans.
+	PartsOnly bool
 }
 
 // LogEntry is one entry of a log.
@@ -391,31 +395,15 @@ func ReadWith(ctx context.Context, c *Client, o ReadOptions) (*Inventory, error)
 	// a request per member: a BMC answers slowly, one request at a time.
 	r.expand = root.Features.Expand.Levels && root.Features.Expand.NoLinks
 	r.inv.Managers = readAll[Manager](r, root.Managers)
-	for _, m := range r.inv.Managers {
-		r.logs(m.LogsLink)
-	}
 	r.inv.Systems = readAll[System](r, root.Systems)
-	for _, s := range r.inv.Systems {
-		r.logs(s.LogsLink)
-	}
 	r.inv.Chassis = readAll[Chassis](r, root.Chassis)
-	for i := range r.inv.Chassis {
-		ch := &r.inv.Chassis[i]
-		if ch.PowerLink.ID != "" {
-			r.problem(c.Get(ctx, ch.PowerLink.ID, &ch.Power))
-		} else if ch.PowerSubsystemLink.ID != "" {
-			ch.Power = r.powerSubsystem(ch.PowerSubsystemLink)
-		}
-		if ch.ThermalLink.ID != "" {
-			r.problem(c.Get(ctx, ch.ThermalLink.ID, &ch.Thermal))
-		} else if ch.ThermalSubsystemLink.ID != "" {
-			ch.Thermal = r.thermalSubsystem(ch.ThermalSubsystemLink)
-		}
+	if !o.PartsOnly {
+		r.readings()
 	}
 	if r.unauthorized() {
 		return nil, ErrUnauthorized
 	}
-	if o.Parts != nil && !o.Parts(r.inv) {
+	if !o.PartsOnly && o.Parts != nil && !o.Parts(r.inv) {
 		return r.inv, nil
 	}
 	r.inv.Parts = true
@@ -448,6 +436,30 @@ func ReadWith(ctx context.Context, c *Client, o ReadOptions) (*Inventory, error)
 		return nil, ErrUnauthorized
 	}
 	return r.inv, nil
+}
+
+// readings reads what changes between two scans: the managers' and
+// systems' logs, and each chassis' power and thermal readings.
+func (r *reader) readings() {
+	for _, m := range r.inv.Managers {
+		r.logs(m.LogsLink)
+	}
+	for _, s := range r.inv.Systems {
+		r.logs(s.LogsLink)
+	}
+	for i := range r.inv.Chassis {
+		ch := &r.inv.Chassis[i]
+		if ch.PowerLink.ID != "" {
+			r.problem(r.c.Get(r.ctx, ch.PowerLink.ID, &ch.Power))
+		} else if ch.PowerSubsystemLink.ID != "" {
+			ch.Power = r.powerSubsystem(ch.PowerSubsystemLink)
+		}
+		if ch.ThermalLink.ID != "" {
+			r.problem(r.c.Get(r.ctx, ch.ThermalLink.ID, &ch.Thermal))
+		} else if ch.ThermalSubsystemLink.ID != "" {
+			ch.Thermal = r.thermalSubsystem(ch.ThermalSubsystemLink)
+		}
+	}
 }
 
 // reader reads one inventory, keeping the problems it meets.

@@ -149,7 +149,7 @@ func runWatch(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sc.ownSignals = true
+	sc.ownSignals, sc.agent = true, true
 	e, done, code := sc.engine(cliLogger(stderr), stderr, false)
 	if e == nil {
 		return code

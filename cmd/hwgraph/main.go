@@ -118,6 +118,9 @@ type scanConfig struct {
 	// engine's done themselves (serve, watch); for the others, engine
 	// removes an unpacked archive when a signal ends the process.
 	ownSignals bool
+	// agent is set by the commands that scan again and again (serve,
+	// watch): slow sources are read apart from their scans.
+	agent bool
 }
 
 func addScanFlags(a *kingpin.Application) *scanConfig {
@@ -182,7 +185,8 @@ func (c *scanConfig) env() collectors.Env {
 // options validates the flags into the collectors' options; the state
 // folder is set by engine.
 func (c *scanConfig) options() (collectors.Options, error) {
-	opts := collectors.Options{Rules: topology.Rules{CorrectedErrors: c.ceThreshold}, KmsgFile: c.kmsgFile, FullScanInterval: c.fullInterval}
+	opts := collectors.Options{Rules: topology.Rules{CorrectedErrors: c.ceThreshold}, KmsgFile: c.kmsgFile, FullScanInterval: c.fullInterval,
+		Agent: c.agent}
 	if c.timeout <= 0 {
 		return opts, errors.New("--timeout must be positive")
 	}

@@ -73,7 +73,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	// unpacked next, and removed by done on the way out.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sc.ownSignals = true
+	sc.ownSignals, sc.agent = true, true
 	e, done, code := sc.engine(logger, stderr, false)
 	if e == nil {
 		return code
