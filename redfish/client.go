@@ -135,11 +135,7 @@ func (c *Client) Logout(ctx context.Context) error {
 	if session == "" {
 		return nil
 	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := c.requestContext(ctx)
 	defer cancel()
 	resp, err := c.do(ctx, http.MethodDelete, session, nil, true)
 	c.mu.Lock()
@@ -150,6 +146,11 @@ func (c *Client) Logout(ctx context.Context) error {
 	}
 	resp.Body.Close()
 	return nil
+}
+
+// requestContext bounds one request by Timeout (10 s when unset).
+func (c *Client) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, cmp.Or(max(c.Timeout, 0), 10*time.Second))
 }
 
 // do sends one request, authenticated by the session's token when there
@@ -232,11 +233,7 @@ func (c *Client) get(ctx context.Context, path string, v any) error {
 // getOnce sends one GET; a busy answer returns how long to wait before
 // the next try (its Retry-After, capped, else a quarter second).
 func (c *Client) getOnce(ctx context.Context, path string, v any) (time.Duration, error) {
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := c.requestContext(ctx)
 	defer cancel()
 	resp, err := c.do(ctx, http.MethodGet, path, nil, true)
 	if err != nil {
@@ -286,13 +283,19 @@ type collection struct {
 
 // Members lists a collection's members as references.
 func (c *Client) Members(ctx context.Context, path string) ([]Link, error) {
-	var out []Link
+	return decodePages[Link](ctx, c, path)
+}
+
+// decodePages reads a collection's members, page after page, each
+// decoded as a T.
+func decodePages[T any](ctx context.Context, c *Client, path string) ([]T, error) {
+	var out []T
 	err := c.pages(ctx, path, func(raw json.RawMessage) error {
-		var l Link
-		if err := json.Unmarshal(raw, &l); err != nil {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
 			return err
 		}
-		out = append(out, l)
+		out = append(out, v)
 		return nil
 	})
 	return out, err

@@ -599,14 +599,5 @@ func newestFirst(entries []LogEntry) bool {
 
 // entries reads a log's entries, page after page, from path.
 func (r *reader) entries(path string) ([]LogEntry, error) {
-	var out []LogEntry
-	err := r.c.pages(r.ctx, path, func(raw json.RawMessage) error {
-		var e LogEntry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return err
-		}
-		out = append(out, e)
-		return nil
-	})
-	return out, err
+	return decodePages[LogEntry](r.ctx, r.c, path)
 }
