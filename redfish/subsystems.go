@@ -18,19 +18,13 @@ func (r *reader) powerSubsystem(link Link) Power {
 		Reading *float64 `json:"Reading"`
 	}
 	type supply struct {
-		Name               string   `json:"Name"`
-		Model              string   `json:"Model"`
-		Manufacturer       string   `json:"Manufacturer"`
-		SerialNumber       string   `json:"SerialNumber"`
-		FirmwareVersion    string   `json:"FirmwareVersion"`
-		PowerCapacityWatts *float64 `json:"PowerCapacityWatts"`
-		Status             Status   `json:"Status"`
-		Metrics            Link     `json:"Metrics"`
+		PowerSupply      // the same properties, but for the output, in Metrics
+		Metrics     Link `json:"Metrics"`
 	}
 	var p Power
 	for i, s := range readAll[supply](r, sub.PowerSupplies) {
-		ps := PowerSupply{MemberID: strconv.Itoa(i), Name: s.Name, Model: s.Model, Manufacturer: s.Manufacturer,
-			SerialNumber: s.SerialNumber, FirmwareVersion: s.FirmwareVersion, PowerCapacityWatts: s.PowerCapacityWatts, Status: s.Status}
+		ps := s.PowerSupply
+		ps.MemberID = strconv.Itoa(i)
 		if s.Metrics.ID != "" {
 			var m struct {
 				OutputPowerWatts reading `json:"OutputPowerWatts"`
