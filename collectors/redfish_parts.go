@@ -70,18 +70,20 @@ func redfishParts(inv *redfish.Inventory, url string) (*topology.Fragment, map[s
 	return f, ids
 }
 
-// redfishPart is a part the BMC reports, to be joined by identity: it
-// stays below the BMC under its Redfish resource when nothing matches.
-func redfishPart(f *topology.Fragment, path, kind, name string, st redfish.Status, by ...topology.Key) *topology.Component {
+// redfishPart is a part the BMC reports, with its vendor, model and
+// serial, to be joined by identity: it stays below the BMC under its
+// Redfish resource (p.Path) when nothing matches.
+func redfishPart(f *topology.Fragment, p redfish.Part, kind, name string, by ...topology.Key) *topology.Component {
 	if name == "" {
-		name = path[strings.LastIndex(path, "/")+1:] // services may leave Name out of a drive
+		name = p.Path[strings.LastIndex(p.Path, "/")+1:] // services may leave Name out of a drive
 	}
-	c := f.Join(&topology.Component{ID: topology.RedfishID(path), Kind: kind, Name: name, Parent: topology.BMCID}, joinsKinds[kind], by...)
-	c.SetAttr("redfish_path", path)
-	if st.State != "" {
-		c.SetAttr("redfish_state", st.State)
+	c := f.Join(&topology.Component{ID: topology.RedfishID(p.Path), Kind: kind, Name: name, Parent: topology.BMCID,
+		Vendor: p.Manufacturer, Model: p.Model, Serial: p.SerialNumber}, joinsKinds[kind], by...)
+	c.SetAttr("redfish_path", p.Path)
+	if p.Status.State != "" {
+		c.SetAttr("redfish_state", p.Status.State)
 	}
-	judgeRedfish(c, st)
+	judgeRedfish(c, p.Status)
 	return c
 }
 
@@ -133,8 +135,7 @@ func addRedfishSystem(f *topology.Fragment, s redfish.System, parts map[string]*
 		case "GPU":
 			kind = topology.KindGPU
 		}
-		c := redfishPart(f, p.Path, kind, p.Socket, p.Status, bySerial(p.SerialNumber), topology.Key{Field: "socket", Value: p.Socket})
-		c.Vendor, c.Model, c.Serial = p.Manufacturer, p.Model, p.SerialNumber
+		c := redfishPart(f, p.Part, kind, p.Socket, bySerial(p.SerialNumber), topology.Key{Field: "socket", Value: p.Socket})
 		if p.TotalCores != nil {
 			c.SetAttr("redfish_cores", *p.TotalCores)
 		}
@@ -143,17 +144,18 @@ func addRedfishSystem(f *topology.Fragment, s redfish.System, parts map[string]*
 	for _, st := range s.Storage {
 		ctrls := make([]*topology.Component, 0, len(st.Controllers))
 		for i, sc := range st.Controllers {
-			path := st.Path + "#/StorageControllers/" + strconv.Itoa(i)
-			c := redfishPart(f, path, topology.KindStorage, sc.Name, sc.Status, bySerial(sc.SerialNumber))
-			c.Vendor, c.Model, c.Serial, c.Firmware = sc.Manufacturer, sc.Model, sc.SerialNumber, sc.FirmwareVersion
+			part := sc.Part
+			part.Path = st.Path + "#/StorageControllers/" + strconv.Itoa(i)
+			c := redfishPart(f, part, topology.KindStorage, sc.Name, bySerial(sc.SerialNumber))
+			c.Firmware = sc.FirmwareVersion
 			ctrls = append(ctrls, c)
 		}
 		for _, d := range st.Drives {
 			if d.Status.State == "Absent" {
 				continue
 			}
-			c := redfishPart(f, d.Path, topology.KindDisk, d.Name, d.Status, bySerial(d.SerialNumber))
-			c.Vendor, c.Model, c.Serial, c.Firmware = d.Manufacturer, d.Model, d.SerialNumber, d.Revision
+			c := redfishPart(f, d.Part, topology.KindDisk, d.Name, bySerial(d.SerialNumber))
+			c.Firmware = d.Revision
 			if len(ctrls) == 1 {
 				c.Parent = ctrls[0].ID
 			}
@@ -166,14 +168,16 @@ func addRedfishSystem(f *topology.Fragment, s redfish.System, parts map[string]*
 	}
 	for _, ss := range s.SimpleStorage {
 		// No serials here: the controller and its devices stay below the BMC.
-		ctrl := redfishPart(f, ss.Path, topology.KindStorage, ss.Name, ss.Status)
+		ctrl := redfishPart(f, ss.Part, topology.KindStorage, ss.Name)
 		parts[ss.Path] = ctrl
 		for i, d := range ss.Devices {
 			if d.Status.State == "Absent" {
 				continue
 			}
-			c := redfishPart(f, fmt.Sprintf("%s#/Devices/%d", ss.Path, i), topology.KindDisk, d.Name, d.Status)
-			c.Vendor, c.Model, c.Parent = d.Manufacturer, d.Model, ctrl.ID
+			part := d.Part
+			part.Path = fmt.Sprintf("%s#/Devices/%d", ss.Path, i)
+			c := redfishPart(f, part, topology.KindDisk, d.Name)
+			c.Parent = ctrl.ID
 			if d.CapacityBytes != nil {
 				c.SetAttr("redfish_size_bytes", *d.CapacityBytes)
 			}
@@ -187,7 +191,7 @@ func addRedfishSystem(f *topology.Fragment, s redfish.System, parts map[string]*
 		if name == "" {
 			name = e.Name
 		}
-		c := redfishPart(f, e.Path, topology.KindNIC, name, e.Status,
+		c := redfishPart(f, e.Part, topology.KindNIC, name,
 			topology.Key{Field: "mac", Value: e.MACAddress}, topology.Key{Field: "mac", Value: e.PermanentMACAddress})
 		c.SetAttr("redfish_mac", e.MACAddress)
 		if e.LinkStatus != "" {
@@ -201,8 +205,8 @@ func addRedfishSystem(f *topology.Fragment, s redfish.System, parts map[string]*
 		if g.Status.State == "Absent" {
 			continue
 		}
-		c := redfishPart(f, g.Path, topology.KindGPU, g.Name, g.Status, bySerial(g.SerialNumber))
-		c.Vendor, c.Model, c.Serial, c.Firmware = g.Manufacturer, g.Model, g.SerialNumber, g.BiosVersion
+		c := redfishPart(f, g.Part, topology.KindGPU, g.Name, bySerial(g.SerialNumber))
+		c.Firmware = g.BiosVersion
 		parts[g.Path] = c
 	}
 }
@@ -269,8 +273,7 @@ func addRedfishChassis(f *topology.Fragment, ch redfish.Chassis, parts map[strin
 		if n.Status.State == "Absent" {
 			continue
 		}
-		c := redfishPart(f, n.Path, topology.KindNIC, n.Model, n.Status, bySerial(n.SerialNumber))
-		c.Vendor, c.Model, c.Serial = n.Manufacturer, n.Model, n.SerialNumber
+		c := redfishPart(f, n.Part, topology.KindNIC, n.Model, bySerial(n.SerialNumber))
 		if len(n.Controllers) > 0 {
 			c.Firmware = n.Controllers[0].FirmwarePackageVersion
 		}

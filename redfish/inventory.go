@@ -62,19 +62,25 @@ type System struct {
 	Graphics          []GraphicsController
 }
 
+// Part is what the resource of every part says of itself.
+type Part struct {
+	Path         string `json:"@odata.id"`
+	ID           string `json:"Id"`
+	Name         string `json:"Name"`
+	Manufacturer string `json:"Manufacturer"`
+	Model        string `json:"Model"`
+	SerialNumber string `json:"SerialNumber"`
+	Status       Status `json:"Status"`
+}
+
 // Processor is one socket's processor (or an accelerator the service
 // lists among processors).
 type Processor struct {
-	Path          string `json:"@odata.id"`
-	ID            string `json:"Id"`
+	Part
 	Socket        string `json:"Socket"`
 	ProcessorType string `json:"ProcessorType"` // CPU, GPU, FPGA, …
-	Manufacturer  string `json:"Manufacturer"`
-	Model         string `json:"Model"`
-	SerialNumber  string `json:"SerialNumber"`
 	TotalCores    *int   `json:"TotalCores"`
 	MaxSpeedMHz   *int   `json:"MaxSpeedMHz"`
-	Status        Status `json:"Status"`
 }
 
 // Storage is a storage subsystem: its controllers and the drives behind
@@ -91,23 +97,13 @@ type Storage struct {
 
 // StorageController is one controller of a storage subsystem.
 type StorageController struct {
-	ID              string `json:"Id"`
-	Name            string `json:"Name"`
-	Manufacturer    string `json:"Manufacturer"`
-	Model           string `json:"Model"`
-	SerialNumber    string `json:"SerialNumber"`
+	Part
 	FirmwareVersion string `json:"FirmwareVersion"`
-	Status          Status `json:"Status"`
 }
 
 // Drive is one disk or SSD.
 type Drive struct {
-	Path          string `json:"@odata.id"`
-	ID            string `json:"Id"`
-	Name          string `json:"Name"`
-	Manufacturer  string `json:"Manufacturer"`
-	Model         string `json:"Model"`
-	SerialNumber  string `json:"SerialNumber"`
+	Part
 	Revision      string `json:"Revision"` // the drive's firmware
 	Protocol      string `json:"Protocol"`
 	MediaType     string `json:"MediaType"`
@@ -116,83 +112,56 @@ type Drive struct {
 	// predicts it.
 	PredictedMediaLifeLeftPercent *float64 `json:"PredictedMediaLifeLeftPercent"`
 	FailurePredicted              *bool    `json:"FailurePredicted"`
-	Status                        Status   `json:"Status"`
 }
 
 // SimpleStorage is a controller that lists its devices inline, as older
 // services and simple SATA ports do.
 type SimpleStorage struct {
-	Path    string                `json:"@odata.id"`
-	ID      string                `json:"Id"`
-	Name    string                `json:"Name"`
-	Status  Status                `json:"Status"`
+	Part
 	Devices []SimpleStorageDevice `json:"Devices"`
 }
 
 // SimpleStorageDevice is one device of a SimpleStorage controller.
 type SimpleStorageDevice struct {
-	Name          string `json:"Name"`
-	Manufacturer  string `json:"Manufacturer"`
-	Model         string `json:"Model"`
+	Part                 // no resource of its own: no path
 	CapacityBytes *int64 `json:"CapacityBytes"`
-	Status        Status `json:"Status"`
 }
 
 // EthernetInterface is one of the system's network interfaces as the BMC
 // sees it.
 type EthernetInterface struct {
-	Path                string `json:"@odata.id"`
-	ID                  string `json:"Id"`
-	Name                string `json:"Name"`
+	Part
 	Description         string `json:"Description"`
 	MACAddress          string `json:"MACAddress"`
 	PermanentMACAddress string `json:"PermanentMACAddress"`
 	LinkStatus          string `json:"LinkStatus"`
 	SpeedMbps           *int   `json:"SpeedMbps"`
-	Status              Status `json:"Status"`
 }
 
 // GraphicsController is a GPU as the BMC sees it.
 type GraphicsController struct {
-	Path         string `json:"@odata.id"`
-	ID           string `json:"Id"`
-	Name         string `json:"Name"`
-	Manufacturer string `json:"Manufacturer"`
-	Model        string `json:"Model"`
-	SerialNumber string `json:"SerialNumber"`
-	PartNumber   string `json:"PartNumber"`
-	BiosVersion  string `json:"BiosVersion"`
-	Status       Status `json:"Status"`
+	Part
+	PartNumber  string `json:"PartNumber"`
+	BiosVersion string `json:"BiosVersion"`
 }
 
 // NetworkAdapter is a network card in a chassis.
 type NetworkAdapter struct {
-	Path         string `json:"@odata.id"`
-	ID           string `json:"Id"`
-	Name         string `json:"Name"`
-	Manufacturer string `json:"Manufacturer"`
-	Model        string `json:"Model"`
-	SerialNumber string `json:"SerialNumber"`
-	PartNumber   string `json:"PartNumber"`
-	Controllers  []struct {
+	Part
+	PartNumber  string `json:"PartNumber"`
+	Controllers []struct {
 		FirmwarePackageVersion string `json:"FirmwarePackageVersion"`
 	} `json:"Controllers"`
-	Status Status `json:"Status"`
 }
 
 // Memory is one DIMM slot.
 type Memory struct {
-	Path              string `json:"@odata.id"`
-	ID                string `json:"Id"`
-	Name              string `json:"Name"`
+	Part
 	DeviceLocator     string `json:"DeviceLocator"`
 	CapacityMiB       *int   `json:"CapacityMiB"`
-	Manufacturer      string `json:"Manufacturer"`
-	SerialNumber      string `json:"SerialNumber"`
-	PartNumber        string `json:"PartNumber"`
+	PartNumber        string `json:"PartNumber"` // what hwgraph calls a DIMM's model, as SMBIOS does
 	MemoryDeviceType  string `json:"MemoryDeviceType"`
 	OperatingSpeedMhz *int   `json:"OperatingSpeedMhz"`
-	Status            Status `json:"Status"`
 }
 
 // Chassis is an enclosure with its power and cooling (the Power and
