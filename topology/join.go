@@ -75,25 +75,26 @@ type joinIndex struct {
 	by    map[string]map[string][]*Component // field → value → components
 }
 
-func (x *joinIndex) lookup(k Key) []*Component {
+// lookup finds the components whose field has the identity id.
+func (x *joinIndex) lookup(field, id string) []*Component {
 	if x.by == nil {
 		x.by = map[string]map[string][]*Component{}
 	}
-	m, ok := x.by[k.Field]
+	m, ok := x.by[field]
 	if !ok {
 		m = map[string][]*Component{}
 		for _, c := range x.comps {
 			v := c.Serial
-			if k.Field != "serial" {
-				v = String(c.Attrs, k.Field)
+			if field != "serial" {
+				v = String(c.Attrs, field)
 			}
 			if v = identity(v); v != "" {
 				m[v] = append(m[v], c)
 			}
 		}
-		x.by[k.Field] = m
+		x.by[field] = m
 	}
-	return m[identity(k.Value)]
+	return m[id]
 }
 
 // resolveJoins merges each joined part into the component its keys name,
@@ -117,31 +118,24 @@ func (g *Graph) resolveJoins(joins []Join) {
 		var target *Component
 		tried := map[Key]bool{}
 		for _, k := range j.By {
-			if tried[Key{k.Field, identity(k.Value)}] || identity(k.Value) == "" {
+			id := Key{k.Field, identity(k.Value)}
+			if id.Value == "" || tried[id] {
 				continue
 			}
-			tried[Key{k.Field, identity(k.Value)}] = true
-			switch found := ofKinds(x.lookup(k), j.Kinds); len(found) {
-			case 0:
-				who := "component"
-				if len(j.Kinds) > 0 {
-					who = strings.Join(j.Kinds, " or ")
-				}
-				why = append(why, fmt.Sprintf("no %s reports %s %q", who, k.Field, k.Value))
-				continue
-			case 1:
-				target = found[0]
-				if target.ID != c.ID {
-					target.SetAttr(AttrAliases, joinAlias(String(target.Attrs, AttrAliases), c.ID))
-				}
-				cp := *c
-				cp.ID, cp.Parent, cp.Attrs = target.ID, "", cloneMap(c.Attrs)
-				cp.SetAttr(AttrJoinedBy, k.Field)
-				target.merge(&cp)
-			default:
-				why = append(why, fmt.Sprintf("%d components report %s %q", len(found), k.Field, k.Value))
+			tried[id] = true
+			found := ofKinds(x.lookup(id.Field, id.Value), j.Kinds)
+			if len(found) != 1 {
+				why = append(why, unmatched(found, j.Kinds, k))
 				continue
 			}
+			target = found[0]
+			if target.ID != c.ID {
+				target.SetAttr(AttrAliases, joinAlias(String(target.Attrs, AttrAliases), c.ID))
+			}
+			cp := *c
+			cp.ID, cp.Parent, cp.Attrs = target.ID, "", cloneMap(c.Attrs)
+			cp.SetAttr(AttrJoinedBy, k.Field)
+			target.merge(&cp)
 			break
 		}
 		if target != nil {
@@ -160,6 +154,18 @@ func (g *Graph) resolveJoins(joins []Join) {
 		}
 		g.addComponent(&cp)
 	}
+}
+
+// unmatched says why a key found no one component to join.
+func unmatched(found []*Component, kinds []string, k Key) string {
+	if len(found) > 1 {
+		return fmt.Sprintf("%d components report %s %q", len(found), k.Field, k.Value)
+	}
+	who := "component"
+	if len(kinds) > 0 {
+		who = strings.Join(kinds, " or ")
+	}
+	return fmt.Sprintf("no %s reports %s %q", who, k.Field, k.Value)
 }
 
 // ofKinds keeps the components of the given kinds; no kinds keeps all.
