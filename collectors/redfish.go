@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -56,9 +57,9 @@ type Redfish struct {
 	refresh      sync.WaitGroup // the background read, while it runs
 	mu           sync.Mutex
 	refreshing   bool
-	refreshedAt  time.Time            // when the last background read started
-	refreshError error                // the last background read's failure, said once
-	cursors      map[string]logCursor // by log service path
+	refreshedAt  time.Time                 // when the last background read started
+	refreshError error                     // the last background read's failure, said once
+	cursors      map[string]redfish.Cursor // by log service path
 	loaded       bool
 	// loadProblems are the state file's, said by the next newEntries.
 	loadProblems []error
@@ -134,16 +135,6 @@ func (r *Redfish) keepParts(inv *redfish.Inventory) {
 		}
 	}
 	inv.Firmware = r.kept.Firmware
-}
-
-// logCursor is the last entry of a log reported: its Id and creation time
-// (an Id alone repeats once a wrapping log overwrites itself).
-type logCursor struct {
-	ID      string `json:"id"`
-	Created string `json:"created"`
-	// Index is the entry's place in the log, where a service that can
-	// skip is asked to start the next read.
-	Index int `json:"index,omitempty"`
 }
 
 // redfishLogStateFile keeps the cursors in the state folder.
@@ -257,7 +248,7 @@ func (r *Redfish) loadCursors() {
 		}
 	}
 	if r.cursors == nil {
-		r.cursors = map[string]logCursor{}
+		r.cursors = map[string]redfish.Cursor{}
 	}
 }
 
@@ -267,11 +258,7 @@ func (r *Redfish) logCursors() map[string]redfish.Cursor {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.loadCursors()
-	out := make(map[string]redfish.Cursor, len(r.cursors))
-	for path, c := range r.cursors {
-		out[path] = redfish.Cursor{ID: c.ID, Created: c.Created, Index: c.Index}
-	}
-	return out
+	return maps.Clone(r.cursors)
 }
 
 // newEntries turns the log entries after each log's cursor into events
@@ -329,7 +316,7 @@ func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]string) ([]top
 			out = append(out, topology.Event{Time: t, Kind: "bmc-log", Component: on, Severity: sev, Message: msg, Source: "redfish"})
 		}
 		if n := len(l.Entries); n > 0 {
-			last := logCursor{ID: l.Entries[n-1].ID, Created: l.Entries[n-1].Created, Index: l.Offset + n - 1}
+			last := redfish.Cursor{ID: l.Entries[n-1].ID, Created: l.Entries[n-1].Created, Index: l.Offset + n - 1}
 			if l.Reversed {
 				last.Index = 0 // its place moves with every new entry
 			}

@@ -267,12 +267,15 @@ type Log struct {
 	Reversed bool
 }
 
-// Cursor is where a reader of a log got to: the entry it saw last and
-// that entry's place in the log. Where the service can skip ($skip), the
-// next read starts at that place and checks the entry is still there.
+// Cursor is where a reader of a log got to: the entry it saw last, by its
+// Id and creation time (an Id alone repeats once a wrapping log
+// overwrites itself), and that entry's place in the log. Where the
+// service can skip ($skip), the next read starts at that place and
+// checks the entry is still there. Readers keep cursors as this JSON.
 type Cursor struct {
-	ID, Created string
-	Index       int
+	ID      string `json:"id"`
+	Created string `json:"created"`
+	Index   int    `json:"index,omitempty"`
 }
 
 // ReadOptions say what ReadWith reads.
