@@ -53,6 +53,24 @@ func resource(t *testing.T, dir, path string) map[string]any {
 	return m
 }
 
+// serveEdited serves the mockup in dir, but for the resources of edits,
+// answered with what their function returns (an edited copy of the
+// mockup's answer, for a fault test; nil: the mockup's own).
+func serveEdited(t *testing.T, dir string, edits map[string]func(r *http.Request) any) string {
+	t.Helper()
+	return rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if edit, ok := edits[strings.TrimSuffix(r.URL.Path, "/")]; ok {
+				if answer := edit(r); answer != nil {
+					json.NewEncoder(w).Encode(answer)
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+}
+
 func redfishScan(t *testing.T, url string, timeout time.Duration) *topology.Graph {
 	t.Helper()
 	reg := &Registry{}
@@ -302,18 +320,15 @@ func TestRedfishLogEvents(t *testing.T) {
 	entries := resource(t, dir, "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries")["Members"].([]any)
 	bmcEntries := resource(t, dir, "/redfish/v1/Managers/BMC/LogServices/Log/Entries")["Members"].([]any)
 	appended := false
-	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !appended || r.URL.Path != "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries" {
-				h.ServeHTTP(w, r)
-				return
-			}
-			more := append(append([]any{}, entries...), map[string]any{"@odata.id": "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries/3",
-				"Id": "3", "Severity": "Warning", "Created": "2012-03-08T09:00:00Z", "Message": "DIMM1 correctable ECC over threshold", "MessageId": "0x1234",
-				"Links": map[string]any{"OriginOfCondition": map[string]any{"@odata.id": "/redfish/v1/Systems/437XR1138R2/Memory/DIMM1"}}})
-			json.NewEncoder(w).Encode(map[string]any{"Members": more, "Members@odata.count": len(more)})
-		})
-	})
+	url := serveEdited(t, dir, map[string]func(*http.Request) any{"/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries": func(*http.Request) any {
+		if !appended {
+			return nil
+		}
+		more := append(append([]any{}, entries...), map[string]any{"@odata.id": "/redfish/v1/Systems/437XR1138R2/LogServices/Log1/Entries/3",
+			"Id": "3", "Severity": "Warning", "Created": "2012-03-08T09:00:00Z", "Message": "DIMM1 correctable ECC over threshold", "MessageId": "0x1234",
+			"Links": map[string]any{"OriginOfCondition": map[string]any{"@odata.id": "/redfish/v1/Systems/437XR1138R2/Memory/DIMM1"}}})
+		return map[string]any{"Members": more, "Members@odata.count": len(more)}
+	}})
 	st, err := history.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -523,17 +538,11 @@ func TestFaultRedfishDriveFailsThenGoes(t *testing.T) {
 	const drive = "/redfish/v1/Chassis/Tower/Drives/Disk-1-0"
 	orig := resource(t, dir, drive)
 	serve := func(status map[string]any, predicted bool) string {
-		return rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != drive {
-					h.ServeHTTP(w, r)
-					return
-				}
-				d := maps.Clone(orig)
-				d["Status"], d["FailurePredicted"] = status, predicted
-				json.NewEncoder(w).Encode(d)
-			})
-		})
+		return serveEdited(t, dir, map[string]func(*http.Request) any{drive: func(*http.Request) any {
+			d := maps.Clone(orig)
+			d["Status"], d["FailurePredicted"] = status, predicted
+			return d
+		}})
 	}
 	id := topology.RedfishID(drive)
 	first := redfishScan(t, serve(map[string]any{"State": "Enabled", "Health": "Critical",
@@ -564,20 +573,14 @@ func TestFaultRedfishFanStalls(t *testing.T) {
 	const thermal = "/redfish/v1/Chassis/1U/Thermal"
 	orig := resource(t, dir, thermal)
 	serve := func(fan map[string]any) string {
-		return rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != thermal {
-					h.ServeHTTP(w, r)
-					return
-				}
-				th := maps.Clone(orig)
-				fans := slices.Clone(th["Fans"].([]any))
-				f := maps.Clone(fans[0].(map[string]any))
-				maps.Copy(f, fan)
-				fans[0], th["Fans"] = f, fans
-				json.NewEncoder(w).Encode(th)
-			})
-		})
+		return serveEdited(t, dir, map[string]func(*http.Request) any{thermal: func(*http.Request) any {
+			th := maps.Clone(orig)
+			fans := slices.Clone(th["Fans"].([]any))
+			f := maps.Clone(fans[0].(map[string]any))
+			maps.Copy(f, fan)
+			fans[0], th["Fans"] = f, fans
+			return th
+		}})
 	}
 	id := topology.FanID("BaseBoard System Fan")
 	first := redfishScan(t, serve(map[string]any{"Reading": 0, "LowerThresholdCritical": 500,
@@ -607,24 +610,20 @@ func TestRedfishSubsystems(t *testing.T) {
 	dir := mockupNamed(t, "public-tower")
 	const chassis = "/redfish/v1/Chassis/Tower"
 	orig, root := resource(t, dir, chassis), resource(t, dir, "/redfish/v1")
-	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			switch strings.TrimSuffix(r.URL.Path, "/") {
-			case chassis:
-				ch := maps.Clone(orig)
-				delete(ch, "Power")
-				delete(ch, "Thermal")
-				json.NewEncoder(w).Encode(ch)
-			case "/redfish/v1":
-				// Collections read member by member, so that the
-				// chassis is this edited answer, not the file expanded.
-				rt := maps.Clone(root)
-				delete(rt, "ProtocolFeaturesSupported")
-				json.NewEncoder(w).Encode(rt)
-			default:
-				h.ServeHTTP(w, r)
-			}
-		})
+	url := serveEdited(t, dir, map[string]func(*http.Request) any{
+		chassis: func(*http.Request) any {
+			ch := maps.Clone(orig)
+			delete(ch, "Power")
+			delete(ch, "Thermal")
+			return ch
+		},
+		"/redfish/v1": func(*http.Request) any {
+			// Collections read member by member, so that the chassis is
+			// this edited answer, not the file expanded.
+			rt := maps.Clone(root)
+			delete(rt, "ProtocolFeaturesSupported")
+			return rt
+		},
 	})
 	g := redfishScan(t, url, 20*time.Second)
 	if st := status(g, "redfish"); st.State != "ok" || len(st.Problems) > 0 {
@@ -779,26 +778,20 @@ func TestRedfishLogReadFromCursor(t *testing.T) {
 	features["TopSkipQuery"] = true
 	root["ProtocolFeaturesSupported"] = features
 	var logRequests []string
-	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			switch strings.TrimSuffix(r.URL.Path, "/") {
-			case "/redfish/v1":
-				json.NewEncoder(w).Encode(root)
-			case path:
-				mu.Lock()
-				defer mu.Unlock()
-				logRequests = append(logRequests, r.URL.RequestURI())
-				skip, _ := strconv.Atoi(r.URL.Query().Get("$skip"))
-				end := min(skip+1000, len(entries))
-				page := map[string]any{"Members": entries[min(skip, end):end], "Members@odata.count": len(entries)}
-				if end < len(entries) {
-					page["Members@odata.nextLink"] = fmt.Sprintf("%s?$skip=%d", path, end)
-				}
-				json.NewEncoder(w).Encode(page)
-			default:
-				h.ServeHTTP(w, r)
+	url := serveEdited(t, dir, map[string]func(*http.Request) any{
+		"/redfish/v1": func(*http.Request) any { return root },
+		path: func(r *http.Request) any {
+			mu.Lock()
+			defer mu.Unlock()
+			logRequests = append(logRequests, r.URL.RequestURI())
+			skip, _ := strconv.Atoi(r.URL.Query().Get("$skip"))
+			end := min(skip+1000, len(entries))
+			page := map[string]any{"Members": entries[min(skip, end):end], "Members@odata.count": len(entries)}
+			if end < len(entries) {
+				page["Members@odata.nextLink"] = fmt.Sprintf("%s?$skip=%d", path, end)
 			}
-		})
+			return page
+		},
 	})
 	rf := &Redfish{Target: RedfishTarget{URL: url, User: rfmockup.User, Password: rfmockup.Password}}
 	scan := func() ([]topology.Event, []string) {
@@ -852,17 +845,11 @@ func TestRedfishLogNewestFirst(t *testing.T) {
 	entries := slices.Clone(resource(t, dir, path)["Members"].([]any))
 	slices.Reverse(entries)
 	var mu sync.Mutex
-	url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.TrimSuffix(r.URL.Path, "/") != path {
-				h.ServeHTTP(w, r)
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			json.NewEncoder(w).Encode(map[string]any{"Members": entries, "Members@odata.count": len(entries)})
-		})
-	})
+	url := serveEdited(t, dir, map[string]func(*http.Request) any{path: func(*http.Request) any {
+		mu.Lock()
+		defer mu.Unlock()
+		return map[string]any{"Members": entries, "Members@odata.count": len(entries)}
+	}})
 	rf := &Redfish{Target: RedfishTarget{URL: url, User: rfmockup.User, Password: rfmockup.Password}}
 	systemLog := func() []topology.Event {
 		f, err := rf.Collect(t.Context(), Env{Root: "/"})
