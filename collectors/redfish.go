@@ -266,7 +266,7 @@ func (r *Redfish) logCursors() map[string]redfish.Cursor {
 // names (parts: Redfish path → component), else on the BMC. A log whose
 // cursor entry is gone (cleared, or overwritten) reports what was
 // created since the cursor's time. Logs are never cleared.
-func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]string) ([]topology.Event, []error) {
+func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]*topology.Component) ([]topology.Event, []error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.loadCursors()
@@ -309,9 +309,9 @@ func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]string) ([]top
 			if e.MessageID != "" {
 				msg += " (" + e.MessageID + ")"
 			}
-			on := parts[e.Links.OriginOfCondition.ID]
-			if on == "" {
-				on = topology.BMCID
+			on := topology.BMCID
+			if c := parts[e.Links.OriginOfCondition.ID]; c != nil {
+				on = c.ID
 			}
 			out = append(out, topology.Event{Time: t, Kind: "bmc-log", Component: on, Severity: sev, Message: msg, Source: "redfish"})
 		}

@@ -20,7 +20,7 @@ import (
 //
 // It returns too the component each Redfish resource became, by path, so
 // that a log entry about a resource lands on its part.
-func redfishParts(inv *redfish.Inventory, url string) (*topology.Fragment, map[string]string) {
+func redfishParts(inv *redfish.Inventory, url string) (*topology.Fragment, map[string]*topology.Component) {
 	f := &topology.Fragment{}
 	// Redfish path → the component made of it, for the firmware inventory.
 	parts := map[string]*topology.Component{}
@@ -63,11 +63,7 @@ func redfishParts(inv *redfish.Inventory, url string) (*topology.Fragment, map[s
 		}
 		on.SetAttr("firmware:"+strings.ReplaceAll(fw.Name, ":", " "), fw.Version)
 	}
-	ids := make(map[string]string, len(parts))
-	for path, c := range parts {
-		ids[path] = c.ID
-	}
-	return f, ids
+	return f, parts
 }
 
 // redfishPart is a part the BMC reports, with its vendor, model and
