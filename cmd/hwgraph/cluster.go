@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -54,7 +54,7 @@ func addClusterFlags(a *kingpin.Application) *clusterConfig {
 // alone, it builds the fleet from the series Prometheus holds.
 func (c *clusterConfig) gather(ctx context.Context) (*topology.Graph, error) {
 	if c.fromSeries() {
-		return cluster.FromSeries(ctx, &http.Client{Timeout: 10 * c.timeout}, c.prometheus, c.job)
+		return cluster.FromSeries(ctx, cluster.NewClient(10*c.timeout), c.prometheus, c.job)
 	}
 	var targets []cluster.Target
 	if c.targets != "" {
@@ -71,7 +71,7 @@ func (c *clusterConfig) gather(ctx context.Context) (*topology.Graph, error) {
 		}
 		targets = append(targets, t...)
 	}
-	client := &http.Client{Timeout: c.timeout}
+	client := cluster.NewClient(c.timeout)
 	if c.prometheus != "" {
 		t, err := cluster.FromPrometheus(ctx, client, c.prometheus, c.job)
 		if err != nil {
@@ -101,19 +101,28 @@ func (c *clusterConfig) fromSeries() bool {
 	return c.prometheus != "" && !c.fetchGraphs && c.targets == "" && c.targetsFile == "" && c.kubeconfig == ""
 }
 
-// detail fetches one host's whole graph from its agent, for a fleet
-// built from series, named as in Merge.
-func (c *clusterConfig) detail(ctx context.Context, root string) (*topology.Graph, error) {
-	name, ok := strings.CutPrefix(root, "host:")
-	if !c.fromSeries() || !ok || strings.Contains(name, "/") {
-		return nil, nil
+// details opens the hosts of a fleet built from series: it fetches a
+// host's whole graph from its agent, only for a host the fleet (the
+// engine's last gather) holds; any other root is the fleet graph's own.
+func (c *clusterConfig) details(fleet func() *topology.Graph, logger *slog.Logger) func(context.Context, string) (*topology.Graph, error) {
+	if !c.fromSeries() {
+		return nil
 	}
-	res := cluster.Fetch(ctx, &http.Client{Timeout: c.timeout}, []cluster.Target{{Name: name, URL: "http://" + name}}, c.timeout, 1, topology.DefaultLimits)
-	if res[0].Err != nil {
-		return nil, res[0].Err
+	lim := topology.DefaultLimits
+	lim.MaxBytes = c.maxGraphBytes
+	d := cluster.NewDetails(cluster.NewClient(c.timeout), c.timeout, lim, maxDetailFetches, logger)
+	return func(ctx context.Context, root string) (*topology.Graph, error) {
+		g, err := d.Graph(ctx, fleet(), root)
+		if errors.Is(err, cluster.ErrNotInFleet) {
+			return nil, nil
+		}
+		return g, err
 	}
-	return cluster.Merge(res).Subgraph(root), nil
 }
+
+// maxDetailFetches bounds the hosts' graphs fetched at once: each may be
+// as large as --max-graph-bytes, and it is callers who ask for them.
+const maxDetailFetches = 4
 
 // runCluster is `hwgraph cluster`: one topology of many machines.
 func runCluster(args []string, stdout, stderr io.Writer) int {
@@ -145,6 +154,14 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// engine gathers the fleet every refresh. Each agent has its own
+// deadline (--timeout); the gather as a whole is bounded by the refresh.
+func (c *clusterConfig) engine(refresh time.Duration, logger *slog.Logger) *scan.Engine {
+	e := &scan.Engine{Gather: c.gather, Timeout: refresh, Logger: logger}
+	e.Details = c.details(e.Graph, logger)
+	return e
+}
+
 // runClusterServe is `hwgraph cluster serve`: the fleet page, refreshed.
 // The engine gathers the agents' graphs on the interval and keeps the
 // events between two gathers (a host gone unreachable, a part removed).
@@ -162,9 +179,7 @@ func runClusterServe(args []string, stdout, stderr io.Writer) int {
 	logger.Info("build context", "build_context", version.BuildContext())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// Each agent has its own deadline (--timeout); the gather as a whole
-	// is bounded by the refresh interval.
-	e := &scan.Engine{Gather: cc.gather, Details: cc.detail, Timeout: *refresh, Logger: logger}
+	e := cc.engine(*refresh, logger)
 	e.Scan(ctx)
 	go e.Run(ctx, *refresh)
 	return serveHTTP(ctx, e, webCfg, logger, nil)
