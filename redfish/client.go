@@ -174,11 +174,20 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, au
 	case auth && c.User != "":
 		req.SetBasicAuth(c.User, c.Password)
 	}
-	hc := c.HTTP
+	return noRedirects(c.HTTP).Do(req)
+}
+
+// noRedirects is hc (nil: http.DefaultClient) following no redirect: Go
+// would resend a login's body (307) and the X-Auth-Token (it strips only
+// Authorization and Cookie) to wherever the service points, another host
+// included; a redirect is an answer, and an error.
+func noRedirects(hc *http.Client) *http.Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return hc.Do(req)
+	cp := *hc
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
 }
 
 // Get reads the resource at path ("/redfish/v1/Managers/BMC") into v. A
@@ -251,6 +260,9 @@ func (c *Client) getOnce(ctx context.Context, path string, v any) (time.Duration
 		}
 		return wait, fmt.Errorf("redfish GET %s: %s", path, resp.Status)
 	default:
+		if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && loc != "" {
+			return 0, fmt.Errorf("redfish GET %s: %s to %s, not followed", path, resp.Status, loc)
+		}
 		return 0, fmt.Errorf("redfish GET %s: %s", path, resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))

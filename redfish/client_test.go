@@ -100,3 +100,58 @@ func TestReadStopsAtItsBound(t *testing.T) {
 		t.Errorf("%d requests, problems %v", gets.Load(), inv.Problems)
 	}
 }
+
+// TestRedirectsCarryNoCredentials is the fault found by probing: a 307
+// on login replayed the password to another host, and a 302 on a GET
+// forwarded the session's X-Auth-Token (Go strips only Authorization and
+// Cookie). In front of DMTF's public-rackmount1 mockup, a service that
+// redirects its login, a GET with a session and a GET with basic
+// authentication, to another host or its own, is not followed: the other
+// host hears nothing, and the error says what was not followed.
+func TestRedirectsCarryNoCredentials(t *testing.T) {
+	dir := filepath.Join(fixture.Unpack(t, "redfish/public-rackmount1.tar.gz"), "public-rackmount1")
+	var heard atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { heard.Add(1) }))
+	defer other.Close()
+	for _, tc := range []struct {
+		name    string
+		session bool
+		method  string
+		status  int
+		to      string // "" is the service's own host
+	}{
+		{"login 307 to another host", true, http.MethodPost, http.StatusTemporaryRedirect, other.URL},
+		{"login 308 to its own host", true, http.MethodPost, http.StatusPermanentRedirect, ""},
+		{"GET with a token, 302 to another host", true, http.MethodGet, http.StatusFound, other.URL},
+		{"GET with basic auth, 301 to another host", false, http.MethodGet, http.StatusMovedPermanently, other.URL},
+		{"GET with basic auth, 302 to its own host", false, http.MethodGet, http.StatusFound, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			heard.Store(0)
+			var own atomic.Int32 // requests to the redirect's target on the service itself
+			url := rfmockup.Start(t, dir, func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					switch {
+					case r.URL.Path == "/elsewhere":
+						own.Add(1)
+					case r.Method == tc.method && (r.Method == http.MethodPost || r.URL.Path == "/redfish/v1/Managers/BMC"):
+						http.Redirect(w, r, tc.to+"/elsewhere", tc.status)
+					default:
+						h.ServeHTTP(w, r)
+					}
+				})
+			})
+			c := &Client{Base: url, User: rfmockup.User, Password: rfmockup.Password, Session: tc.session}
+			err := c.Login(context.Background())
+			if err == nil {
+				err = c.Get(context.Background(), "/redfish/v1/Managers/BMC", &Manager{})
+			}
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprint(tc.status)) {
+				t.Errorf("error %v, want one naming %d", err, tc.status)
+			}
+			if heard.Load() != 0 || own.Load() != 0 {
+				t.Errorf("the redirect was followed: %d requests to the other host, %d to the service's own", heard.Load(), own.Load())
+			}
+		})
+	}
+}
