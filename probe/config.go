@@ -22,6 +22,7 @@ import (
 //	  default:
 //	    user: admin
 //	    password_file: /etc/hwgraph/bmc-password
+//	    targets: [10.20.0.0/16, "bmc-*.dc1.example.org"]
 //	    timeout: 10s
 type Config struct {
 	Modules map[string]Module `json:"modules"`
@@ -51,8 +52,14 @@ type Module struct {
 	// SkipChassis leaves out Get Chassis Status, which some BMCs
 	// mishandle (OpenIPMI's ipmi_sim exits on it).
 	SkipChassis bool `json:"skip_chassis,omitempty"`
+	// Targets are the BMCs the module's credentials may be sent to: CIDRs
+	// and host globs, each with an optional :PORT. A probe of any other
+	// target is refused, so that whoever can reach /probe cannot have
+	// the credentials sent to a host of their choosing.
+	Targets []string `json:"targets"`
 
-	http *http.Client // a Redfish module's, with its TLS settings
+	http    *http.Client // a Redfish module's, with its TLS settings
+	allowed allowList
 }
 
 // DefaultTimeout bounds a probe whose module gives no timeout.
@@ -73,8 +80,8 @@ func ReadPasswordFile(path string) (string, error) {
 }
 
 // LoadConfig reads and checks a configuration file: unknown fields are
-// errors, every module has a user and one password, and password files
-// are read now.
+// errors, every module has a user, one password and the targets it may
+// be used for, and password files are read now.
 func LoadConfig(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -98,6 +105,9 @@ func LoadConfig(path string) (*Config, error) {
 			if m.Password, err = ReadPasswordFile(m.PasswordFile); err != nil {
 				return nil, fmt.Errorf("bmc config %s: module %q: %w", path, name, err)
 			}
+		}
+		if m.allowed, err = parseAllowList(m.Targets); err != nil {
+			return nil, fmt.Errorf("bmc config %s: module %q: %w", path, name, err)
 		}
 		if m.Timeout <= 0 {
 			m.Timeout = model.Duration(DefaultTimeout)

@@ -19,15 +19,18 @@ func TestLoadConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name, yaml, err string
 	}{
-		{"ok", "modules:\n  default:\n    user: admin\n    password_file: " + pass + "\n  sim:\n    user: root\n    password: calvin\n    timeout: 3s\n    skip_chassis: true\n    cipher_suite: 3\n", ""},
+		{"ok", "modules:\n  default:\n    user: admin\n    password_file: " + pass + "\n    targets: [10.0.0.0/8]\n  sim:\n    user: root\n    password: calvin\n    timeout: 3s\n    skip_chassis: true\n    cipher_suite: 3\n    targets: [\"bmc-*.lab\", \"127.0.0.1:9001\"]\n", ""},
+		{"no targets", "modules:\n  default:\n    user: a\n    password: x\n", `module "default": no targets: list the BMCs`},
+		{"bad CIDR", "modules:\n  default:\n    user: a\n    password: x\n    targets: [10.0.0.0/33]\n", `target "10.0.0.0/33"`},
+		{"bad glob", "modules:\n  default:\n    user: a\n    password: x\n    targets: [\"bmc-[\"]\n", "not a CIDR or a host glob"},
 		{"typo", "modules:\n  default:\n    user: admin\n    pasword: x\n", "unknown field"},
 		{"no modules", "modules: {}\n", "no modules"},
 		{"no user", "modules:\n  default:\n    password: x\n", "has no user"},
 		{"two passwords", "modules:\n  default:\n    user: a\n    password: x\n    password_file: " + pass + "\n", "one of password and password_file"},
 		{"no password", "modules:\n  default:\n    user: a\n", "one of password and password_file"},
 		{"missing password file", "modules:\n  default:\n    user: a\n    password_file: " + filepath.Join(dir, "none") + "\n", "no such file"},
-		{"bad protocol", "modules:\n  default:\n    user: a\n    password: x\n    protocol: snmp\n", "protocol \"snmp\""},
-		{"bad timeout", "modules:\n  default:\n    user: a\n    password: x\n    timeout: soon\n", "soon"},
+		{"bad protocol", "modules:\n  default:\n    user: a\n    password: x\n    protocol: snmp\n    targets: [10.0.0.1]\n", "protocol \"snmp\""},
+		{"bad timeout", "modules:\n  default:\n    user: a\n    password: x\n    timeout: soon\n    targets: [10.0.0.1]\n", "soon"},
 	} {
 		path := filepath.Join(dir, tc.name+".yml")
 		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {

@@ -104,6 +104,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("unknown module %q", name), http.StatusBadRequest)
 		return
 	}
+	if !m.allowed.allows(target) {
+		http.Error(w, fmt.Sprintf("target %q is not among module %q's targets: add it to the module's targets: in --bmc.config.file", target, name), http.StatusForbidden)
+		return
+	}
 	timeout := time.Duration(m.Timeout)
 	if s, err := strconv.ParseFloat(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), 64); err == nil && s > 0 {
 		timeout = min(timeout, time.Duration(s*float64(time.Second))-scrapeTimeoutOffset)

@@ -21,6 +21,16 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
+// allow is the allow list of a module's targets.
+func allow(t *testing.T, patterns ...string) allowList {
+	t.Helper()
+	l, err := parseAllowList(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 func get(t *testing.T, h http.Handler, url string, header ...string) (int, string) {
 	t.Helper()
 	r := httptest.NewRequest("GET", url, nil)
@@ -35,7 +45,7 @@ func get(t *testing.T, h http.Handler, url string, header ...string) (int, strin
 // TestProbeRefuses: a probe without a target, with credentials in its
 // URL, of an unknown module, or with probing off is refused and says why.
 func TestProbeRefuses(t *testing.T) {
-	cfg := &Config{Modules: map[string]Module{"default": {User: "admin", Password: "x", Timeout: model.Duration(time.Second)}}}
+	cfg := &Config{Modules: map[string]Module{"default": {User: "admin", Password: "x", Timeout: model.Duration(time.Second), allowed: allow(t, "10.0.0.0/24")}}}
 	h := NewHandler(cfg, 1, nil)
 	h.read = func(context.Context, string, Module) *topology.Graph { t.Fatal("read"); return nil }
 	for _, tc := range []struct {
@@ -49,6 +59,7 @@ func TestProbeRefuses(t *testing.T) {
 		{"/probe?target=10.0.0.1&module=lab", 400, `unknown module "lab"`},
 		{"/probe?target=http://10.0.0.1/", 400, "want HOST or HOST:PORT"},
 		{"/probe?target=10.0.0.1:99999", 400, "bad port"},
+		{"/probe?target=10.0.1.1", 403, `not among module "default"'s targets: add it to the module's targets: in --bmc.config.file`},
 	} {
 		if code, body := get(t, h, tc.url); code != tc.code || !strings.Contains(body, tc.msg) {
 			t.Errorf("%s: %d %q, want %d %q", tc.url, code, body, tc.code, tc.msg)
@@ -64,7 +75,7 @@ func TestProbeRefuses(t *testing.T) {
 // timeout, less half a second) with 503; the hung probe itself ends at
 // its deadline and answers hwgraph_probe_success 0.
 func TestFaultProbeSlotsAndDeadline(t *testing.T) {
-	cfg := &Config{Modules: map[string]Module{"default": {User: "admin", Password: "x", Timeout: model.Duration(time.Minute)}}}
+	cfg := &Config{Modules: map[string]Module{"default": {User: "admin", Password: "x", Timeout: model.Duration(time.Minute), allowed: allow(t, "10.0.0.0/8")}}}
 	h := NewHandler(cfg, 1, nil)
 	started := make(chan struct{})
 	h.read = func(ctx context.Context, _ string, _ Module) *topology.Graph {
@@ -104,7 +115,7 @@ func TestProbeWithPrometheus(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfgFile := filepath.Join(dir, "bmc.yml")
-	cfg := fmt.Sprintf("modules:\n  default:\n    user: admin\n    password_file: %s\n    timeout: 5s\n  ipmi_sim:\n    user: admin\n    password_file: %s\n    cipher_suite: 3\n    skip_chassis: true\n    timeout: 5s\n", pass, pass)
+	cfg := fmt.Sprintf("modules:\n  default:\n    user: admin\n    password_file: %s\n    timeout: 5s\n    targets: [127.0.0.0/8]\n  ipmi_sim:\n    user: admin\n    password_file: %s\n    cipher_suite: 3\n    skip_chassis: true\n    timeout: 5s\n    targets: [127.0.0.1]\n", pass, pass)
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +148,7 @@ func TestProbeWithPrometheus(t *testing.T) {
 	if err := os.WriteFile(rfPass, []byte(rfmockup.Password), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg += fmt.Sprintf("  redfish_lab:\n    protocol: redfish+http\n    user: %s\n    password_file: %s\n    timeout: 5s\n", rfmockup.User, rfPass)
+	cfg += fmt.Sprintf("  redfish_lab:\n    protocol: redfish+http\n    user: %s\n    password_file: %s\n    timeout: 5s\n    targets: [%q]\n", rfmockup.User, rfPass, rf)
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestServeCommand(t *testing.T) {
 	l.Close()
 	nfdFile := filepath.Join(t.TempDir(), "hwgraph")
 	bmcConfig := filepath.Join(t.TempDir(), "bmc.yml")
-	if err := os.WriteFile(bmcConfig, []byte("modules:\n  default:\n    user: admin\n    password: x\n"), 0o600); err != nil {
+	if err := os.WriteFile(bmcConfig, []byte("modules:\n  default:\n    user: admin\n    password: x\n    targets: [127.0.0.1]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
