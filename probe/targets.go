@@ -24,7 +24,7 @@ type allowed struct {
 
 func parseAllowList(patterns []string) (allowList, error) {
 	if len(patterns) == 0 {
-		return nil, fmt.Errorf("no targets: list the BMCs its credentials may be sent to (CIDRs or host globs) under targets:")
+		return nil, fmt.Errorf("no targets: list the BMCs its credentials may be sent to (CIDRs or host globs) under targets")
 	}
 	out := make(allowList, 0, len(patterns))
 	for _, p := range patterns {
