@@ -41,23 +41,25 @@ var (
 	linkDegraded   = desc("link_degraded", "1 when the link is degraded (trained down, or its errors grow).", linkLabels...)
 	linkErrors     = desc("link_errors_total", "Errors counted on the link, by type (aer_correctable, nvlink_crc_flit, …).",
 		append(append([]string{}, linkLabels...), "type")...)
-	memoryErrors = desc("memory_errors_total", "Memory errors counted on a DIMM, memory controller or GPU.", "id", "kind", "type")
-	cpuThrottles = desc("cpu_throttles_total", "Times a CPU package (type=package), or its cores together (type=core), were slowed for heat.", "id", "type")
-	i2cLocked    = desc("i2c_bus_locked", "1 when an I2C bus is locked up.", "id")
-	nvmeWarning  = desc("nvme_critical_warning", "The critical warning bits of an NVMe controller's health log (0: none; 1 spare, 2 temperature, 4 reliability, 8 read-only, 16 backup).", "id")
-	nvmeUsed     = desc("nvme_percentage_used", "The controller's estimate of its rated endurance used, in percent (may pass 100).", "id")
-	nvmeSpare    = desc("nvme_available_spare_ratio", "Spare capacity left, as a ratio.", "id")
-	nvmeSpareMin = desc("nvme_available_spare_threshold_ratio", "The spare ratio below which the controller warns.", "id")
-	nvmeTemp     = desc("nvme_temperature_celsius", "The controller's composite temperature.", "id")
-	nvmeMedia    = desc("nvme_media_errors_total", "Media and data integrity errors the controller counted over its life.", "id")
-	diskIOErrors = desc("disk_io_errors_total", "Commands the SCSI layer saw fail (type=error) or time out (type=timeout) on a disk since boot.", "id", "type")
-	sensorValue  = desc("sensor_value", "A BMC or hwmon sensor reading in a unit without a family of its own (the unit label).", "id", "sensor", "unit")
-	xidErrors    = desc("gpu_xid_errors_total", "Xid errors NVML reported for a GPU since the agent started, by Xid code.", "id", "xid")
-	eventsTotal  = desc("events_total", "Events recorded, by kind, since the journal began.", "kind")
-	collectorOK  = desc("collector_success", "1 when the collector answered (absent hardware counts as success).", "collector")
-	collectorDur = desc("collector_duration_seconds", "How long the collector took in the last scan.", "collector")
-	scanTime     = desc("last_scan_timestamp_seconds", "When the graph served was scanned.")
-	stateErrors  = desc("state_errors_total", "State files found damaged (moved aside and started afresh) since the agent started, by file.", "file")
+	memoryErrors     = desc("memory_errors_total", "Memory errors counted on a DIMM, memory controller or GPU.", "id", "kind", "type")
+	cpuThrottles     = desc("cpu_throttles_total", "Times a CPU package (type=package), or its cores together (type=core), were slowed for heat.", "id", "type")
+	i2cLocked        = desc("i2c_bus_locked", "1 when an I2C bus is locked up.", "id")
+	nvmeWarning      = desc("nvme_critical_warning", "The critical warning bits of an NVMe controller's health log (0: none; 1 spare, 2 temperature, 4 reliability, 8 read-only, 16 backup).", "id")
+	nvmeUsed         = desc("nvme_percentage_used", "The controller's estimate of its rated endurance used, in percent (may pass 100).", "id")
+	nvmeSpare        = desc("nvme_available_spare_ratio", "Spare capacity left, as a ratio.", "id")
+	nvmeSpareMin     = desc("nvme_available_spare_threshold_ratio", "The spare ratio below which the controller warns.", "id")
+	nvmeTemp         = desc("nvme_temperature_celsius", "The controller's composite temperature.", "id")
+	nvmeMedia        = desc("nvme_media_errors_total", "Media and data integrity errors the controller counted over its life.", "id")
+	diskIOErrors     = desc("disk_io_errors_total", "Commands the SCSI layer saw fail (type=error) or time out (type=timeout) on a disk since boot.", "id", "type")
+	sensorValue      = desc("sensor_value", "A BMC or hwmon sensor reading in a unit without a family of its own (the unit label).", "id", "sensor", "unit")
+	xidErrors        = desc("gpu_xid_errors_total", "Xid errors NVML reported for a GPU since the agent started, by Xid code.", "id", "xid")
+	eventsTotal      = desc("events_total", "Events recorded, by kind, since the journal began.", "kind")
+	collectorOK      = desc("collector_success", "1 when the collector answered (absent hardware counts as success).", "collector")
+	collectorDur     = desc("collector_duration_seconds", "How long the collector took in the last scan.", "collector")
+	scanTime         = desc("last_scan_timestamp_seconds", "When the graph served was scanned.")
+	stateErrors      = desc("state_errors_total", "State files found damaged (moved aside and started afresh) since the agent started, by file.", "file")
+	stateWriteErrors = desc("state_write_errors_total", "Writes of the state folder (journal, last scan, baseline) that failed since the agent started; each is retried.")
+	statePending     = desc("state_pending_events", "Events judged but not yet in the journal, kept in memory until a write of the state folder succeeds.")
 )
 
 // sensorFamilies are the sensor readings by unit (as IPMI and hwgraph's
@@ -78,6 +80,7 @@ type graphCollector struct {
 	graph       func() *topology.Graph
 	counts      func() map[string]uint64
 	stateErrors func() map[string]uint64 // nil without a state folder
+	stateWrites func() (uint64, int)
 }
 
 func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -87,7 +90,7 @@ func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{componentInfo, componentState, linkInfo, linkUp, linkSpeed, linkMaxSpeed,
 		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, cpuThrottles, i2cLocked,
 		nvmeWarning, nvmeUsed, nvmeSpare, nvmeSpareMin, nvmeTemp, nvmeMedia, diskIOErrors, sensorValue, xidErrors, eventsTotal,
-		collectorOK, collectorDur, scanTime, stateErrors} {
+		collectorOK, collectorDur, scanTime, stateErrors, stateWriteErrors, statePending} {
 		ch <- d
 	}
 }
@@ -108,6 +111,11 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 		for file, n := range c.stateErrors() {
 			counter(stateErrors, float64(n), file)
 		}
+	}
+	if c.stateWrites != nil {
+		errs, pending := c.stateWrites()
+		counter(stateWriteErrors, float64(errs))
+		gauge(statePending, float64(pending))
 	}
 	g := c.graph()
 	if g == nil {

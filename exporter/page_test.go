@@ -322,7 +322,10 @@ func TestEventsAPIPages(t *testing.T) {
 	if _, got := get("/api/v1/events?since=30s&limit=10"); len(got) != 10 || got[9].Message != "1190" {
 		t.Errorf("since=30s&limit=10: %d events", len(got))
 	}
-	for _, bad := range []string{"since=garbage", "since=-1h", "limit=0", "limit=5001", "limit=x"} {
+	if _, got := get("/api/v1/events?since=1969-12-31T23:59:59Z&limit=5000"); len(got) != 1200 {
+		t.Errorf("since a time before 1970: %d events, want all 1200", len(got))
+	}
+	for _, bad := range []string{"since=garbage", "since=-1h", "limit=0", "limit=5001", "limit=x", "cursor=zz", "cursor=00"} {
 		if resp, _ := get("/api/v1/events?" + bad); resp.StatusCode != 400 {
 			t.Errorf("%s: %d, want 400", bad, resp.StatusCode)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -49,6 +50,9 @@ type Detailer interface {
 // the source is degraded.
 type StateReporter interface {
 	StateErrors() map[string]uint64
+	// StateWrites is how often writing the state folder failed, and how
+	// many events wait in memory for a write to succeed.
+	StateWrites() (errors uint64, pending int)
 	// Degraded is why the source works on less than its whole state, ""
 	// when it does not.
 	Degraded() string
@@ -74,7 +78,7 @@ func HandlerFor(s Source, o Options) http.Handler {
 	graphReg := prometheus.NewRegistry()
 	gc := &graphCollector{graph: s.Graph, counts: s.Counts}
 	if sr, ok := s.(StateReporter); ok {
-		gc.stateErrors = sr.StateErrors
+		gc.stateErrors, gc.stateWrites = sr.StateErrors, sr.StateWrites
 	}
 	graphReg.MustRegister(gc, versioncollector.NewCollector(ns))
 	live := prometheus.NewRegistry()
@@ -125,6 +129,10 @@ func HandlerFor(s Source, o Options) http.Handler {
 			return
 		}
 		page, err := s.EventPage(q)
+		if errors.Is(err, topology.ErrBadCursor) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -192,5 +193,54 @@ func TestReadersBesideTheWriter(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "typo")); err == nil {
 		t.Error("reading a folder that is not there created it")
+	}
+}
+
+// TestFaultStateFileNotARegularFile: a last.json or baseline.json that is
+// a FIFO (which would hang the scan), a link to /dev/zero (which never
+// ends) or a sparse file past 64 MiB (which would be read into memory) is
+// damage: read as none, moved aside and reported, at once.
+func TestFaultStateFileNotARegularFile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(path string) error
+		want string
+	}{
+		{"fifo", func(p string) error { return syscall.Mkfifo(p, 0o600) }, "not a regular file"},
+		{"dev-zero", func(p string) error { return os.Symlink("/dev/zero", p) }, "not a regular file"},
+		{"huge", func(p string) error {
+			if err := os.WriteFile(p, []byte("{"), 0o600); err != nil {
+				return err
+			}
+			return os.Truncate(p, maxStateFile+1)
+		}, "past the"},
+	} {
+		for _, file := range []string{lastFile, baselineFile} {
+			t.Run(tc.name+"/"+file, func(t *testing.T) {
+				dir := t.TempDir()
+				st, err := Open(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				if err := tc.make(filepath.Join(dir, file)); err != nil {
+					t.Fatal(err)
+				}
+				read := st.Last
+				if file == baselineFile {
+					read = st.Baseline
+				}
+				if g, err := read(); g != nil || err != nil {
+					t.Errorf("read as %v, %v", g, err)
+				}
+				d := st.TakeDamage()
+				if len(d) != 1 || d[0].File != file || !strings.Contains(d[0].Err.Error(), tc.want) || d[0].MovedTo == "" {
+					t.Errorf("damage %+v, want %s moved aside: %s", d, file, tc.want)
+				}
+				if _, err := os.Lstat(filepath.Join(dir, file)); err == nil {
+					t.Errorf("%s stays in place", file)
+				}
+			})
+		}
 	}
 }

@@ -20,8 +20,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -31,8 +33,13 @@ import (
 const (
 	baselineFile = "baseline.json"
 	lastFile     = "last.json"
-	journalFile  = "events.db"
-	lockFile     = "lock"
+	// nextFile is the scan about to become last.json: written before its
+	// events are appended, renamed over last.json after, so that a kill
+	// between the two neither loses nor repeats them (Open finishes or
+	// undoes it).
+	nextFile    = "last.json.next"
+	journalFile = "events.db"
+	lockFile    = "lock"
 )
 
 // File and folder modes of the state folder: it holds serial numbers and
@@ -55,6 +62,18 @@ type Store struct {
 	// lastSum is what last.json holds, as recordedSum gives it: a scan
 	// that changed nothing recorded is not written again.
 	lastSum [sha256.Size]byte
+	// pending are the events judged but not yet in the journal, oldest
+	// first, and unwritten the newest scan not yet in last.json: a write
+	// that fails keeps them for the next (Record, Flush), so that
+	// nothing judged is lost while the disk is full or the journal held.
+	pending   []topology.Event
+	unwritten *topology.Graph
+	// How many are pending, and were dropped past MaxPending, for
+	// scrapes that read them while a scan records.
+	npending atomic.Int64
+	dropped  atomic.Uint64
+	// accept says unwritten is to become the baseline as well.
+	accept bool
 	// base is baseline.json as last read, kept while the file is the
 	// same: every scan judges against it, and it changes when someone
 	// accepts a new one (this process or `hwgraph baseline accept`).
@@ -84,9 +103,14 @@ type Damage struct {
 	Err     error
 	MovedTo string // where the damaged file went; "" when it stayed (read-only)
 	Time    time.Time
+	// Kept says the file stays in use: what it holds is still good.
+	Kept bool
 }
 
 func (d Damage) String() string {
+	if d.Kept {
+		return fmt.Sprintf("state %s damaged (%v); kept, as what it holds is good", d.File, d.Err)
+	}
 	if d.MovedTo == "" {
 		return fmt.Sprintf("state %s damaged (%v); left as it is (read-only)", d.File, d.Err)
 	}
@@ -119,7 +143,41 @@ func Open(dir string) (*Store, error) {
 		return nil, err
 	}
 	s.Journal = j
+	s.finishStaged()
 	return s, nil
+}
+
+// finishStaged ends the write a killed writer left half done: a staged
+// last.json.next whose events the journal holds (its mark is the file's
+// sum) becomes last.json; one whose events it does not hold is removed,
+// and the scan that follows judges them again from last.json.
+//
+// With nothing staged, last.json is the scan the journal's mark names:
+// a journal whose mark is another's lost its last transactions (a
+// damaged meta page makes bbolt fall back to the one before) and is
+// reported, not moved aside: what it still holds is good.
+func (s *Store) finishStaged() {
+	mark, err := s.Journal.mark()
+	if err != nil || mark == nil {
+		os.Remove(filepath.Join(s.Dir, nextFile)) // no mark: nothing staged was appended
+		return
+	}
+	next := filepath.Join(s.Dir, nextFile)
+	if data, err := readBounded(next); err == nil {
+		if sum := sha256.Sum256(data); bytes.Equal(mark, sum[:]) && os.Rename(next, filepath.Join(s.Dir, lastFile)) == nil {
+			return
+		}
+		os.Remove(next)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		os.Remove(next)
+	}
+	data, err := readBounded(filepath.Join(s.Dir, lastFile))
+	if err != nil {
+		return // no last scan, or a damaged one: Last says so
+	}
+	if sum := sha256.Sum256(data); !bytes.Equal(mark, sum[:]) {
+		s.report(journalFile, errors.New("rolled back: it lacks the events of the last scan recorded (last.json)"))
+	}
 }
 
 // OpenReadOnly opens an existing state folder to read it, while another
@@ -175,9 +233,18 @@ func (s *Store) moveAside(name string, err error) {
 			d.MovedTo = to
 		}
 	}
+	s.record(d)
+}
+
+// report records damage to a file that stays where it is.
+func (s *Store) report(name string, err error) {
+	s.record(Damage{File: name, Err: err, Time: time.Now().UTC(), Kept: true})
+}
+
+func (s *Store) record(d Damage) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.damaged[name]++
+	s.damaged[d.File]++
 	s.news = append(s.news, d)
 }
 
@@ -248,6 +315,11 @@ func (s *Store) readGraph(name string) (*topology.Graph, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	var de *DamageError
+	if errors.As(err, &de) {
+		s.moveAside(name, de.Err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -260,12 +332,14 @@ func (s *Store) readGraph(name string) (*topology.Graph, error) {
 }
 
 // ReadState reads a file of the state folder, such as a collector's log
-// cursor. A file never written is an error wrapping fs.ErrNotExist.
+// cursor. A file never written is an error wrapping fs.ErrNotExist; one
+// that is not a regular file, or larger than a state file may be, a
+// *DamageError.
 func (s *Store) ReadState(name string) ([]byte, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(s.Dir, name))
+	data, err := readBounded(filepath.Join(s.Dir, name))
 	if err != nil {
 		return nil, fmt.Errorf("state %s: %w", name, err)
 	}
@@ -346,17 +420,14 @@ func (s *Store) writeGraph(name string, g *topology.Graph) error {
 // nothing; Record does.
 func (s *Store) Judge(g, last *topology.Graph, now time.Time) (base *topology.Graph, err error) {
 	base, err = s.Baseline()
-	if err != nil {
-		return nil, err
-	}
-	if base == nil && last != nil && s.DamageCounts()[baselineFile] > 0 {
+	if err == nil && base == nil && last != nil && s.DamageCounts()[baselineFile] > 0 {
 		base = last
 		if !s.readOnly {
-			if err := s.Accept(last); err != nil {
-				return nil, err
-			}
+			err = s.Accept(last)
 		}
 	}
+	// Judged also when the baseline could not be read or rebuilt: what
+	// changed since the last scan is still news.
 	topology.MarkMissing(g, base)
 	var events []topology.Event
 	switch {
@@ -366,43 +437,125 @@ func (s *Store) Judge(g, last *topology.Graph, now time.Time) (base *topology.Gr
 		events = topology.Diff(base, g, now)
 	}
 	g.Events = append(events, g.Events...)
-	return base, nil
+	return base, err
 }
+
+// MaxPending bounds the events a store keeps in memory while it cannot
+// write them; past it the oldest are dropped, and counted.
+const MaxPending = 100_000
 
 // Record finishes a scan against what is remembered (Judge), appends the
 // events to the journal, and makes g the last scan. The first scan of an
 // empty folder becomes the baseline too.
+//
+// When a write fails, nothing judged is lost: the events stay pending
+// and g unwritten, and the next Record or Flush writes them first. The
+// caller judges the next scan against g, not against the folder.
 func (s *Store) Record(g, last *topology.Graph, now time.Time) error {
 	base, err := s.Judge(g, last, now)
-	if err != nil {
-		return err
+	s.pending = append(s.pending, g.Events...)
+	if n := len(s.pending) - MaxPending; n > 0 {
+		s.dropped.Add(uint64(n))
+		s.pending = slices.Delete(s.pending, 0, n)
 	}
-	if err := s.Journal.Append(g.Events...); err != nil {
-		var de *DamageError
-		if !errors.As(err, &de) {
+	s.npending.Store(int64(len(s.pending)))
+	s.unwritten = g
+	// A baseline that could not be read is not replaced by this scan.
+	s.accept = s.accept || base == nil && err == nil
+	return errors.Join(err, s.flush())
+}
+
+// Flush writes what a failed Record left: the pending events, the last
+// scan, the baseline. Nothing left is nothing to do.
+func (s *Store) Flush() error { return s.flush() }
+
+// Pending is how many events wait to be written, and how many were
+// dropped since the store was opened because too many waited.
+func (s *Store) Pending() (pending int, dropped uint64) {
+	return int(s.npending.Load()), s.dropped.Load()
+}
+
+// afterStep, set by tests, is called after each step of flush: the kill
+// tests end the process there.
+var afterStep func(step string)
+
+func step(name string) {
+	if afterStep != nil {
+		afterStep(name)
+	}
+}
+
+// flush writes the scan and its events in an order that a kill at any
+// point neither loses nor repeats an event: the scan is staged
+// (last.json.next), the events appended with the staged file's sum as
+// the journal's mark in the same transaction, and the staged file
+// renamed over last.json (finishStaged completes what a kill stopped).
+// A scan that changed nothing recorded is not written at all.
+func (s *Store) flush() error {
+	g := s.unwritten
+	var data []byte
+	var sum [sha256.Size]byte
+	if g != nil {
+		var err error
+		if sum, err = recordedSum(g); err != nil || sum != s.lastSum {
+			var buf bytes.Buffer
+			if err := topology.WriteJSON(&buf, g); err != nil {
+				return fmt.Errorf("state %s: %w", lastFile, err)
+			}
+			data = buf.Bytes()
+		}
+	}
+	var mark []byte
+	if data != nil {
+		if err := s.WriteState(nextFile, data); err != nil {
 			return err
 		}
-		// The journal broke under us: aside with it, and a fresh one
-		// holds these events.
+		m := sha256.Sum256(data)
+		mark = m[:]
+		step("staged")
+	}
+	if err := s.appendPending(mark); err != nil {
+		return err
+	}
+	step("appended")
+	if data != nil {
+		if err := os.Rename(filepath.Join(s.Dir, nextFile), filepath.Join(s.Dir, lastFile)); err != nil {
+			return fmt.Errorf("state %s: %w", lastFile, err)
+		}
+		s.lastSum = sum
+		step("renamed")
+	}
+	s.unwritten = nil
+	if s.accept && g != nil {
+		if err := s.Accept(g); err != nil {
+			s.unwritten = g // the next flush tries the baseline again
+			return err
+		}
+		s.accept = false
+		step("accepted")
+	}
+	return nil
+}
+
+// appendPending appends the pending events (and sets mark), moving a
+// journal that broke under us aside and appending to a fresh one.
+func (s *Store) appendPending(mark []byte) error {
+	err := s.Journal.append(mark, s.pending)
+	var de *DamageError
+	if errors.As(err, &de) {
 		s.moveAside(journalFile, err)
 		j, jerr := OpenJournal(filepath.Join(s.Dir, journalFile), 0)
 		if jerr != nil {
 			return jerr
 		}
 		s.Journal = j
-		if err := j.Append(g.Events...); err != nil {
-			return err
-		}
+		err = j.append(mark, s.pending)
 	}
-	if sum, err := recordedSum(g); err != nil || sum != s.lastSum {
-		if err := s.writeGraph(lastFile, g); err != nil {
-			return err
-		}
-		s.lastSum = sum
+	if err != nil {
+		return err
 	}
-	if base == nil {
-		return s.Accept(g)
-	}
+	s.pending = nil
+	s.npending.Store(0)
 	return nil
 }
 

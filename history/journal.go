@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -21,7 +22,16 @@ import (
 var (
 	eventsBucket = []byte("events")
 	countsBucket = []byte("counts")
+	metaBucket   = []byte("meta")
+	// markKey holds the fingerprint of the last scan staged to become
+	// last.json whose events the journal holds (Store.flush).
+	markKey = []byte("staged")
 )
+
+// readChunk is how many events a reader copies in one hold of the file:
+// between chunks it lets go, so that a writer waits for one chunk, not
+// for a whole reading of a large journal. A variable for the tests.
+var readChunk = 4096
 
 // DefaultRetention is how long events are kept.
 const DefaultRetention = 90 * 24 * time.Hour
@@ -152,8 +162,12 @@ func key(t time.Time, seq uint64) []byte {
 
 // Append stores events in one durable transaction, counts them by kind,
 // and drops events older than the retention.
-func (j *Journal) Append(events ...topology.Event) error {
-	if len(events) == 0 {
+func (j *Journal) Append(events ...topology.Event) error { return j.append(nil, events) }
+
+// append is Append that also sets the journal's mark, in the same
+// transaction, when mark is not nil.
+func (j *Journal) append(mark []byte, events []topology.Event) error {
+	if len(events) == 0 && mark == nil {
 		return nil
 	}
 	if j.readOnly {
@@ -164,9 +178,19 @@ func (j *Journal) Append(events ...topology.Event) error {
 	added := map[string]uint64{}
 	err := j.with(true, func(db *bolt.DB) error {
 		return db.Update(func(tx *bolt.Tx) error {
+			clear(added) // a transaction bbolt retries starts again
 			b, counts := tx.Bucket(eventsBucket), tx.Bucket(countsBucket)
 			if b == nil || counts == nil {
 				return &DamageError{File: journalFile, Err: errors.New("buckets missing")}
+			}
+			if mark != nil {
+				meta, err := tx.CreateBucketIfNotExists(metaBucket)
+				if err != nil {
+					return err
+				}
+				if err := meta.Put(markKey, mark); err != nil {
+					return err
+				}
 			}
 			for _, e := range events {
 				if e.Time.IsZero() {
@@ -204,6 +228,20 @@ func (j *Journal) Append(events ...topology.Event) error {
 	return nil
 }
 
+// mark is what the last append with a mark set; nil when none did.
+func (j *Journal) mark() ([]byte, error) {
+	var out []byte
+	err := j.with(false, func(db *bolt.DB) error {
+		return db.View(func(tx *bolt.Tx) error {
+			if b := tx.Bucket(metaBucket); b != nil {
+				out = bytes.Clone(b.Get(markKey))
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
 func (j *Journal) expire(b *bolt.Bucket) error {
 	cut := key(time.Now().Add(-j.retention), 0)
 	c := b.Cursor()
@@ -215,32 +253,110 @@ func (j *Journal) expire(b *bolt.Bucket) error {
 	return nil
 }
 
-// Query returns the events since the given time (zero: all kept), for
-// one component or link when id is set, oldest first.
+// sinceKey is the first key at or after since; nil for any time. A time
+// before 1970 is any time: keys count nanoseconds from then, unsigned.
+func sinceKey(since time.Time) []byte {
+	if anyTime(since) {
+		return nil
+	}
+	return key(since, 0)
+}
+
+// anyTime reports whether since asks for events of any time.
+func anyTime(since time.Time) bool { return !since.After(time.Unix(0, 0)) }
+
+// each calls fn on the events from bound on (newer ones, or older ones
+// when backward), bound itself only when inclusive; nil bound starts at
+// the oldest (newest, backward), until fn says stop or the events end.
+//
+// It holds the file only to copy readChunk events at a time, and calls
+// fn (decoding, filtering) with the file let go: a writer waits for one
+// copy of a chunk, never for a whole reading of a large journal.
+func (j *Journal) each(bound []byte, inclusive, backward bool, fn func(k, v []byte) (stop bool, err error)) error {
+	type entry struct{ k, v []byte }
+	chunk := make([]entry, 0, readChunk)
+	for {
+		chunk, end := chunk[:0], false
+		err := j.with(false, func(db *bolt.DB) error {
+			return db.View(func(tx *bolt.Tx) error {
+				b := tx.Bucket(eventsBucket)
+				if b == nil {
+					end = true
+					return nil
+				}
+				c := b.Cursor()
+				k, v := seek(c, bound, inclusive, backward)
+				for k != nil && len(chunk) < readChunk {
+					chunk = append(chunk, entry{bytes.Clone(k), bytes.Clone(v)})
+					if backward {
+						k, v = c.Prev()
+					} else {
+						k, v = c.Next()
+					}
+				}
+				end = k == nil
+				return nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+		for _, e := range chunk {
+			if stop, err := fn(e.k, e.v); err != nil || stop {
+				return err
+			}
+		}
+		if end {
+			return nil
+		}
+		bound, inclusive = chunk[len(chunk)-1].k, false
+	}
+}
+
+// seek places c on the first key from bound on, as each reads them.
+func seek(c *bolt.Cursor, bound []byte, inclusive, backward bool) (k, v []byte) {
+	switch {
+	case bound == nil && backward:
+		return c.Last()
+	case bound == nil:
+		return c.First()
+	case !backward:
+		k, v = c.Seek(bound)
+		if k != nil && !inclusive && bytes.Equal(k, bound) {
+			k, v = c.Next()
+		}
+		return k, v
+	}
+	if k, v = c.Seek(bound); k == nil {
+		k, v = c.Last()
+	}
+	for k != nil && (bytes.Compare(k, bound) > 0 || !inclusive && bytes.Equal(k, bound)) {
+		k, v = c.Prev()
+	}
+	return k, v
+}
+
+func decodeEvent(v []byte) (topology.Event, error) {
+	var e topology.Event
+	if err := json.Unmarshal(v, &e); err != nil {
+		return e, &DamageError{File: journalFile, Err: fmt.Errorf("decode event: %w", err)}
+	}
+	return e, nil
+}
+
+// Query returns the events since the given time (zero or before 1970:
+// all kept), for one component or link when id is set, oldest first.
 func (j *Journal) Query(since time.Time, id string) ([]topology.Event, error) {
 	var out []topology.Event
-	err := j.with(false, func(db *bolt.DB) error {
-		return db.View(func(tx *bolt.Tx) error {
-			b := tx.Bucket(eventsBucket)
-			if b == nil {
-				return nil
-			}
-			c := b.Cursor()
-			k, v := c.First()
-			if !since.IsZero() {
-				k, v = c.Seek(key(since, 0))
-			}
-			for ; k != nil; k, v = c.Next() {
-				var e topology.Event
-				if err := json.Unmarshal(v, &e); err != nil {
-					return &DamageError{File: journalFile, Err: fmt.Errorf("decode event: %w", err)}
-				}
-				if e.Matches(since, id) {
-					out = append(out, e)
-				}
-			}
-			return nil
-		})
+	if anyTime(since) {
+		since = time.Time{}
+	}
+	err := j.each(sinceKey(since), true, false, func(_, v []byte) (bool, error) {
+		e, err := decodeEvent(v)
+		if err == nil && e.Matches(since, id) {
+			out = append(out, e)
+		}
+		return false, err
 	})
 	return out, err
 }
@@ -253,51 +369,30 @@ func (j *Journal) Page(q topology.EventQuery) (topology.EventPage, error) {
 	if q.Cursor != "" {
 		b, err := hex.DecodeString(q.Cursor)
 		if err != nil || len(b) != 16 {
-			return page, fmt.Errorf("cursor %q: not one of this journal's", q.Cursor)
+			return page, fmt.Errorf("cursor %q: %w", q.Cursor, topology.ErrBadCursor)
 		}
 		from = b
 	}
-	stop := key(q.Since, 0)
+	if anyTime(q.Since) {
+		q.Since = time.Time{}
+	}
+	stop := sinceKey(q.Since)
 	lastKey := "" // of the last event in the page
-	err := j.with(false, func(db *bolt.DB) error {
-		return db.View(func(tx *bolt.Tx) error {
-			b := tx.Bucket(eventsBucket)
-			if b == nil {
-				return nil
-			}
-			c := b.Cursor()
-			var k, v []byte
-			if from == nil {
-				k, v = c.Last()
-			} else {
-				// The cursor is the last key shown: start below it.
-				if k, v = c.Seek(from); k == nil {
-					k, v = c.Last()
-				}
-				for k != nil && string(k) >= string(from) {
-					k, v = c.Prev()
-				}
-			}
-			for ; k != nil; k, v = c.Prev() {
-				if !q.Since.IsZero() && string(k) < string(stop) {
-					break
-				}
-				var e topology.Event
-				if err := json.Unmarshal(v, &e); err != nil {
-					return &DamageError{File: journalFile, Err: fmt.Errorf("decode event: %w", err)}
-				}
-				if !e.Matches(q.Since, q.ID) {
-					continue
-				}
-				if q.Limit > 0 && len(page.Events) == q.Limit {
-					page.Next = lastKey // one more matches: there is a next page
-					return nil
-				}
-				page.Events = append(page.Events, e)
-				lastKey = hex.EncodeToString(k)
-			}
-			return nil
-		})
+	err := j.each(from, false, true, func(k, v []byte) (bool, error) {
+		if stop != nil && bytes.Compare(k, stop) < 0 {
+			return true, nil
+		}
+		e, err := decodeEvent(v)
+		if err != nil || !e.Matches(q.Since, q.ID) {
+			return false, err
+		}
+		if q.Limit > 0 && len(page.Events) == q.Limit {
+			page.Next = lastKey // one more matches: there is a next page
+			return true, nil
+		}
+		page.Events = append(page.Events, e)
+		lastKey = hex.EncodeToString(k)
+		return false, nil
 	})
 	return page, err
 }

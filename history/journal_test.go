@@ -2,6 +2,7 @@ package history
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -57,6 +58,10 @@ func TestAppendQueryCount(t *testing.T) {
 func TestMain(m *testing.M) {
 	if path := os.Getenv("HWGRAPH_JOURNAL_WRITER"); path != "" {
 		writer(path)
+		return
+	}
+	if dir := os.Getenv("HWGRAPH_KILL_AT"); dir != "" {
+		recordAndDie(dir, os.Getenv("HWGRAPH_KILL_STEP"))
 		return
 	}
 	os.Exit(m.Run())
@@ -151,6 +156,59 @@ func TestPage(t *testing.T) {
 	if err := j.Append(all...); err != nil {
 		t.Fatal(err)
 	}
+	for _, chunk := range []int{readChunk, 7} { // as readers read, and across many holds of the file
+		defer func(n int) { readChunk = n }(readChunk)
+		readChunk = chunk
+		if got, err := j.Query(now.Add(-100*time.Second), ""); err != nil || len(got) != 100 || got[0].Message != "1134" || got[99].Message != "1233" {
+			t.Errorf("chunks of %d: the last 100 s: %d events, %v", chunk, len(got), err)
+		}
+		testPages(t, j, all, now)
+	}
+	if _, err := j.Page(topology.EventQuery{Cursor: "zz", Limit: 1}); !errors.Is(err, topology.ErrBadCursor) {
+		t.Errorf("a garbage cursor: %v", err)
+	}
+}
+
+// TestReaderLetsWriterIn: a reader of a journal larger than a chunk
+// decodes and filters with the file let go: while it reads, a writer
+// takes the file at once (before, one Query held it for its whole
+// reading, and a writer timed out behind it).
+func TestReaderLetsWriterIn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	j, err := OpenJournal(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { readChunk = n }(readChunk)
+	readChunk = 10
+	now := time.Now().UTC()
+	var es []topology.Event
+	for i := range 35 {
+		es = append(es, topology.Event{Time: now.Add(time.Duration(i) * time.Millisecond), Kind: "errors", Component: "dimm:A1", Message: strconv.Itoa(i)})
+	}
+	if err := j.Append(es...); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	err = j.each(nil, true, false, func(_, _ []byte) (bool, error) {
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			t.Fatalf("event %d: a writer cannot take the file while the reader reads: %v", n, err)
+		}
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		n++
+		return false, nil
+	})
+	if err != nil || n != 35 {
+		t.Errorf("read %d events, %v", n, err)
+	}
+}
+
+func testPages(t *testing.T, j *Journal, all []topology.Event, now time.Time) {
 	for _, tc := range []struct {
 		name string
 		q    topology.EventQuery
@@ -190,9 +248,6 @@ func TestPage(t *testing.T) {
 				t.Errorf("%d events in %d pages, want %d", len(seen), pages, tc.want)
 			}
 		})
-	}
-	if _, err := j.Page(topology.EventQuery{Cursor: "zz", Limit: 1}); err == nil {
-		t.Error("a garbage cursor accepted")
 	}
 }
 

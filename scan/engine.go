@@ -62,7 +62,18 @@ type Engine struct {
 	once     sync.Once
 	recent   recentEvents
 	degraded atomic.Pointer[string] // the last state damage, for /healthz
+
+	// While the state folder cannot be written: why (nil when it can),
+	// how often a write failed, and the retry of what waits.
+	unwritten   atomic.Pointer[string]
+	writeErrors atomic.Uint64
+	retry       *time.Timer
+	backoff     time.Duration
 }
+
+// maxBackoff bounds the wait between retries of a state folder that
+// cannot be written.
+const maxBackoff = time.Minute
 
 func (e *Engine) init() {
 	e.once.Do(func() { e.kick = make(chan struct{}, 1) })
@@ -160,9 +171,7 @@ func (e *Engine) Scan(ctx context.Context) *topology.Graph {
 			e.logger().Error("judging the scan", "err", err)
 		}
 	case e.Store != nil:
-		if err := e.Store.Record(g, prev, now); err != nil {
-			e.logger().Error("recording the scan", "err", err)
-		}
+		e.recorded(e.Store.Record(g, prev, now))
 	case prev != nil && e.Gather == nil:
 		g.Events = append(topology.Diff(prev, g, now), g.Events...)
 	}
@@ -173,6 +182,58 @@ func (e *Engine) Scan(ctx context.Context) *topology.Graph {
 		e.OnScan(g)
 	}
 	return g
+}
+
+// recorded takes the outcome of a write of the state folder (with e.mu
+// held): a failure is said once, when writing starts to fail, and
+// retried with a backoff doubling to maxBackoff; what it left waits in
+// the store (Store.Pending). The recovery is said once too.
+func (e *Engine) recorded(err error) {
+	if err == nil {
+		if e.unwritten.Swap(nil) != nil {
+			e.logger().Info("state folder written again; nothing judged was lost")
+		}
+		e.backoff = 0
+		if e.retry != nil {
+			e.retry.Stop()
+		}
+		return
+	}
+	e.writeErrors.Add(1)
+	pending, dropped := e.Store.Pending()
+	why := fmt.Sprintf("state folder not written (%v); %d events wait in memory", err, pending)
+	if dropped > 0 {
+		why += fmt.Sprintf(", %d dropped because more waited than %d", dropped, history.MaxPending)
+	}
+	if e.unwritten.Swap(&why) == nil {
+		e.logger().Error("recording the scan: retrying until it can be written", "err", err, "pending_events", pending)
+	}
+	e.backoff = min(max(2*e.backoff, time.Second), maxBackoff)
+	if e.retry == nil {
+		e.retry = time.AfterFunc(e.backoff, e.flush)
+	} else {
+		e.retry.Reset(e.backoff)
+	}
+}
+
+// flush retries what a failed write left, between scans.
+func (e *Engine) flush() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.unwritten.Load() != nil {
+		e.recorded(e.Store.Flush())
+	}
+}
+
+// StateWrites is how often a write of the state folder failed
+// (hwgraph_state_write_errors_total) and how many events wait for the
+// next to succeed (hwgraph_state_pending_events).
+func (e *Engine) StateWrites() (errors uint64, pending int) {
+	if e.Store == nil {
+		return 0, 0
+	}
+	pending, _ = e.Store.Pending()
+	return e.writeErrors.Load(), pending
 }
 
 // reportDamage says, once each, the state files found damaged.
@@ -187,9 +248,13 @@ func (e *Engine) reportDamage() {
 	}
 }
 
-// Degraded says why the engine works on less than its whole state: the
-// last state file found damaged; "" when none was.
+// Degraded says why the engine works on less than its whole state: that
+// the state folder cannot be written now, else the last state file found
+// damaged; "" when neither.
 func (e *Engine) Degraded() string {
+	if s := e.unwritten.Load(); s != nil {
+		return *s
+	}
 	if s := e.degraded.Load(); s != nil {
 		return *s
 	}
@@ -363,7 +428,7 @@ func (r *recentEvents) page(q topology.EventQuery) (topology.EventPage, error) {
 	if q.Cursor != "" {
 		n, err := strconv.ParseUint(q.Cursor, 10, 64)
 		if err != nil {
-			return page, fmt.Errorf("cursor %q: not one of this agent's", q.Cursor)
+			return page, fmt.Errorf("cursor %q: %w", q.Cursor, topology.ErrBadCursor)
 		}
 		before = n
 	}

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,6 +32,10 @@ type Event struct {
 func (e Event) Matches(since time.Time, id string) bool {
 	return !e.Time.Before(since) && (id == "" || e.Component == id || e.Link == id)
 }
+
+// ErrBadCursor is a page cursor that the source of the events did not
+// give: the caller's mistake, not the source's.
+var ErrBadCursor = errors.New("not a cursor of these events")
 
 // EventQuery asks for a page of events, newest first.
 type EventQuery struct {
