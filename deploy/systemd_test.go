@@ -25,9 +25,9 @@ func exposure(t *testing.T, analyze, unit string) float64 {
 	return v
 }
 
-// TestSystemdUnit: hwgraph.service passes systemd-analyze verify, and its
-// exposure (systemd-analyze security) is lower than node_exporter's own
-// example unit's.
+// TestSystemdUnit: hwgraph.service bounds its memory and tasks, passes
+// systemd-analyze verify, and its exposure (systemd-analyze security) is
+// lower than node_exporter's own example unit's.
 func TestSystemdUnit(t *testing.T) {
 	analyze := fixture.Tool(t, "systemd-analyze", "systemd")
 	dir := t.TempDir()
@@ -38,6 +38,11 @@ func TestSystemdUnit(t *testing.T) {
 	unit, err := os.ReadFile("systemd/hwgraph.service")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, bound := range []string{"\nMemoryMax=", "\nTasksMax="} {
+		if !strings.Contains(string(unit), bound) {
+			t.Errorf("the unit sets no %s", strings.TrimSpace(bound))
+		}
 	}
 	// verify checks that ExecStart's program exists: point it at the one
 	// just built.

@@ -37,14 +37,15 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-// listen serves h on a loopback port with NewServer's timeouts.
+// listen serves h on a loopback port with NewServer's timeouts, and no
+// limit on requests at once (the load tests run more).
 func listen(t *testing.T, h http.Handler, tweak func(*http.Server)) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(h)
+	srv := NewServer(h, 0)
 	if tweak != nil {
 		tweak(srv)
 	}
@@ -244,7 +245,7 @@ func TestTLSAndBasicAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(Handler(s))
+	srv := NewServer(Handler(s), DefaultMaxRequests)
 	no := false
 	go web.Serve(l, srv, &web.FlagConfig{WebConfigFile: &cfgPath, WebSystemdSocket: &no}, promslog.NewNopLogger())
 	defer srv.Close()

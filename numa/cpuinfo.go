@@ -1,6 +1,9 @@
 package numa
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,12 +19,16 @@ const maxCPUInfo = 64 << 20
 // "model name" lines of <root>/proc/cpuinfo. It is read through sysfsattr
 // (procfs's CPUInfo opens the file itself, outside a captured tree's
 // confinement, and parses it the way of the architecture hwgraph was
-// built for, not the machine captured); a CPU without a model name, or a
-// file that cannot be read, gives no model.
-func cpuModels(root string) map[int]string {
+// built for, not the machine captured); a CPU without a model name gives
+// no model. A file that cannot be read, or is larger than maxCPUInfo,
+// gives none and an error saying so; one that is not there gives none.
+func cpuModels(root string) (map[int]string, error) {
 	b, err := sysfsattr.ReadFile(filepath.Join(root, "proc", "cpuinfo"), maxCPUInfo)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("CPU models left out: %w", err)
 	}
 	out := map[int]string{}
 	cpu := -1
@@ -44,5 +51,5 @@ func cpuModels(root string) map[int]string {
 			}
 		}
 	}
-	return out
+	return out, nil
 }

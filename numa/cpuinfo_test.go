@@ -3,6 +3,7 @@
 package numa
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,7 +20,10 @@ func TestCPUModelsMatchProcfs(t *testing.T) {
 	models := 0
 	for _, c := range fixture.Captures(t) {
 		root := fixture.Root(t, c)
-		ours := cpuModels(root)
+		ours, err := cpuModels(root)
+		if err != nil {
+			t.Errorf("%s: %v", c, err)
+		}
 		fs, err := procfs.NewFS(filepath.Join(root, "proc"))
 		if err != nil {
 			continue
@@ -43,5 +47,33 @@ func TestCPUModelsMatchProcfs(t *testing.T) {
 	}
 	if models < 100 {
 		t.Errorf("only %d CPU models compared", models)
+	}
+}
+
+// TestFaultCPUInfoTooLarge: a /proc/cpuinfo past the bound is not read,
+// and ReadCPUs says so among its problems instead of leaving the models
+// out without a word; the packages are still read.
+func TestFaultCPUInfoTooLarge(t *testing.T) {
+	root := fixture.Root(t, "node_exporter/sys.tar.gz")
+	path := filepath.Join(root, "proc", "cpuinfo")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("processor\t: 0\nmodel name\t: big\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, maxCPUInfo+1); err != nil {
+		t.Fatal(err)
+	}
+	cpus, err := ReadCPUs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := false
+	for _, p := range cpus.Problems {
+		said = said || strings.Contains(p.Error(), "CPU models left out") && strings.Contains(p.Error(), "larger than")
+	}
+	if !said || len(cpus.Packages) == 0 {
+		t.Errorf("problems %v, %d packages", cpus.Problems, len(cpus.Packages))
 	}
 }

@@ -27,7 +27,8 @@ type CPUs struct {
 	Packages []Package
 	Online   CPUSet
 	Offline  CPUSet
-	// Problems are CPUs whose topology could not be read.
+	// Problems are CPUs whose topology could not be read, and a
+	// /proc/cpuinfo that could not be (the models are left out).
 	Problems []error
 }
 
@@ -107,7 +108,10 @@ func ReadCPUs(root string) (CPUs, error) {
 		}
 		p.CoreThrottles = &sum
 	}
-	models := cpuModels(root)
+	models, err := cpuModels(root)
+	if err != nil {
+		out.Problems = append(out.Problems, err)
+	}
 	for _, p := range pkgs {
 		p.CPUs = p.CPUs.normalize()
 		for _, c := range p.CPUs {

@@ -72,7 +72,7 @@ func TestFaultStateUnwritableLosesNoEvent(t *testing.T) {
 
 	grow(2)
 	blocker := filepath.Join(dir, "last.json.next", "x") // a folder where the staged scan goes
-	os.Remove(filepath.Dir(blocker))                      // the scan the failed append staged
+	os.Remove(filepath.Dir(blocker))                     // the scan the failed append staged
 	if err := os.MkdirAll(blocker, 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -99,12 +100,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 type webFlags struct {
 	*web.FlagConfig
 	exporter.Options
+	maxRequests int
 }
 
 func addWebFlags(a *kingpin.Application, listen string) *webFlags {
 	f := &webFlags{FlagConfig: kingpinflag.AddFlags(a, listen)}
 	a.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.TelemetryPath)
 	a.Flag("web.disable-exporter-metrics", "Exclude metrics about the exporter itself (process_*, go_*).").BoolVar(&f.DisableExporterMetrics)
+	a.Flag("web.max-requests", "Maximum number of requests served at once (others answer 503), and a quarter of the connections kept open. 0 disables the limits.").Default(strconv.Itoa(exporter.DefaultMaxRequests)).IntVar(&f.maxRequests)
 	return f
 }
 
@@ -128,7 +131,7 @@ func serveHTTP(ctx context.Context, src exporter.Source, f *webFlags, logger *sl
 		mux.Handle("/", h)
 		h = mux
 	}
-	srv := exporter.NewServer(h)
+	srv := exporter.NewServer(h, f.maxRequests)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
