@@ -305,7 +305,7 @@ func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]*topology.Comp
 			case "Warning":
 				sev = topology.SeverityWarning
 			}
-			msg := fmt.Sprintf("%s %s: %s", l.Name, e.ID, e.Message)
+			msg := fmt.Sprintf("%s %s: %s", logName(l), e.ID, e.Message)
 			if e.MessageID != "" {
 				msg += " (" + e.MessageID + ")"
 			}
@@ -332,4 +332,21 @@ func (r *Redfish) newEntries(logs []redfish.Log, parts map[string]*topology.Comp
 		}
 	}
 	return out, problems
+}
+
+// logOwners name the resources a Redfish log service hangs under.
+var logOwners = map[string]string{"Managers": "manager", "Systems": "system", "Chassis": "chassis"}
+
+// logName is a log's Name with what it is the log of, "System Log
+// Service (manager BMC)": services often share a name (DMTF's mockups
+// call both the BMC's log and the system's "System Log Service"), and an
+// event must say which one it came from.
+func logName(l redfish.Log) string {
+	parts := strings.Split(strings.Trim(l.Path, "/"), "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if owner, ok := logOwners[parts[i]]; ok && i > 0 && parts[i-1] == "v1" {
+			return fmt.Sprintf("%s (%s %s)", l.Name, owner, parts[i+1])
+		}
+	}
+	return l.Name
 }

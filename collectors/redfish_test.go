@@ -353,6 +353,10 @@ func TestRedfishLogEvents(t *testing.T) {
 		ev.Time.Format(time.RFC3339) != e0["Created"] {
 		t.Errorf("the system log's first event %+v, entry %v", ev, e0)
 	}
+	// Both logs are called "System Log Service": each event says whose.
+	if b, sys := first[0].Message, ev.Message; !strings.HasPrefix(b, "System Log Service (manager BMC) ") || !strings.HasPrefix(sys, "System Log Service (system 437XR1138R2) ") {
+		t.Errorf("the logs' events do not tell the BMC's from the system's: %q, %q", b, sys)
+	}
 	if again := scan(); len(again) != 0 {
 		t.Errorf("a new agent reported the log again: %+v", again)
 	}

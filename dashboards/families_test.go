@@ -28,7 +28,8 @@ var notInCaptures = map[string]string{
 
 // TestMetricsDocMatchesCaptures: every hwgraph_* family served on a
 // capture is in docs/metrics.md (exporter.Families), and every family
-// there is served on some capture or says why not.
+// there is served on some capture or says why not; no series carries an
+// empty label (a component without a serial has no serial="").
 func TestMetricsDocMatchesCaptures(t *testing.T) {
 	var names []string
 	for _, f := range exporter.Families() {
@@ -37,6 +38,9 @@ func TestMetricsDocMatchesCaptures(t *testing.T) {
 	served := map[string]bool{}
 	for _, tg := range serveCaptures(t) {
 		for _, line := range strings.Split(tg.metrics, "\n") {
+			if strings.HasPrefix(line, "hwgraph_") && !strings.HasPrefix(line, "hwgraph_build_info") && strings.Contains(line, `=""`) {
+				t.Errorf("%s: a series with an empty label: %s", tg.capture, line)
+			}
 			if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
 				name, _, _ = strings.Cut(name, " ")
 				if !strings.HasPrefix(name, "hwgraph_") {

@@ -32,8 +32,8 @@ func WriteMetricsDoc(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("# hwgraph's metrics\n\n" +
 		"Generated from the exporter's descriptors (`go test ./exporter -run TestMetricsDoc -update`);\n" +
-		"a test checks it against `/metrics` on every capture in `testdata/`. Labels left\n" +
-		"empty are absent in Prometheus. Beside these, `hwgraph serve` serves the agent's\n" +
+		"a test checks it against `/metrics` on every capture in `testdata/`. A label a\n" +
+		"component lacks (a serial, a PCI address) is left out. Beside these, `hwgraph serve` serves the agent's\n" +
 		"own `go_*` and `process_*` metrics (`--web.disable-exporter-metrics` leaves them out).\n\n" +
 		"| family | type | labels | meaning |\n|---|---|---|---|\n")
 	for _, f := range Families() {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,10 +154,28 @@ func (h *metricsHandler) graphPart(format expfmt.Format, gz bool) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
+	dropEmptyLabels(mfs)
 	b, err := encode(mfs, format, gz, false)
 	if err != nil {
 		return nil, err
 	}
 	h.encoded[key] = b
 	return b, nil
+}
+
+// dropEmptyLabels removes the labels whose value is empty: a descriptor
+// has one set of labels for every component, and a component without a
+// serial or a PCI address has none to print. Prometheus reads an empty
+// label as no label, so queries are the same; the exposition says only
+// what the machine has. hwgraph_build_info keeps its labels, as every
+// exporter's build_info does.
+func dropEmptyLabels(mfs []*dto.MetricFamily) {
+	for _, mf := range mfs {
+		if mf.GetName() == ns+"_build_info" {
+			continue
+		}
+		for _, m := range mf.Metric {
+			m.Label = slices.DeleteFunc(m.Label, func(l *dto.LabelPair) bool { return l.GetValue() == "" })
+		}
+	}
 }
