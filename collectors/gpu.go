@@ -133,6 +133,15 @@ func gpuComponent(d nvgpu.GPU) *topology.Component {
 	if d.PowerMilliwatts != nil {
 		c.SetAttr("power_watts", float64(*d.PowerMilliwatts)/1000)
 	}
+	if d.PerfState != nil && *d.PerfState != nvgpu.PerfStateUnknown {
+		c.SetAttr("performance_state", fmt.Sprintf("P%d", *d.PerfState))
+	}
+	if d.Utilization != nil {
+		c.SetAttr("utilization_gpu_percent", *d.Utilization)
+	}
+	if load := gpuLoad(d); load != "" {
+		c.SetAttr(topology.AttrLoad, load)
+	}
 	for attr, v := range map[string]*int{"pcie_gen": d.LinkGen, "pcie_max_gen": d.MaxLinkGen,
 		"pcie_width": d.LinkWidth, "pcie_max_width": d.MaxLinkWidth} {
 		if v != nil {
@@ -180,6 +189,27 @@ func gpuComponent(d nvgpu.GPU) *topology.Component {
 		}
 	}
 	return c
+}
+
+// gpuLoad says whether a GPU works, for judging its PCIe link: busy
+// when a kernel ran in the last sample period or it is in P0–P2 (the
+// states of work), idle in P3–P15 with nothing running; unknown, with
+// why, when NVML failed to say or knows no P-state; "" when the GPU
+// reports neither.
+func gpuLoad(d nvgpu.GPU) string {
+	switch {
+	case d.Utilization != nil && *d.Utilization > 0:
+		return "busy"
+	case d.LoadErr != nil:
+		return "unknown: " + d.LoadErr.Error()
+	case d.PerfState == nil:
+		return ""
+	case *d.PerfState == nvgpu.PerfStateUnknown || *d.PerfState < 0 || *d.PerfState > 15:
+		return fmt.Sprintf("unknown: NVML gives P-state %d", *d.PerfState)
+	case *d.PerfState <= 2:
+		return "busy"
+	}
+	return "idle"
 }
 
 // addNVLinks draws each GPU's NVLink ports. A port to an NVSwitch is a

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -356,5 +357,66 @@ func TestXidStormIsCounted(t *testing.T) {
 	}
 	if len(f.Events) != 1001 {
 		t.Errorf("%d events, want each Xid once", len(f.Events))
+	}
+}
+
+// TestFaultGPULinkPowerManaged: the A100 mock placed on ghw's NVIDIA
+// capture, whose GPU function is given a link (the capture has none):
+// GPUs retrain to Gen1 when idle, so an idle one at 2.5 of 16 GT/s is ok
+// and marked power-managed, a busy one degraded; x8 of x16 is degraded
+// either way; a P-state NVML cannot tell, or an NVML error, leaves the
+// speed judged as a fault, saying why; with no NVML at all (a captured
+// tree) a GPU's slow link is taken as power-managed.
+func TestFaultGPULinkPowerManaged(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		nvml         bool
+		pstate       nvml.Pstates
+		util         uint32
+		pstateErr    nvml.Return
+		speed, width string
+		state        topology.State
+		reason       string
+		managed      bool
+	}{
+		{"idle at Gen1", true, nvml.PSTATE_8, 0, nvml.SUCCESS, "2.5 GT/s PCIe", "16", topology.StateOK, "", true},
+		{"busy at Gen1", true, nvml.PSTATE_0, 87, nvml.SUCCESS, "2.5 GT/s PCIe", "16", topology.StateDegraded, "2.5 GT/s of 16 GT/s while busy", false},
+		{"busy in P2, nothing running", true, nvml.PSTATE_2, 0, nvml.SUCCESS, "8.0 GT/s PCIe", "16", topology.StateDegraded, "8 GT/s of 16 GT/s while busy", false},
+		{"idle at x8", true, nvml.PSTATE_8, 0, nvml.SUCCESS, "16.0 GT/s PCIe", "8", topology.StateDegraded, "x8 of x16", false},
+		{"idle at Gen1 and x8", true, nvml.PSTATE_8, 0, nvml.SUCCESS, "2.5 GT/s PCIe", "8", topology.StateDegraded, "x8 of x16", true},
+		{"P-state unknown", true, nvml.PSTATE_UNKNOWN, 0, nvml.SUCCESS, "2.5 GT/s PCIe", "16", topology.StateDegraded, "load is unknown: NVML gives P-state 32", false},
+		{"NVML error", true, 0, 0, nvml.ERROR_UNKNOWN, "2.5 GT/s PCIe", "16", topology.StateDegraded, "load is unknown: gpu 0 performance state: ERROR_UNKNOWN", false},
+		{"no NVML", false, 0, 0, 0, "2.5 GT/s PCIe", "16", topology.StateOK, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := fixture.Root(t, "ghw/linux-amd64-accel-nvidia.tar.gz")
+			dev := filepath.Join(root, "sys/devices/pci0000:00/0000:00:01.5/0000:06:00.0")
+			for name, v := range map[string]string{"current_link_speed": tc.speed, "max_link_speed": "16.0 GT/s PCIe",
+				"current_link_width": tc.width, "max_link_width": "16"} {
+				if err := os.WriteFile(filepath.Join(dev, name), []byte(v+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			opts := Options{}
+			if tc.nvml {
+				srv := dgxa100.New()
+				srv.Devices = srv.Devices[:1]
+				nvmlmock.Wire(srv, &nvmlmock.Fabric{Remote: func(int, int) (string, nvml.IntNvLinkDeviceType) { return "", 0 }})
+				d := srv.Devices[0].(*server.Device)
+				d.GetPciInfoFunc = func() (nvml.PciInfo, nvml.Return) { return nvmlmock.PciInfo("0000:06:00.0"), nvml.SUCCESS }
+				d.GetPerformanceStateFunc = func() (nvml.Pstates, nvml.Return) { return tc.pstate, tc.pstateErr }
+				d.GetUtilizationRatesFunc = func() (nvml.Utilization, nvml.Return) { return nvml.Utilization{Gpu: tc.util}, nvml.SUCCESS }
+				opts.NVML = nvmlmock.Library(srv)
+			}
+			g := New(opts).Scan(t.Context(), Env{Root: root}, nil)
+			l, ok := g.Link(topology.LinkID("pci:0000:00:01.5", "pci:0000:06:00.0", 0))
+			if !ok {
+				t.Fatal("no link to the GPU")
+			}
+			managed, _ := l.Attrs[topology.AttrPowerManaged].(bool)
+			if l.Health.State != tc.state || !strings.Contains(strings.Join(l.Health.Reasons, "; "), tc.reason) || managed != tc.managed {
+				t.Errorf("link %s %v, power-managed %v; want %s %q, %v", l.Health.State, l.Health.Reasons, managed, tc.state, tc.reason, tc.managed)
+			}
+		})
 	}
 }

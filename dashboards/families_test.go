@@ -24,6 +24,7 @@ var notInCaptures = map[string]string{
 	"hwgraph_sensor_power_watts":                   "a BMC, or a hwmon power sensor (the captures' chips have none)",
 	"hwgraph_sensor_humidity_ratio":                "a hwmon humidity sensor",
 	"hwgraph_sensor_value":                         "a BMC sensor in a unit without a family",
+	"hwgraph_link_power_managed":                   "an idle GPU trained below its speed (collectors' TestFaultGPULinkPowerManaged)",
 }
 
 // TestMetricsDocMatchesCaptures: every hwgraph_* family served on a

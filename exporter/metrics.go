@@ -39,6 +39,7 @@ var (
 	linkWidth      = desc("link_width", "Current link width in lanes.", linkLabels...)
 	linkMaxWidth   = desc("link_max_width", "The widest the link can train to, in lanes.", linkLabels...)
 	linkDegraded   = desc("link_degraded", "1 when the link is degraded (trained down, or its errors grow).", linkLabels...)
+	linkPowerMgd   = desc("link_power_managed", "1 on a link trained below its maximum speed because its device idles (a GPU drops to Gen1): not a fault. Absent on other links.", linkLabels...)
 	linkErrors     = desc("link_errors_total", "Errors counted on the link, by type (aer_correctable, nvlink_crc_flit, …).",
 		append(append([]string{}, linkLabels...), "type")...)
 	memoryErrors     = desc("memory_errors_total", "Memory errors counted on a DIMM, memory controller or GPU.", "id", "kind", "type")
@@ -88,7 +89,7 @@ func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	for _, d := range []*prometheus.Desc{componentInfo, componentState, linkInfo, linkUp, linkSpeed, linkMaxSpeed,
-		linkWidth, linkMaxWidth, linkDegraded, linkErrors, memoryErrors, cpuThrottles, i2cLocked,
+		linkWidth, linkMaxWidth, linkDegraded, linkPowerMgd, linkErrors, memoryErrors, cpuThrottles, i2cLocked,
 		nvmeWarning, nvmeUsed, nvmeSpare, nvmeSpareMin, nvmeTemp, nvmeMedia, diskIOErrors, sensorValue, xidErrors, eventsTotal,
 		collectorOK, collectorDur, scanTime, stateErrors, stateWriteErrors, statePending} {
 		ch <- d
@@ -209,6 +210,9 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 			if v, ok := topology.Number(l.Attrs, m.attr); ok {
 				gauge(m.d, v*m.scale, lv...)
 			}
+		}
+		if managed, _ := l.Attrs[topology.AttrPowerManaged].(bool); managed {
+			gauge(linkPowerMgd, 1, lv...)
 		}
 		for _, k := range slices.Sorted(maps.Keys(l.Counters)) {
 			if k == topology.CounterCorrected || k == topology.CounterUncorrected {

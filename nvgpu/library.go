@@ -40,6 +40,12 @@ type Device interface {
 	GetRetiredPagesPendingStatus() (bool, Return)
 	GetPcieReplayCounter() (int, Return)
 	GetMinorNumber() (int, Return)
+	// GetPerformanceState is the GPU's P-state: 0 (P0, the most
+	// performance) to 15, PerfStateUnknown when NVML cannot tell.
+	GetPerformanceState() (int, Return)
+	// GetUtilizationRates is the percent of time over the last sample
+	// period a kernel ran on the GPU, and its memory was read or written.
+	GetUtilizationRates() (gpu, memory uint32, ret Return)
 	GetCurrPcieLinkGeneration() (int, Return)
 	GetMaxPcieLinkGeneration() (int, Return)
 	GetCurrPcieLinkWidth() (int, Return)

@@ -77,7 +77,8 @@ type dlLibrary struct {
 	retiredPending func(dev uintptr, pending *uint32) Return
 	registerEvents func(dev uintptr, types uint64, set uintptr) Return
 
-	replays, minor, currGen, maxGen, currWidth, maxWidth func(dev uintptr, v *uint32) Return
+	replays, minor, currGen, maxGen, currWidth, maxWidth, perfState func(dev uintptr, v *uint32) Return
+	utilization                                                     func(dev uintptr, u *utilization) Return
 
 	nvlinkState      func(dev uintptr, port uint32, up *uint32) Return
 	nvlinkVersion    func(dev uintptr, port uint32, v *uint32) Return
@@ -123,6 +124,8 @@ func (l *dlLibrary) bind(h uintptr) {
 	sym(&l.registerEvents, "nvmlDeviceRegisterEvents")
 	sym(&l.replays, "nvmlDeviceGetPcieReplayCounter")
 	sym(&l.minor, "nvmlDeviceGetMinorNumber")
+	sym(&l.perfState, "nvmlDeviceGetPerformanceState")
+	sym(&l.utilization, "nvmlDeviceGetUtilizationRates")
 	sym(&l.currGen, "nvmlDeviceGetCurrPcieLinkGeneration")
 	sym(&l.maxGen, "nvmlDeviceGetMaxPcieLinkGeneration")
 	sym(&l.currWidth, "nvmlDeviceGetCurrPcieLinkWidth")
@@ -394,6 +397,22 @@ func (d dlDevice) GetPcieReplayCounter() (int, Return) { return d.uint(d.l.repla
 
 // GetMinorNumber implements Device.
 func (d dlDevice) GetMinorNumber() (int, Return) { return d.uint(d.l.minor) }
+
+// GetPerformanceState implements Device.
+func (d dlDevice) GetPerformanceState() (int, Return) { return d.uint(d.l.perfState) }
+
+// utilization is nvmlUtilization_t.
+type utilization struct{ GPU, Memory uint32 }
+
+// GetUtilizationRates implements Device.
+func (d dlDevice) GetUtilizationRates() (uint32, uint32, Return) {
+	if d.l.utilization == nil {
+		return 0, 0, ErrorFunctionNotFound
+	}
+	var u utilization
+	ret := d.l.utilization(d.h, &u)
+	return u.GPU, u.Memory, ret
+}
 
 // GetCurrPcieLinkGeneration implements Device.
 func (d dlDevice) GetCurrPcieLinkGeneration() (int, Return) { return d.uint(d.l.currGen) }

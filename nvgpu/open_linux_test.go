@@ -284,6 +284,12 @@ nvmlReturn_t nvmlDeviceGetRetiredPagesPendingStatus(nvmlDevice_t d, nvmlEnableSt
 }
 nvmlReturn_t nvmlDeviceGetPcieReplayCounter(nvmlDevice_t d, unsigned int *v) { FIND("GetPcieReplayCounter", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }
 nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t d, unsigned int *v) { FIND("GetMinorNumber", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }
+nvmlReturn_t nvmlDeviceGetPerformanceState(nvmlDevice_t d, nvmlPstates_t *v) { FIND("GetPerformanceState", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }
+nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t *u) {
+	FIND("GetUtilizationRates", DEV(d), 0, 0, 0);
+	u->gpu = a->v[0]; u->memory = a->v[1];
+	return a->ret;
+}
 nvmlReturn_t nvmlDeviceGetCurrPcieLinkGeneration(nvmlDevice_t d, unsigned int *v) { FIND("GetCurrPcieLinkGeneration", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }
 nvmlReturn_t nvmlDeviceGetMaxPcieLinkGeneration(nvmlDevice_t d, unsigned int *v) { FIND("GetMaxPcieLinkGeneration", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }
 nvmlReturn_t nvmlDeviceGetCurrPcieLinkWidth(nvmlDevice_t d, unsigned int *v) { FIND("GetCurrPcieLinkWidth", DEV(d), 0, 0, 0); *v = a->v[0]; return a->ret; }

@@ -39,7 +39,13 @@ type GPU struct {
 	PCIeReplays  *uint64
 	// Minor is the device node's minor number: /dev/nvidiaN, the
 	// "device" label of dcgm-exporter.
-	Minor        *int
+	Minor *int
+	// PerfState is the P-state (0 to 15, PerfStateUnknown), Utilization
+	// the percent of the last sample period a kernel ran; nil when the
+	// GPU does not say. LoadErr is why NVML could not be asked either.
+	PerfState    *int
+	Utilization  *uint32
+	LoadErr      error
 	LinkGen      *int
 	MaxLinkGen   *int
 	LinkWidth    *int
@@ -173,12 +179,28 @@ func readGPU(dev Device, index int) GPU {
 		g.PCIeReplays = ptr(uint64(v), true)
 	}
 	g.Minor = ptr(query[int](&g, "minor number")(dev.GetMinorNumber()))
+	readLoad(&g, dev)
 	g.LinkGen = ptr(query[int](&g, "pcie link generation")(dev.GetCurrPcieLinkGeneration()))
 	g.MaxLinkGen = ptr(query[int](&g, "pcie max link generation")(dev.GetMaxPcieLinkGeneration()))
 	g.LinkWidth = ptr(query[int](&g, "pcie link width")(dev.GetCurrPcieLinkWidth()))
 	g.MaxLinkWidth = ptr(query[int](&g, "pcie max link width")(dev.GetMaxPcieLinkWidth()))
 	g.NVLinks = readNVLinks(&g, dev)
 	return g
+}
+
+// PerfStateUnknown is NVML_PSTATE_UNKNOWN.
+const PerfStateUnknown = 32
+
+// readLoad asks how busy the GPU is: what tells a link trained down to
+// save power from one trained down for a fault.
+func readLoad(g *GPU, dev Device) {
+	n := len(g.Problems)
+	g.PerfState = ptr(query[int](g, "performance state")(dev.GetPerformanceState()))
+	u, _, ret := dev.GetUtilizationRates()
+	g.Utilization = ptr(query[uint32](g, "utilization")(u, ret))
+	if len(g.Problems) > n {
+		g.LoadErr = errors.Join(g.Problems[n:]...)
+	}
 }
 
 func readECC(g *GPU, dev Device) {

@@ -208,6 +208,16 @@ func (d *recordedDevice) GetMinorNumber() (int, Return) {
 	return d.intCall("GetMinorNumber", d.d.GetMinorNumber)
 }
 
+func (d *recordedDevice) GetPerformanceState() (int, Return) {
+	return d.intCall("GetPerformanceState", d.d.GetPerformanceState)
+}
+
+func (d *recordedDevice) GetUtilizationRates() (uint32, uint32, Return) {
+	g, m, ret := d.d.GetUtilizationRates()
+	d.num("GetUtilizationRates", ret, nil, uint64(g), uint64(m))
+	return g, m, ret
+}
+
 func (d *recordedDevice) GetCurrPcieLinkGeneration() (int, Return) {
 	return d.intCall("GetCurrPcieLinkGeneration", d.d.GetCurrPcieLinkGeneration)
 }
@@ -390,6 +400,15 @@ func (d replayedDevice) GetRetiredPagesPendingStatus() (bool, Return) {
 func (d replayedDevice) integer(fn string) (int, Return) {
 	v, ret := d.num(fn)
 	return int(v), ret
+}
+
+func (d replayedDevice) GetPerformanceState() (int, Return) {
+	return d.integer("GetPerformanceState")
+}
+
+func (d replayedDevice) GetUtilizationRates() (uint32, uint32, Return) {
+	c := d.r.answer("GetUtilizationRates", d.index)
+	return uint32(c.value(0)), uint32(c.value(1)), c.Return
 }
 
 func (d replayedDevice) GetPcieReplayCounter() (int, Return) {

@@ -25,7 +25,8 @@ type Rules struct {
 func Judge(g, prev *Graph) { Rules{}.Judge(g, prev) }
 
 // Judge applies the health rules of DESIGN.md to g: a link that trained
-// below its maximum speed or width is degraded; a link with width 0 is down;
+// below its maximum width is degraded; below its maximum speed it is
+// degraded unless its device saves power (judgeSpeed); width 0 is down;
 // a link or component whose error counters grew since prev (which may be
 // nil) is degraded; uncorrectable errors degrade a link even without a
 // previous scan. A component in prev that g lacks is added back as
@@ -33,7 +34,7 @@ func Judge(g, prev *Graph) { Rules{}.Judge(g, prev) }
 // absence proves nothing.
 func (r Rules) Judge(g, prev *Graph) {
 	for _, l := range g.Links {
-		judgeTraining(l)
+		judgeTraining(l, g.byID[l.To])
 		var before map[string]uint64
 		if prev != nil {
 			if b, ok := prev.Link(l.ID); ok {
@@ -105,20 +106,43 @@ func judgeMissing(g, prev *Graph) {
 	g.index()
 }
 
-func judgeTraining(l *Link) {
+func judgeTraining(l *Link, dev *Component) {
 	if w, ok := Number(l.Attrs, AttrWidth); ok && w == 0 {
 		l.Health.Mark(StateFailed, "link down (width x0)")
 		return
 	}
 	if s, ok := Number(l.Attrs, AttrSpeedGTs); ok {
 		if m, ok := Number(l.Attrs, AttrMaxSpeedGTs); ok && s < m {
-			l.Health.Mark(StateDegraded, fmt.Sprintf("%s GT/s of %s GT/s", fmtNum(s), fmtNum(m)))
+			judgeSpeed(l, dev, fmt.Sprintf("%s GT/s of %s GT/s", fmtNum(s), fmtNum(m)))
 		}
 	}
 	if w, ok := Number(l.Attrs, AttrWidth); ok {
 		if m, ok := Number(l.Attrs, AttrMaxWidth); ok && w < m {
 			l.Health.Mark(StateDegraded, fmt.Sprintf("x%s of x%s", fmtNum(w), fmtNum(m)))
 		}
+	}
+}
+
+// judgeSpeed judges a link trained below its maximum speed. GPUs retrain
+// to Gen1 when idle and back under load: the link of an idle one (or of
+// one whose load nothing reports, a captured tree) is ok, marked
+// power-managed; of a busy one degraded. Where the load could not be
+// read, and for every other device (bridges, HBAs, NICs and drives keep
+// their speed), it is degraded, as before power management was judged.
+func judgeSpeed(l *Link, dev *Component, trained string) {
+	load := ""
+	if dev != nil {
+		load = String(dev.Attrs, AttrLoad)
+	}
+	switch {
+	case dev != nil && dev.Kind == KindGPU && (load == "idle" || load == ""):
+		l.SetAttr(AttrPowerManaged, true)
+	case load == "busy":
+		l.Health.Mark(StateDegraded, trained+" while busy")
+	case strings.HasPrefix(load, "unknown"):
+		l.Health.Mark(StateDegraded, fmt.Sprintf("%s (the device's load is %s: judged as a fault)", trained, load))
+	default:
+		l.Health.Mark(StateDegraded, trained)
 	}
 }
 

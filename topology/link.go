@@ -23,7 +23,15 @@ const (
 	// AttrI2CBusLocked is 1 on an I²C adapter whose probes time out; the
 	// exporter's hwgraph_i2c_bus_locked.
 	AttrI2CBusLocked = "i2c_bus_locked"
+	// AttrPowerManaged is true on a link trained below its maximum speed
+	// because its device idles (GPUs drop to Gen1): not a fault.
+	AttrPowerManaged = "link_power_managed"
 )
+
+// AttrLoad is a component's "busy", "idle" or "unknown: why", from the
+// collector that can tell (NVML for a GPU): whether a link trained below
+// its maximum speed is saving power or faulty.
+const AttrLoad = "load"
 
 // Link is one edge of the machine graph: a bus between two components.
 type Link struct {

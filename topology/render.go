@@ -53,7 +53,8 @@ func (g *Graph) childIndex() map[string][]*Component {
 }
 
 // linkSummary is the short, human form of a link's training or distance:
-// "x4 8 GT/s", "x8 8 GT/s of x16 16 GT/s", "distance 21".
+// "x4 8 GT/s", "x8 8 GT/s of x16 16 GT/s", "x16 2.5 GT/s of x16 16 GT/s
+// (power-managed)", "distance 21".
 func linkSummary(l *Link) string {
 	var parts []string
 	w, okw := Number(l.Attrs, AttrWidth)
@@ -79,6 +80,9 @@ func linkSummary(l *Link) string {
 			max = strings.TrimSpace(max + " " + fmtNum(ms) + " GT/s")
 		}
 		parts = append(parts, "of "+max)
+	}
+	if managed, _ := l.Attrs[AttrPowerManaged].(bool); managed {
+		parts = append(parts, "(power-managed)")
 	}
 	if d, ok := Number(l.Attrs, AttrDistance); ok {
 		parts = append(parts, "distance "+fmtNum(d))

@@ -133,6 +133,16 @@ func (d device) GetMinorNumber() (int, nvgpu.Return) {
 	v, r := d.d.GetMinorNumber()
 	return v, nvgpu.Return(r)
 }
+func (d device) GetPerformanceState() (int, nvgpu.Return) {
+	v, r := d.d.GetPerformanceState()
+	return int(v), nvgpu.Return(r)
+}
+
+func (d device) GetUtilizationRates() (uint32, uint32, nvgpu.Return) {
+	u, r := d.d.GetUtilizationRates()
+	return u.Gpu, u.Memory, nvgpu.Return(r)
+}
+
 func (d device) GetCurrPcieLinkGeneration() (int, nvgpu.Return) {
 	v, r := d.d.GetCurrPcieLinkGeneration()
 	return v, nvgpu.Return(r)

@@ -55,10 +55,12 @@
               '5m'),
         // 10m: links retrain after resets and power-state changes.
         alert('HwgraphPCIeLinkDegraded',
-              'hwgraph_link_width%(s)s < hwgraph_link_max_width%(s)s\n  or hwgraph_link_speed_transfers_per_second%(s)s < hwgraph_link_max_speed_transfers_per_second%(s)s\n' % { s: sel('kind="pcie"') },
+              // Below its speed only when not power-managed: an idle GPU
+              // retrains to Gen1 and back under load.
+              'hwgraph_link_width%(s)s < hwgraph_link_max_width%(s)s\n  or (hwgraph_link_speed_transfers_per_second%(s)s < hwgraph_link_max_speed_transfers_per_second%(s)s\n      unless hwgraph_link_power_managed%(s)s == 1)\n' % { s: sel('kind="pcie"') },
               'warning',
               'PCIe link to {{ $labels.to }} on {{ $labels.instance }} trained below its capability',
-              'The link {{ $labels.from }} → {{ $labels.to }} runs below the width or speed both ends support: reseat the card, check the riser or slot.',
+              'The link {{ $labels.from }} → {{ $labels.to }} runs below the width or speed both ends support, and not to save power: reseat the card, check the riser or slot.',
               '10m'),
         alert('HwgraphPCIeCorrectableErrors',
               'increase(hwgraph_link_errors_total%s[1h]) > %d' % [sel('kind="pcie",type="aer_correctable"'), c.pcieCorrectedErrorsPerHour],
