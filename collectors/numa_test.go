@@ -99,27 +99,7 @@ func TestNUMAMatchesHwloc(t *testing.T) {
 			if capture != "nvidiagpunumanodes" && fmt.Sprint(ours) != fmt.Sprint(hwNodes) {
 				t.Errorf("numa nodes %v, hwloc %v", ours, hwNodes)
 			}
-			for _, d := range ref.Distances {
-				if d.Name != "NUMALatency" {
-					continue
-				}
-				idx := strings.Fields(strings.Join(d.Indexes, " "))
-				vals := strings.Fields(strings.Join(d.Values, " "))
-				if len(vals) != len(idx)*len(idx) {
-					t.Fatalf("odd hwloc matrix %d×%d", len(idx), len(vals))
-				}
-				for i, a := range idx {
-					for j, b := range idx {
-						if i == j {
-							continue
-						}
-						got, ok := distance(g, "numa:"+a, "numa:"+b)
-						if !ok || strconv.Itoa(got) != vals[i*len(idx)+j] {
-							t.Errorf("distance %s→%s = %d (%v), hwloc %s", a, b, got, ok, vals[i*len(idx)+j])
-						}
-					}
-				}
-			}
+			sameDistances(t, g, ref)
 		})
 	}
 }
@@ -226,6 +206,66 @@ func TestThermalThrottles(t *testing.T) {
 	for id, v := range map[string]uint64{"package:0": 0, "package:1": 237, "package:2": 0, "package:3": 0} {
 		if c, _ := r910.Component(id); c == nil || c.Counters[topology.CounterThrottleCore] != v {
 			t.Errorf("%s core throttles %v, want %d", id, c, v)
+		}
+	}
+}
+
+// sameDistances holds every distance of hwloc's NUMALatency matrix, both
+// directions, against ours; it returns how many pairs it compared.
+func sameDistances(t *testing.T, g *topology.Graph, ref *hwlocxml.Topology) int {
+	t.Helper()
+	n := 0
+	for _, d := range ref.Distances {
+		if d.Name != "NUMALatency" {
+			continue
+		}
+		idx := strings.Fields(strings.Join(d.Indexes, " "))
+		vals := strings.Fields(strings.Join(d.Values, " "))
+		if len(vals) != len(idx)*len(idx) {
+			t.Fatalf("odd hwloc matrix %d×%d", len(idx), len(vals))
+		}
+		for i, a := range idx {
+			for j, b := range idx {
+				if i == j {
+					continue
+				}
+				n++
+				got, ok := distance(g, "numa:"+a, "numa:"+b)
+				if !ok || strconv.Itoa(got) != vals[i*len(idx)+j] {
+					t.Errorf("distance %s→%s = %d (%v), hwloc %s", a, b, got, ok, vals[i*len(idx)+j])
+				}
+			}
+		}
+	}
+	return n
+}
+
+// TestNUMAAsymmetricDistances: hwloc's fakeheterocpunuma tree (a made-up
+// machine hwloc tests its core with: its SLIT is not symmetric, node3→2
+// is 50 and node2→3 40) keeps both directions on one link, equal to
+// hwloc's own reading of the tree (its test's target XML) both ways, and
+// the tree's matrix stars the distances that differ from their reverse.
+func TestNUMAAsymmetricDistances(t *testing.T) {
+	root := fixture.Root(t, "hwloc/fake/fakeheterocpunuma.tar.bz2")
+	g := scan(t, root, "numa")
+	ref, err := hwlocxml.Read(fixture.Path(t, "hwloc/fake/fakeheterocpunuma.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sameDistances(t, g, ref); n != 30 {
+		t.Errorf("%d distances compared, want the 30 of 6 nodes", n)
+	}
+	l, ok := g.Link(topology.LinkID("numa:2", "numa:3", 0))
+	if !ok || l.Attrs[topology.AttrDistance] != 40 || l.Attrs["distance_reverse"] != 50 {
+		t.Errorf("numa:2~numa:3 %+v, want distance 40 and distance_reverse 50", l)
+	}
+	var b strings.Builder
+	if err := topology.WriteTree(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []string{"       2    30    30     -   40*   40*    50\n", "       3    40    40   50*     -    20    30\n", "* not the same both ways"} {
+		if !strings.Contains(b.String(), row) {
+			t.Errorf("the tree's matrix lacks %q:\n%s", row, b.String())
 		}
 	}
 }

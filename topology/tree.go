@@ -160,7 +160,9 @@ func writeEvents(w io.Writer, g *Graph) {
 	}
 }
 
-// writeDistances prints the NUMA distance matrix the way `numactl -H` does.
+// writeDistances prints the NUMA distance matrix the way `numactl -H` does,
+// from the row's node to the column's; a distance that differs from the
+// reverse one (an asymmetric SLIT) is starred.
 func writeDistances(w io.Writer, g *Graph) {
 	dist := map[[2]string]string{}
 	nodes := map[string]bool{}
@@ -193,16 +195,23 @@ func writeDistances(w io.Writer, g *Graph) {
 		fmt.Fprintf(w, " %5s", strings.TrimPrefix(id, "numa:"))
 	}
 	fmt.Fprintln(w)
+	asymmetric := false
 	for _, a := range ids {
 		fmt.Fprintf(w, "%8s", strings.TrimPrefix(a, "numa:"))
 		for _, b := range ids {
 			v := dist[[2]string{a, b}]
 			if a == b {
 				v = "-"
+			} else if r := dist[[2]string{b, a}]; v != "" && r != "" && r != v {
+				v += "*"
+				asymmetric = true
 			}
 			fmt.Fprintf(w, " %5s", v)
 		}
 		fmt.Fprintln(w)
+	}
+	if asymmetric {
+		fmt.Fprintln(w, "  * not the same both ways: the row's node to the column's")
 	}
 }
 
