@@ -113,10 +113,13 @@ func TestRedfishAgainstMockup(t *testing.T) {
 			t.Errorf("DIMM %s: %+v", d["Id"], c)
 		}
 	}
-	psus := resource(t, dir, "/redfish/v1/Chassis/1U/Power")["PowerSupplies"].([]any)
-	p0 := psus[0].(map[string]any)
+	// The chassis has both PowerSubsystem and the deprecated Power, whose
+	// supply serials differ (1Z0000001 there): the newer is read.
+	const bay1 = "/redfish/v1/Chassis/1U/PowerSubsystem/PowerSupplies/Bay1"
+	p0 := resource(t, dir, bay1)
+	out := resource(t, dir, bay1+"/Metrics")["OutputPowerWatts"].(map[string]any)["Reading"]
 	psu, ok := g.Component("psu:1")
-	if !ok || psu.Serial != p0["SerialNumber"] || psu.Firmware != p0["FirmwareVersion"] || psu.Attrs["sensor:Output"] != p0["LastPowerOutputWatts"] ||
+	if !ok || psu.Serial != "3488247" || psu.Serial != p0["SerialNumber"] || psu.Firmware != p0["FirmwareVersion"] || psu.Attrs["sensor:Output"] != out ||
 		psu.Health.State != topology.StateDegraded || psu.Health.Reasons[0] != "Redfish: Health Warning" {
 		t.Errorf("psu:1 %+v, mockup %v", psu, p0)
 	}
@@ -137,12 +140,22 @@ func TestRedfishAgainstMockup(t *testing.T) {
 			t.Errorf("voltage %s: %v (%v, %v), mockup %v", v["Name"], g.Host.Attrs[key], g.Host.Attrs[key+":upper_critical"], g.Host.Attrs[key+":lower_critical"], v)
 		}
 	}
-	// Temperatures are sensors of the host; each fan is a fan: component
+	// Temperatures (Thermal's, with their thresholds) are sensors of the
+	// host; each fan (ThermalSubsystem's, the newer) is a fan: component
 	// with its reading.
 	th := resource(t, dir, "/redfish/v1/Chassis/1U/Thermal")
+	var fans []any
+	for _, m := range resource(t, dir, "/redfish/v1/Chassis/1U/ThermalSubsystem/Fans")["Members"].([]any) {
+		f := resource(t, dir, m.(map[string]any)["@odata.id"].(string))
+		f["Reading"] = f["SpeedPercent"].(map[string]any)["SpeedRPM"]
+		fans = append(fans, f)
+	}
+	if len(fans) != 4 {
+		t.Fatalf("%d fans in the mockup's ThermalSubsystem", len(fans))
+	}
 	sensors := 0
 	temps := len(th["Temperatures"].([]any))
-	for i, x := range append(th["Temperatures"].([]any), th["Fans"].([]any)...) {
+	for i, x := range append(th["Temperatures"].([]any), fans...) {
 		s := x.(map[string]any)
 		on, v := g.Host, s["ReadingCelsius"]
 		if i >= temps {
@@ -568,34 +581,43 @@ func TestFaultRedfishDriveFailsThenGoes(t *testing.T) {
 	}
 }
 
-// TestFaultRedfishFanStalls: a copy of public-rackmount1's thermal
-// answer in which the system fan reads 0 RPM under a critical threshold of
-// 500, Health Critical, then reports its bay Absent: the fan is failed
-// with both reasons, its backup ok, then the fan is missing.
+// TestFaultRedfishFanStalls: a copy of public-rackmount1's first fan
+// bay (ThermalSubsystem's, the newer resource) that reads 0 RPM with
+// Health Critical, then reports its bay Absent: the fan is failed, the
+// next bay ok, then the fan is missing.
 func TestFaultRedfishFanStalls(t *testing.T) {
 	dir := mockup(t)
-	const thermal = "/redfish/v1/Chassis/1U/Thermal"
-	orig := resource(t, dir, thermal)
+	const bay = "/redfish/v1/Chassis/1U/ThermalSubsystem/Fans/Bay1"
+	orig, root := resource(t, dir, bay), resource(t, dir, "/redfish/v1")
 	serve := func(fan map[string]any) string {
-		return serveEdited(t, dir, map[string]func(*http.Request) any{thermal: func(*http.Request) any {
-			th := maps.Clone(orig)
-			fans := slices.Clone(th["Fans"].([]any))
-			f := maps.Clone(fans[0].(map[string]any))
-			maps.Copy(f, fan)
-			fans[0], th["Fans"] = f, fans
-			return th
-		}})
+		return serveEdited(t, dir, map[string]func(*http.Request) any{
+			bay: func(*http.Request) any {
+				f := maps.Clone(orig)
+				maps.Copy(f, fan)
+				return f
+			},
+			"/redfish/v1": func(*http.Request) any {
+				// Collections read member by member, so that the fan is
+				// this edited answer, not the file expanded.
+				rt := maps.Clone(root)
+				delete(rt, "ProtocolFeaturesSupported")
+				return rt
+			},
+		})
 	}
-	id := topology.FanID("BaseBoard System Fan")
-	first := redfishScan(t, serve(map[string]any{"Reading": 0, "LowerThresholdCritical": 500,
+	id := topology.FanID("Fan Bay 1")
+	first := redfishScan(t, serve(map[string]any{"SpeedPercent": map[string]any{"Reading": 0, "SpeedRPM": 0},
 		"Status": map[string]any{"State": "Enabled", "Health": "Critical"}}), 20*time.Second)
 	c, ok := first.Component(id)
-	if !ok || c.Health.State != topology.StateFailed || len(c.Health.Reasons) != 2 ||
-		c.Health.Reasons[0] != "BaseBoard System Fan at 0 RPM, at or below its critical 500" {
+	if !ok {
+		t.Fatal("no fan for the first bay")
+	}
+	if rpm, _ := topology.Number(c.Attrs, "sensor:Fan Bay 1"); c.Health.State != topology.StateFailed || rpm != 0 ||
+		!strings.Contains(strings.Join(c.Health.Reasons, "; "), "Redfish: Health Critical") {
 		t.Fatalf("stalled fan: %+v", c)
 	}
-	if b, _ := first.Component(topology.FanID("BaseBoard System Fan Backup")); b == nil || b.Health.State != topology.StateOK {
-		t.Errorf("backup fan: %+v", b)
+	if b, _ := first.Component(topology.FanID("Fan Bay 2")); b == nil || b.Health.State != topology.StateOK {
+		t.Errorf("the next bay's fan: %+v", b)
 	}
 	reg := &Registry{}
 	reg.Register(&Redfish{Target: RedfishTarget{URL: serve(map[string]any{"Status": map[string]any{"State": "Absent"}}),

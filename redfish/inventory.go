@@ -164,8 +164,9 @@ type Memory struct {
 	OperatingSpeedMhz *int   `json:"OperatingSpeedMhz"`
 }
 
-// Chassis is an enclosure with its power and cooling (the Power and
-// Thermal resources, which every service of the mockups still offers).
+// Chassis is an enclosure with its power and cooling: PowerSubsystem and
+// ThermalSubsystem where the service has them, else the deprecated Power
+// and Thermal.
 type Chassis struct {
 	ID           string `json:"Id"`
 	Manufacturer string `json:"Manufacturer"`
@@ -175,8 +176,7 @@ type Chassis struct {
 	PowerLink    Link   `json:"Power"`
 	ThermalLink  Link   `json:"Thermal"`
 	NetworkLink  Link   `json:"NetworkAdapters"`
-	// The newer resources for the same (DSP0268 2020.4 on): read where a
-	// service lacks Power or Thermal.
+	// The newer resources for the same (DSP0268 2020.4 on): read first.
 	PowerSubsystemLink   Link `json:"PowerSubsystem"`
 	ThermalSubsystemLink Link `json:"ThermalSubsystem"`
 	Power                Power
@@ -421,15 +421,33 @@ func (r *reader) readings() {
 	}
 	for i := range r.inv.Chassis {
 		ch := &r.inv.Chassis[i]
-		if ch.PowerLink.ID != "" {
-			r.problem(r.c.Get(r.ctx, ch.PowerLink.ID, &ch.Power))
-		} else if ch.PowerSubsystemLink.ID != "" {
+		// The newer resources first: where a service keeps both, the
+		// deprecated ones may be stale (DMTF's own mockup gives other
+		// serials there). What the newer ones hold only in Sensors, a
+		// request a sensor — the chassis' draw, its voltage rails, the
+		// temperatures' thresholds — is still taken from the old ones,
+		// one request each, where they are offered.
+		switch {
+		case ch.PowerSubsystemLink.ID != "":
 			ch.Power = r.powerSubsystem(ch.PowerSubsystemLink)
+			if ch.PowerLink.ID != "" {
+				var old Power
+				r.problem(r.c.Get(r.ctx, ch.PowerLink.ID, &old))
+				ch.Power.PowerControl, ch.Power.Voltages = old.PowerControl, old.Voltages
+			}
+		case ch.PowerLink.ID != "":
+			r.problem(r.c.Get(r.ctx, ch.PowerLink.ID, &ch.Power))
 		}
-		if ch.ThermalLink.ID != "" {
-			r.problem(r.c.Get(r.ctx, ch.ThermalLink.ID, &ch.Thermal))
-		} else if ch.ThermalSubsystemLink.ID != "" {
+		switch {
+		case ch.ThermalSubsystemLink.ID != "":
 			ch.Thermal = r.thermalSubsystem(ch.ThermalSubsystemLink)
+			if ch.ThermalLink.ID != "" {
+				var old Thermal
+				r.problem(r.c.Get(r.ctx, ch.ThermalLink.ID, &old))
+				ch.Thermal.Temperatures = old.Temperatures
+			}
+		case ch.ThermalLink.ID != "":
+			r.problem(r.c.Get(r.ctx, ch.ThermalLink.ID, &ch.Thermal))
 		}
 	}
 }
