@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/nvgpu"
@@ -307,8 +308,11 @@ func (g *GPU) Watch(ctx context.Context, env Env) error {
 // worst per GPU keeps marking its health until the process restarts (a
 // GPU that fell off the bus does not heal by itself).
 type xidLog struct {
-	mu    sync.Mutex
-	fresh []nvgpu.Xid
+	mu sync.Mutex
+	// fresh are the Xids since the last scan, a storm of one code on one
+	// GPU folded into one with its count: memory stays flat however many
+	// arrive.
+	fresh []freshXid
 	seen  map[string][]nvgpu.Xid // by bus ID, one of each code
 	// counts are the Xids of each GPU by code, for
 	// hwgraph_gpu_xid_errors_total: seen keeps one of each code that
@@ -316,10 +320,22 @@ type xidLog struct {
 	counts map[string]map[uint64]uint64
 }
 
+// freshXid is an Xid and its repeats since the last scan.
+type freshXid struct {
+	nvgpu.Xid
+	n    int
+	last time.Time
+}
+
 func (x *xidLog) add(e nvgpu.Xid) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.fresh = append(x.fresh, e)
+	if i := slices.IndexFunc(x.fresh, func(f freshXid) bool { return f.BusID == e.BusID && f.Code == e.Code }); i >= 0 {
+		x.fresh[i].n++
+		x.fresh[i].last = e.Time
+	} else {
+		x.fresh = append(x.fresh, freshXid{Xid: e, n: 1, last: e.Time})
+	}
 	if x.seen == nil {
 		x.seen, x.counts = map[string][]nvgpu.Xid{}, map[string]map[uint64]uint64{}
 	}
@@ -353,8 +369,11 @@ func (x *xidLog) apply(f *topology.Fragment, ids map[string]string) {
 		if known {
 			msg += ": " + eff.Meaning
 		}
-		f.Events = append(f.Events, topology.Event{Time: e.Time, Kind: "xid", Component: id(e.BusID),
-			Severity: sev, Message: msg, Source: "nvml"})
+		ev := topology.Event{Time: e.Time, Kind: "xid", Component: id(e.BusID), Severity: sev, Message: msg, Source: "nvml"}
+		if e.n > 1 {
+			ev.Count, ev.Last = e.n, e.last
+		}
+		f.Events = append(f.Events, ev)
 	}
 	x.fresh = nil
 	buses := slices.Sorted(maps.Keys(x.seen))

@@ -355,8 +355,64 @@ func TestXidStormIsCounted(t *testing.T) {
 	if gpu == nil || gpu.Counters["xid.48"] != 1000 || gpu.Counters["xid.79"] != 1 || gpu.Health.State != topology.StateFailed {
 		t.Errorf("the GPU after the storm: %+v", gpu)
 	}
-	if len(f.Events) != 1001 {
-		t.Errorf("%d events, want each Xid once", len(f.Events))
+	if len(f.Events) != 2 || f.Events[0].N() != 1000 || f.Events[1].N() != 1 {
+		t.Errorf("%d events (%+v), want the storm folded into one of count 1000, and the Xid 79", len(f.Events), f.Events)
+	}
+}
+
+// TestXidStormThroughTheMock: the H100 mock's event set delivers 1,000
+// Xid 48s on GPU 5 between two scans, as a failing HBM does: the scan has
+// one event for them, of count 1,000, and the counter counts every one;
+// the watcher's memory does not grow with the storm.
+func TestXidStormThroughTheMock(t *testing.T) {
+	srv := dgxh100.New()
+	nvmlmock.Wire(srv, nvmlmock.Switched())
+	for _, d := range srv.Devices {
+		d.(*server.Device).RegisterEventsFunc = func(uint64, nvml.EventSet) nvml.Return { return nvml.SUCCESS }
+	}
+	var mu sync.Mutex
+	sent := 0
+	delivered := make(chan struct{})
+	srv.EventSetCreateFunc = func() (nvml.EventSet, nvml.Return) {
+		return &mock.EventSet{
+			WaitFunc: func(uint32) (nvml.EventData, nvml.Return) {
+				mu.Lock()
+				defer mu.Unlock()
+				if sent == 1000 {
+					time.Sleep(time.Millisecond)
+					return nvml.EventData{}, nvml.ERROR_TIMEOUT
+				}
+				if sent++; sent == 1000 {
+					close(delivered)
+				}
+				return nvml.EventData{Device: srv.Devices[5], EventType: nvml.EventTypeXidCriticalError, EventData: 48}, nvml.SUCCESS
+			},
+			FreeFunc: func() nvml.Return { return nvml.SUCCESS },
+		}, nvml.SUCCESS
+	}
+	c := &GPU{NVML: nvmlmock.Library(srv)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- c.Watch(ctx, Env{Root: "/"}) }()
+	<-delivered
+	time.Sleep(10 * time.Millisecond) // let the watcher hand the last over
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Fatalf("watch: %v", err)
+	}
+	if n := len(c.xids.fresh); n != 1 {
+		t.Errorf("the watcher keeps %d Xids for 1,000 of one code", n)
+	}
+	g := gpuScan(t, srv, c, nil)
+	var xids []topology.Event
+	for _, e := range g.Events {
+		if e.Kind == "xid" {
+			xids = append(xids, e)
+		}
+	}
+	gpu5, _ := g.Component("pci:" + nvmlmock.GPUBus[5])
+	if len(xids) != 1 || xids[0].N() != 1000 || xids[0].Component != gpu5.ID || gpu5.Counters["xid.48"] != 1000 {
+		t.Errorf("events %+v, counter %d; want one Xid 48 event of count 1000", xids, gpu5.Counters["xid.48"])
 	}
 }
 

@@ -51,10 +51,13 @@ const (
 
 // Store is an open state folder.
 type Store struct {
-	Dir      string
-	Journal  *Journal
-	readOnly bool
-	lock     *folderLock
+	Dir     string
+	Journal *Journal
+	// FoldWindow is the journal's (Journal.FoldWindow), kept here so
+	// that a journal started afresh folds too.
+	FoldWindow time.Duration
+	readOnly   bool
+	lock       *folderLock
 
 	mu      sync.Mutex
 	damaged map[string]uint64 // times each file was found damaged
@@ -453,7 +456,7 @@ const MaxPending = 100_000
 // caller judges the next scan against g, not against the folder.
 func (s *Store) Record(g, last *topology.Graph, now time.Time) error {
 	base, err := s.Judge(g, last, now)
-	s.pending = append(s.pending, g.Events...)
+	s.pending = topology.FoldEvents(append(s.pending, g.Events...), s.FoldWindow)
 	if n := len(s.pending) - MaxPending; n > 0 {
 		s.dropped.Add(uint64(n))
 		s.pending = slices.Delete(s.pending, 0, n)
@@ -540,6 +543,7 @@ func (s *Store) flush() error {
 // appendPending appends the pending events (and sets mark), moving a
 // journal that broke under us aside and appending to a fresh one.
 func (s *Store) appendPending(mark []byte) error {
+	s.Journal.FoldWindow = s.FoldWindow
 	err := s.Journal.append(mark, s.pending)
 	var de *DamageError
 	if errors.As(err, &de) {
@@ -549,6 +553,7 @@ func (s *Store) appendPending(mark []byte) error {
 			return jerr
 		}
 		s.Journal = j
+		j.FoldWindow = s.FoldWindow
 		err = j.append(mark, s.pending)
 	}
 	if err != nil {

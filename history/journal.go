@@ -58,9 +58,26 @@ type Journal struct {
 	path      string
 	retention time.Duration
 	readOnly  bool
+	// FoldWindow folds storms across appends: an event that repeats one
+	// appended less than FoldWindow after that one's first occurrence
+	// rewrites it (its count, last time) instead of adding one. 0 folds
+	// nothing.
+	FoldWindow time.Duration
 
 	mu     sync.Mutex
 	counts map[string]uint64 // kept in memory: scrapes read them, only Append changes them
+	folds  map[foldKey]fold  // the storms still open, by what repeats
+}
+
+// foldKey is what makes two events repeats of one another.
+type foldKey struct{ kind, component, link string }
+
+func keyOf(e topology.Event) foldKey { return foldKey{e.Kind, e.Component, e.Link} }
+
+// fold is an open storm: its event and where the journal keeps it.
+type fold struct {
+	key []byte
+	ev  topology.Event
 }
 
 // DamageError says a file of the state folder cannot be read as what it
@@ -176,9 +193,11 @@ func (j *Journal) append(mark []byte, events []topology.Event) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	added := map[string]uint64{}
+	touched := map[foldKey]fold{}
 	err := j.with(true, func(db *bolt.DB) error {
 		return db.Update(func(tx *bolt.Tx) error {
 			clear(added) // a transaction bbolt retries starts again
+			clear(touched)
 			b, counts := tx.Bucket(eventsBucket), tx.Bucket(countsBucket)
 			if b == nil || counts == nil {
 				return &DamageError{File: journalFile, Err: errors.New("buckets missing")}
@@ -196,25 +215,36 @@ func (j *Journal) append(mark []byte, events []topology.Event) error {
 				if e.Time.IsZero() {
 					e.Time = time.Now().UTC()
 				}
-				seq, err := b.NextSequence()
-				if err != nil {
-					return err
+				k := keyOf(e)
+				f, open := touched[k]
+				if !open {
+					f, open = j.folds[k]
 				}
-				data, err := json.Marshal(e)
+				if open && e.Folds(f.ev, j.FoldWindow) {
+					f.ev.Absorb(e)
+				} else {
+					seq, err := b.NextSequence()
+					if err != nil {
+						return err
+					}
+					f = fold{key: key(e.Time, seq), ev: e}
+				}
+				data, err := json.Marshal(f.ev)
 				if err != nil {
 					return fmt.Errorf("journal: encode event: %w", err)
 				}
-				if err := b.Put(key(e.Time, seq), data); err != nil {
+				if err := b.Put(f.key, data); err != nil {
 					return err
 				}
+				touched[k] = f
 				n := uint64(0)
 				if v := counts.Get([]byte(e.Kind)); len(v) == 8 {
 					n = binary.BigEndian.Uint64(v)
 				}
-				if err := counts.Put([]byte(e.Kind), binary.BigEndian.AppendUint64(nil, n+1)); err != nil {
+				if err := counts.Put([]byte(e.Kind), binary.BigEndian.AppendUint64(nil, n+uint64(e.N()))); err != nil {
 					return err
 				}
-				added[e.Kind]++
+				added[e.Kind] += uint64(e.N())
 			}
 			return j.expire(b)
 		})
@@ -225,7 +255,34 @@ func (j *Journal) append(mark []byte, events []topology.Event) error {
 	for k, n := range added {
 		j.counts[k] += n
 	}
+	j.keepFolds(touched)
 	return nil
+}
+
+// keepFolds keeps the storms an append opened or grew, and forgets those
+// that closed: a fold older than the window before the newest event
+// takes in nothing more, and the map stays as small as the storms open.
+func (j *Journal) keepFolds(touched map[foldKey]fold) {
+	if j.FoldWindow <= 0 {
+		return
+	}
+	if j.folds == nil {
+		j.folds = map[foldKey]fold{}
+	}
+	var newest time.Time
+	for k, f := range touched {
+		j.folds[k] = f
+		for _, t := range []time.Time{f.ev.Time, f.ev.Last} {
+			if t.After(newest) {
+				newest = t
+			}
+		}
+	}
+	for k, f := range j.folds {
+		if newest.Sub(f.ev.Time) >= j.FoldWindow {
+			delete(j.folds, k)
+		}
+	}
 }
 
 // mark is what the last append with a mark set; nil when none did.

@@ -24,10 +24,14 @@ import (
 	"github.com/hwgraph/hwgraph/uevent"
 )
 
-// Defaults of the flags that set Timeout and the interval of Run.
+// Defaults of the flags that set Timeout, the interval of Run and
+// FoldWindow.
 const (
 	DefaultTimeout  = 10 * time.Second
 	DefaultInterval = 30 * time.Second
+	// DefaultFoldWindow is --events.fold-window's: a storm makes one
+	// event each five minutes, its count exact.
+	DefaultFoldWindow = 5 * time.Minute
 )
 
 // Engine scans and remembers. Set Registry and Env to scan a machine, or
@@ -51,6 +55,10 @@ type Engine struct {
 	Logger *slog.Logger
 	// OnScan, when set, is called with each new graph.
 	OnScan func(*topology.Graph)
+	// FoldWindow folds event storms: repeats of one kind on one part
+	// within it of the first are one event with a count, in the scan's
+	// events, the journal and the recent events. 0 folds nothing.
+	FoldWindow time.Duration
 	// Details, when set, gives the whole graph of one part of a compact
 	// graph (a host of a fleet built from Prometheus' series): the page
 	// asks for it when someone opens that host.
@@ -171,11 +179,13 @@ func (e *Engine) Scan(ctx context.Context) *topology.Graph {
 			e.logger().Error("judging the scan", "err", err)
 		}
 	case e.Store != nil:
+		e.Store.FoldWindow = e.FoldWindow
 		e.recorded(e.Store.Record(g, prev, now))
 	case prev != nil && e.Gather == nil:
 		g.Events = append(topology.Diff(prev, g, now), g.Events...)
 	}
-	e.recent.add(g.Events)
+	g.Events = topology.FoldEvents(g.Events, e.FoldWindow)
+	e.recent.add(g.Events, e.FoldWindow)
 	e.graph.Store(g)
 	e.reportDamage()
 	if e.OnScan != nil {
@@ -397,7 +407,7 @@ type recentEvent struct {
 
 const recentMax = 1000
 
-func (r *recentEvents) add(es []topology.Event) {
+func (r *recentEvents) add(es []topology.Event, window time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.total == nil {
@@ -407,8 +417,14 @@ func (r *recentEvents) add(es []topology.Event) {
 		if r.kept[e] {
 			continue
 		}
+		r.total[e.Kind] += uint64(e.N())
+		if i := r.openFold(e, window); i >= 0 {
+			delete(r.kept, r.events[i].Event)
+			r.events[i].Absorb(e)
+			r.kept[r.events[i].Event] = true
+			continue
+		}
 		r.kept[e] = true
-		r.total[e.Kind]++
 		r.seq++
 		r.events = append(r.events, recentEvent{e, r.seq})
 	}
@@ -418,6 +434,25 @@ func (r *recentEvents) add(es []topology.Event) {
 		}
 		r.events = slices.Clone(r.events[n:])
 	}
+}
+
+// openFold is the place of the kept event that e repeats within window
+// of its first occurrence, -1 when none: the newest of its kind on its
+// part, looked for among the events of the last window.
+func (r *recentEvents) openFold(e topology.Event, window time.Duration) int {
+	if window <= 0 {
+		return -1
+	}
+	for i := len(r.events) - 1; i >= 0; i-- {
+		k := r.events[i].Event
+		if e.Time.Sub(k.Time) >= window {
+			return -1
+		}
+		if e.Folds(k, window) {
+			return i
+		}
+	}
+	return -1
 }
 
 // page is Journal.Page over the events kept; its cursors are arrival

@@ -25,6 +25,81 @@ type Event struct {
 	Severity  string    `json:"severity"`
 	Message   string    `json:"message"`
 	Source    string    `json:"source"`
+	// Count, First and Last fold a storm: repeats of one kind on one
+	// component or link within a window are one event, Time the first's,
+	// Count how many (0 or 1: this one alone), Last the latest's time.
+	Count int       `json:"count,omitempty"`
+	Last  time.Time `json:"last,omitzero"`
+}
+
+// FoldedSuffix is how a folded event says what it stands for: " (1204
+// times, the last at 2026-12-07T01:02:03Z)"; "" for one occurrence.
+func (e Event) FoldedSuffix() string {
+	if e.N() < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d times, the last at %s)", e.N(), e.Last.UTC().Format(time.RFC3339))
+}
+
+// N is how many occurrences the event stands for: Count, at least 1.
+func (e Event) N() int { return max(e.Count, 1) }
+
+// foldKey is what makes two events repeats of one another.
+type foldKey struct{ kind, component, link string }
+
+func (e Event) foldKey() foldKey { return foldKey{e.Kind, e.Component, e.Link} }
+
+// Folds reports whether e is a repeat that fold, an event of the same
+// kind on the same part whose first occurrence is less than window
+// before e, takes in.
+func (e Event) Folds(fold Event, window time.Duration) bool {
+	return window > 0 && e.foldKey() == fold.foldKey() && !e.Time.Before(fold.Time) && e.Time.Sub(fold.Time) < window
+}
+
+// Absorb folds e into fold: the count grows by e's, the last time and
+// the worst severity are kept; the message stays the first's.
+func (fold *Event) Absorb(e Event) {
+	fold.Count = fold.N() + e.N()
+	last := e.Last
+	if last.IsZero() {
+		last = e.Time
+	}
+	if last.After(fold.Last) {
+		fold.Last = last
+	}
+	if severityRank(e.Severity) > severityRank(fold.Severity) {
+		fold.Severity = e.Severity
+	}
+}
+
+func severityRank(s string) int {
+	switch s {
+	case SeverityCritical:
+		return 2
+	case SeverityWarning:
+		return 1
+	}
+	return 0
+}
+
+// FoldEvents folds the repeats among events (oldest first, as a scan
+// gives them): the first of each kind on each part opens a fold that
+// takes in its repeats for window after it. window 0 folds nothing.
+func FoldEvents(events []Event, window time.Duration) []Event {
+	if window <= 0 || len(events) < 2 {
+		return events
+	}
+	out := events[:0:0]
+	open := map[foldKey]int{} // the fold's place in out
+	for _, e := range events {
+		if i, ok := open[e.foldKey()]; ok && e.Folds(out[i], window) {
+			out[i].Absorb(e)
+			continue
+		}
+		open[e.foldKey()] = len(out)
+		out = append(out, e)
+	}
+	return out
 }
 
 // Matches reports whether the event happened at or after since (zero:

@@ -156,7 +156,7 @@ func writeEvents(w io.Writer, g *Graph) {
 		if id == "" {
 			id = e.Link
 		}
-		fmt.Fprintf(w, "  %-8s %-16s %s  %s\n", e.Severity, e.Kind, id, e.Message)
+		fmt.Fprintf(w, "  %-8s %-16s %s  %s%s\n", e.Severity, e.Kind, id, e.Message, e.FoldedSuffix())
 	}
 }
 

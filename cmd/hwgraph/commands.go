@@ -134,7 +134,7 @@ func eventLine(e topology.Event) string {
 	if id == "" {
 		id = e.Link
 	}
-	return fmt.Sprintf("%s  %-8s  %-16s  %-28s  %s", e.Time.Local().Format(time.RFC3339), e.Severity, e.Kind, id, e.Message)
+	return fmt.Sprintf("%s  %-8s  %-16s  %-28s  %s%s", e.Time.Local().Format(time.RFC3339), e.Severity, e.Kind, id, e.Message, e.FoldedSuffix())
 }
 
 // runWatch is `hwgraph watch`: rescan on an interval and at once on a

@@ -109,7 +109,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // scanConfig holds the flags every command that scans shares.
 type scanConfig struct {
 	root, hostRoot, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
-	timeout, fullInterval                                                      time.Duration
+	timeout, fullInterval, foldWindow                                          time.Duration
 	bmcNoChassis, stateDirGiven, bmcInsecure                                   bool
 	bmcCAFile                                                                  string
 	ceThreshold                                                                uint64
@@ -137,6 +137,7 @@ func addScanFlags(a *kingpin.Application) *scanConfig {
 	a.Flag("bmc-insecure", "Do not check a Redfish BMC's TLS certificate (a lab BMC with a self-signed one); never the default.").BoolVar(&c.bmcInsecure)
 	a.Flag("bmc-no-chassis", "Skip Get Chassis Status, for BMCs that mishandle it (OpenIPMI's ipmi_sim exits on it).").BoolVar(&c.bmcNoChassis)
 	a.Flag("state-dir", "Folder for what is kept between runs (baseline, last scan, event journal, SEL cursor); \"\" keeps nothing. Used for the live machine; give it explicitly for --root.").Default(defaultStateDir()).IsSetByUser(&c.stateDirGiven).StringVar(&c.stateDir)
+	a.Flag("events.fold-window", "Fold repeats of one kind of event on one part within this long of the first into one event with a count (an Xid or AER storm); 0 keeps each.").Default(scan.DefaultFoldWindow.String()).DurationVar(&c.foldWindow)
 	a.Flag("kmsg", "Read this saved kernel log (dmesg or /dev/kmsg format) instead of /dev/kmsg.").StringVar(&c.kmsgFile)
 	a.Flag("scan.full-interval", "How long a PCI function's identity and placement are trusted between scans before they are read again whole (a device event rereads them at once).").Default(collectors.DefaultFullScanInterval.String()).DurationVar(&c.fullInterval)
 	a.Flag("ce-threshold", "New corrected memory errors between two scans that degrade a DIMM.").Default("1").Uint64Var(&c.ceThreshold)
@@ -278,7 +279,7 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bo
 			return nil, nil, 2
 		}
 	}
-	return &scan.Engine{Registry: reg, Env: c.env(), Timeout: c.timeout, Store: st, Logger: logger}, done, 0
+	return &scan.Engine{Registry: reg, Env: c.env(), Timeout: c.timeout, Store: st, Logger: logger, FoldWindow: c.foldWindow}, done, 0
 }
 
 // scanOnce is the bare command: one scan, judged and recorded.

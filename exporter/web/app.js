@@ -155,7 +155,7 @@ async function select(id) {
   const list = el("ul", {}, d);
   try {
     const events = await (await fetch("api/v1/events?since=168h&limit=20&component=" + encodeURIComponent(c.id))).json();
-    for (const e of events) el("li", { class: "state-" + (e.severity === "critical" ? "failed" : "ok") }, list, `${e.time} ${e.severity} ${e.kind}: ${e.message}`);
+    for (const e of events) el("li", { class: "state-" + (e.severity === "critical" ? "failed" : "ok") }, list, `${e.time} ${e.severity} ${e.kind}: ${e.message}${folded(e)}`);
     if (!events.length) el("li", {}, list, "none in the last week");
   } catch (err) { el("li", {}, list, "events unavailable: " + err); }
 }
@@ -197,7 +197,7 @@ async function timeline() {
     const x = Math.max(3, Math.min(w - 3, w - ((now - Date.parse(e.time)) / day) * w));
     const color = e.severity === "critical" ? "#b71c1c" : e.severity === "warning" ? "#e65100" : "#1565c0";
     const c = el("circle", { cx: x, cy: 14, r: 4, fill: color, class: "tick" }, svg);
-    el("title", {}, c, `${e.time} ${e.severity} ${e.kind} ${e.component || e.link}: ${e.message}`);
+    el("title", {}, c, `${e.time} ${e.severity} ${e.kind} ${e.component || e.link}: ${e.message}${folded(e)}`);
     c.addEventListener("click", () => { const g = mark(e.component, "selected"); if (g) { zoomTo(g); select(e.component); } });
   }
   el("text", { x: 4, y: 10, "font-size": 9, fill: "#78909c" }, svg, events.length + " events in 24 h");
@@ -294,3 +294,8 @@ async function version() {
 version();
 load();
 setInterval(load, REFRESH_MS);
+
+// folded says what a folded event stands for, as the CLI does.
+function folded(e) {
+  return e.count > 1 ? ` (${e.count} times, the last at ${e.last})` : "";
+}
