@@ -21,3 +21,18 @@ var DevicesPatch []byte
 //
 //go:embed hwgraph-gpu.yaml
 var GPUPatch []byte
+
+// NPDPatch is node-problem-detector/npd-hwgraph-patch.yaml: NPD's
+// DaemonSet running `hwgraph check` as its custom plugins.
+//
+//go:embed node-problem-detector/npd-hwgraph-patch.yaml
+var NPDPatch []byte
+
+// NPDPluginConfigMap is node-problem-detector/hwgraph-plugin-configmap.yaml,
+// and NPDPlugin the plugin configuration it holds.
+//
+//go:embed node-problem-detector/hwgraph-plugin-configmap.yaml
+var NPDPluginConfigMap []byte
+
+//go:embed node-problem-detector/hwgraph-plugin.json
+var NPDPlugin []byte

@@ -59,7 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	c := newCLI("hwgraph", "Prints this machine's components, links and their health.\n\n"+
-		"Commands: serve, watch, baseline accept, events, capture, diff, cluster [serve]; hwgraph COMMAND --help.", stdout, stderr)
+		"Commands: serve, watch, baseline accept, events, check, capture, diff, cluster [serve]; hwgraph COMMAND --help.", stdout, stderr)
 	sc := addScanFlags(c.Application)
 	formats := append(slices.Clone(topology.Formats), "prom")
 	format := c.Flag("format", "Output format: "+strings.Join(formats, ", ")+" (prom: the graph's series as /metrics serves them, for node_exporter's textfile collector).").Default("tree").String()
