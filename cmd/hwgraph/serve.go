@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/hwgraph/hwgraph/eventlog"
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/nfd"
 	"github.com/hwgraph/hwgraph/probe"
@@ -44,6 +45,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	probes := c.Flag("bmc.max-concurrent-probes", "BMC probes run at once; more wait for a slot until their deadline.").Default("8").Int()
 	nfdFile := c.Flag("nfd-features-file", "Write node-feature-discovery labels here after each scan (e.g. /etc/kubernetes/node-feature-discovery/features.d/hwgraph).").String()
 	logConfig := addLogFlags(c.Application, stderr)
+	eventLog := c.Flag("log.events", "Write every event as a JSON line (the journal's schema, at most 16 KiB) to this file, appended, or - for standard output: for Fluent Bit, Vector, promtail or an OpenTelemetry filelog receiver.").PlaceHolder("FILE").String()
 	maxProcs := c.Flag("runtime.gomaxprocs", "The target number of CPUs Go will run on (GOMAXPROCS). As node_exporter's: one keeps an agent's scans off the host's other CPUs and costs less CPU than spreading them (scheduler wake-ups).").
 		Envar("GOMAXPROCS").Default("1").Int()
 	if code, done := c.parse(args); done {
@@ -80,11 +82,23 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer done()
+	var onScan []func(*topology.Graph)
 	if *nfdFile != "" {
 		ttl := 4 * *interval // NFD drops the labels if the agent stops refreshing them
-		e.OnScan = func(g *topology.Graph) {
+		onScan = append(onScan, func(g *topology.Graph) {
 			if err := nfd.WriteFile(*nfdFile, nfd.Format(nfd.Labels(g), time.Now(), ttl)); err != nil {
 				logger.Error("writing the NFD feature file", "err", err)
+			}
+		})
+	}
+	if *eventLog != "" {
+		w := eventlog.New(*eventLog, logger)
+		onScan = append(onScan, func(g *topology.Graph) { w.Write(g.Events) })
+	}
+	if len(onScan) > 0 {
+		e.OnScan = func(g *topology.Graph) {
+			for _, f := range onScan {
+				f(g)
 			}
 		}
 	}
