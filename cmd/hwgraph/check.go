@@ -7,42 +7,16 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/hwgraph/hwgraph/cluster"
+	"github.com/hwgraph/hwgraph/condition"
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/topology"
 )
 
 func init() { commands["check"] = runCheck }
-
-// condition is one node-problem-detector condition: the parts that make
-// it, and the collectors without which nothing can be said of them.
-type condition struct {
-	kinds, links, collectors []string
-}
-
-// conditions are `hwgraph check --condition`'s, one for each of
-// deploy/node-problem-detector/hwgraph-plugin.json's condition types.
-var conditions = map[string]condition{
-	"memory": {kinds: []string{topology.KindDIMM, topology.KindMemoryController}, links: []string{topology.LinkMemoryChannel}, collectors: []string{"memory"}},
-	"pcie": {kinds: []string{topology.KindPCIRoot, topology.KindPCIBridge, topology.KindPCIFunction}, links: []string{topology.LinkPCIe},
-		collectors: []string{"pcie"}},
-	"gpu": {kinds: []string{topology.KindGPU, topology.KindNVSwitch}, links: []string{topology.LinkNVLink}, collectors: []string{"gpu", "pcie"}},
-	"storage": {kinds: []string{topology.KindNVMe, topology.KindNVMeSubsystem, topology.KindStorage, topology.KindBlock, topology.KindDisk, topology.KindSASExpander},
-		links: []string{topology.LinkNVMePath}, collectors: []string{"nvme", "disk"}},
-	"bmc": {kinds: []string{topology.KindBMC, "psu", topology.KindFan}, links: []string{topology.LinkKCS}, collectors: []string{"bmc", "redfish"}},
-	"i2c": {kinds: []string{topology.KindI2CAdapter, topology.KindI2CDevice}, links: []string{topology.LinkSMBus}, collectors: []string{"i2c"}},
-}
-
-// Exit codes of node-problem-detector's custom-plugin protocol.
-const (
-	checkOK      = 0
-	checkProblem = 1
-	checkUnknown = 2
-)
 
 // runCheck is `hwgraph check --condition C`: a node-problem-detector
 // custom plugin. It asks the local agent for its last graph (no rescan)
@@ -51,32 +25,27 @@ const (
 // of the condition is degraded, failed or missing) or 2 (unknown).
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("hwgraph check", "A node-problem-detector custom plugin: exits 0 when the condition's parts are healthy, 1 with the first problem on stdout, 2 when it cannot tell.", stdout, stderr)
-	names := slices.Sorted(func(yield func(string) bool) {
-		for k := range conditions {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	names := condition.Names()
 	cond := c.Flag("condition", "The condition to check: "+strings.Join(names, ", ")+".").Required().Enum(names...)
 	agent := c.Flag("agent", "The local agent (hwgraph serve) to ask first; \"\" scans without asking.").Default("http://127.0.0.1:9877").Envar("HWGRAPH_AGENT").String()
 	agentTimeout := c.Flag("agent.timeout", "How long to wait for the agent before scanning instead.").Default("2s").Duration()
 	sc := addScanFlags(c.Application)
 	if code, done := c.parse(args); done {
 		if code != 0 {
-			return checkUnknown // a usage error says nothing of the hardware
+			return int(condition.Unknown) // a usage error says nothing of the hardware
 		}
 		return code
 	}
 	g, how, err := checkGraph(*agent, *agentTimeout, sc, stderr)
 	if err != nil {
 		fmt.Fprintf(stdout, "unknown: %v\n", err)
-		return checkUnknown
+		return int(condition.Unknown)
 	}
 	fmt.Fprintf(stderr, "hwgraph check: %s\n", how)
-	code, line := judgeCondition(g, conditions[*cond])
+	cnd, _ := condition.Named(*cond)
+	status, line := cnd.Judge(g)
 	fmt.Fprintln(stdout, topology.Printable(line))
-	return code
+	return int(status)
 }
 
 // checkGraph is the agent's last graph, else one scan of this machine.
@@ -124,57 +93,4 @@ func agentGraph(agent string, timeout time.Duration) (*topology.Graph, error) {
 		return nil, fmt.Errorf("%s", resp.Status)
 	}
 	return topology.ReadJSON(resp.Body)
-}
-
-// judgeCondition is the plugin's answer for g: the first part of the
-// condition that is degraded, failed or missing, worst first; unknown
-// when every collector that reads those parts failed.
-func judgeCondition(g *topology.Graph, c condition) (int, string) {
-	var failed []string
-	read := false
-	for _, st := range g.Collectors {
-		if !slices.Contains(c.collectors, st.Name) {
-			continue
-		}
-		if st.Success() {
-			read = true
-		} else {
-			failed = append(failed, fmt.Sprintf("the %s collector: %s %s", st.Name, st.State, st.Error))
-		}
-	}
-	if !read {
-		if len(failed) == 0 {
-			return checkUnknown, "unknown: none of its collectors ran"
-		}
-		return checkUnknown, "unknown: " + strings.Join(failed, "; ")
-	}
-	type problem struct {
-		rank int
-		line string
-	}
-	var problems []problem
-	note := func(id string, h topology.Health) {
-		if h.State == topology.StateDegraded || h.State == topology.StateFailed || h.State == topology.StateMissing {
-			problems = append(problems, problem{slices.Index(topology.States, h.State), fmt.Sprintf("%s: %s", id, strings.Join(append([]string{string(h.State)}, h.Reasons...), ", "))})
-		}
-	}
-	for _, comp := range g.Components {
-		if slices.Contains(c.kinds, comp.Kind) {
-			note(comp.ID, comp.Health)
-		}
-	}
-	for _, l := range g.Links {
-		if slices.Contains(c.links, l.Kind) {
-			note(l.ID, l.Health)
-		}
-	}
-	if len(problems) == 0 {
-		return checkOK, "ok"
-	}
-	slices.SortStableFunc(problems, func(a, b problem) int { return b.rank - a.rank })
-	line := problems[0].line
-	if n := len(problems) - 1; n > 0 {
-		line += fmt.Sprintf(" (and %d more)", n)
-	}
-	return checkProblem, line
 }

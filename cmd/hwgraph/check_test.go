@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hwgraph/hwgraph/collectors"
+	"github.com/hwgraph/hwgraph/condition"
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/scan"
@@ -43,7 +44,7 @@ func TestCheckConditions(t *testing.T) {
 	}
 	for _, capture := range []string{"hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2", "hwloc/40intel64-2g2n4c+pcilocality.tar.bz2", "ghw/linux-amd64-accel-nvidia.tar.gz"} {
 		root := fixture.Root(t, capture)
-		for cond := range conditions {
+		for _, cond := range condition.Names() {
 			if code, out, errs := hwgraph(t, "check", "--condition", cond, "--agent", "", "--root", root, "--state-dir", ""); code != 0 || out != "ok\n" {
 				t.Errorf("%s %s on a healthy machine: exit %d %q (%s)", capture, cond, code, out, errs)
 			}
@@ -112,7 +113,10 @@ func TestNPDPluginConfig(t *testing.T) {
 	if err := dec.Decode(&cfg); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"HardwareMemoryProblem", "PCIeLinkProblem", "GPUProblem", "StorageProblem", "BMCProblem", "I2CBusProblem"}
+	var want []string // the condition types, as the agent sets them too
+	for _, c := range condition.All {
+		want = append(want, c.Type)
+	}
 	if cfg.Plugin != "custom" || len(cfg.Conditions) != len(want) || len(cfg.Rules) != len(want) {
 		t.Fatalf("config: %+v", cfg)
 	}
@@ -124,7 +128,7 @@ func TestNPDPluginConfig(t *testing.T) {
 			continue
 		}
 		cond, ok := strings.CutPrefix(r.Args[1], "--condition=")
-		if _, known := conditions[cond]; !ok || !known {
+		if c, known := condition.Named(cond); !ok || !known || c.Type != r.Condition || c.Failing != r.Reason || c.Healthy != cfg.Conditions[i].Reason {
 			t.Errorf("rule %s runs %v: not a condition of hwgraph check", r.Condition, r.Args)
 		}
 		code, out, errs := hwgraph(t, append(slices.Clone(r.Args), "--agent", "", "--root", root, "--state-dir", "")...)
