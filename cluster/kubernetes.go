@@ -80,7 +80,7 @@ type Kubernetes struct {
 
 // Targets lists the running agent pods.
 func (k Kubernetes) Targets(ctx context.Context) ([]Target, error) {
-	client, server, token, err := k.client()
+	client, server, token, err := k.Client()
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +135,9 @@ const InCluster = "in-cluster"
 
 const serviceAccount = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-// client builds an HTTP client for the kubeconfig's current context.
-func (k Kubernetes) client() (*http.Client, string, string, error) {
+// Client is an HTTP client for the kubeconfig's current context, the API
+// server's address and the bearer token ("" with a client certificate).
+func (k Kubernetes) Client() (*http.Client, string, string, error) {
 	if k.Kubeconfig == InCluster {
 		token, err := sysfsattr.ReadFile(serviceAccount+"/token", maxSmallFile)
 		if err != nil {

@@ -36,3 +36,13 @@ var NPDPluginConfigMap []byte
 
 //go:embed node-problem-detector/hwgraph-plugin.json
 var NPDPlugin []byte
+
+// NodeConditionsRBAC is hwgraph-node-conditions.yaml, and
+// NodeConditionsPatch hwgraph-node-conditions-patch.yaml: the agent
+// setting its node's hardware conditions.
+//
+//go:embed hwgraph-node-conditions.yaml
+var NodeConditionsRBAC []byte
+
+//go:embed hwgraph-node-conditions-patch.yaml
+var NodeConditionsPatch []byte

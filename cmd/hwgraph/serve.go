@@ -22,9 +22,11 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/hwgraph/hwgraph/cluster"
 	"github.com/hwgraph/hwgraph/eventlog"
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/nfd"
+	"github.com/hwgraph/hwgraph/nodestatus"
 	"github.com/hwgraph/hwgraph/probe"
 	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
@@ -45,6 +47,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	probes := c.Flag("bmc.max-concurrent-probes", "BMC probes run at once; more wait for a slot until their deadline.").Default("8").Int()
 	nfdFile := c.Flag("nfd-features-file", "Write node-feature-discovery labels here after each scan (e.g. /etc/kubernetes/node-feature-discovery/features.d/hwgraph).").String()
 	logConfig := addLogFlags(c.Application, stderr)
+	nodeConds := c.Flag("kubernetes.node-conditions", "Set this node's hardware conditions (HardwareMemoryProblem, PCIeLinkProblem, GPUProblem, StorageProblem, BMCProblem, I2CBusProblem) and post a Kubernetes Event on it for each hardware event of warning or worse (RBAC: deploy/hwgraph-node-conditions.yaml).").Bool()
+	kubeconfig := c.Flag("kubernetes.kubeconfig", "The kubeconfig for --kubernetes.node-conditions; in-cluster is the pod's service account.").Default(cluster.InCluster).String()
+	nodeName := c.Flag("kubernetes.node-name", "The node's name for --kubernetes.node-conditions (the downward API's spec.nodeName).").Envar("NODE_NAME").String()
 	eventLog := c.Flag("log.events", "Write every event as a JSON line (the journal's schema, at most 16 KiB) to this file, appended, or - for standard output: for Fluent Bit, Vector, promtail or an OpenTelemetry filelog receiver.").PlaceHolder("FILE").String()
 	maxProcs := c.Flag("runtime.gomaxprocs", "The target number of CPUs Go will run on (GOMAXPROCS). As node_exporter's: one keeps an agent's scans off the host's other CPUs and costs less CPU than spreading them (scheduler wake-ups).").
 		Envar("GOMAXPROCS").Default("1").Int()
@@ -94,6 +99,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if *eventLog != "" {
 		w := eventlog.New(*eventLog, logger)
 		onScan = append(onScan, func(g *topology.Graph) { w.Write(g.Events) })
+	}
+	if *nodeConds {
+		if *nodeName == "" {
+			logger.Error("--kubernetes.node-conditions needs the node's name: --kubernetes.node-name or NODE_NAME")
+			return 2
+		}
+		r := nodestatus.New(cluster.Kubernetes{Kubeconfig: *kubeconfig}, *nodeName, logger)
+		go r.Run(ctx)
+		onScan = append(onScan, r.Report)
 	}
 	if len(onScan) > 0 {
 		e.OnScan = func(g *topology.Graph) {
