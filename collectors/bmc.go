@@ -157,12 +157,8 @@ func (b *BMC) Collect(ctx context.Context, env Env) (*topology.Fragment, error) 
 		// The system's draw, as a sensor of the host (exported as
 		// hwgraph_sensor_value), with DCMI's statistics beside it.
 		host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
-		host.SetAttr(powerSensor, p.Current)
-		host.SetAttr(powerSensor+":unit", "Watts")
-		host.SetAttr(powerSensor+":minimum", p.Minimum)
-		host.SetAttr(powerSensor+":maximum", p.Maximum)
-		host.SetAttr(powerSensor+":average", p.Average)
-		host.SetAttr(powerSensor+":period_seconds", p.Period.Seconds())
+		host.SetSensor(topology.Sensor{Name: powerSensorName, Value: &p.Current, Unit: "Watts",
+			Extra: map[string]float64{"minimum": p.Minimum, "maximum": p.Maximum, "average": p.Average, "period_seconds": p.Period.Seconds()}})
 	}
 	if ch := info.Chassis; ch != nil {
 		host := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
@@ -183,8 +179,8 @@ func (b *BMC) Collect(ctx context.Context, env Env) (*topology.Fragment, error) 
 	return f, nil
 }
 
-// powerSensor is the attribute of the DCMI power reading on the host.
-const powerSensor = "sensor:System Power (DCMI)"
+// powerSensorName is the DCMI power reading's sensor on the host.
+const powerSensorName = "System Power (DCMI)"
 
 func (b *BMC) where() string {
 	if b.Host == "" {
@@ -210,20 +206,18 @@ func sensorTarget(f *topology.Fragment, s ipmi.Sensor) *topology.Component {
 	return f.Add(&topology.Component{ID: topology.BMCID, Kind: topology.KindBMC})
 }
 
-// addSensor records a reading as "sensor:NAME" (unit in
-// "sensor:NAME:unit") and judges its threshold state.
+// addSensor records a reading (topology.Sensor) and judges its
+// threshold state.
 func addSensor(f *topology.Fragment, s ipmi.Sensor) {
 	c := sensorTarget(f, s)
-	key := "sensor:" + s.Name
+	rec := topology.Sensor{Name: s.Name}
 	if s.HasValue {
-		c.SetAttr(key, s.Value)
-		if s.Unit != "" {
-			c.SetAttr(key+":unit", s.Unit)
-		}
+		rec.Value, rec.Unit = &s.Value, s.Unit
 	}
 	if !math.IsNaN(s.UpperCritical) {
-		c.SetAttr(key+":upper_critical", s.UpperCritical)
+		rec.UpperCritical = &s.UpperCritical
 	}
+	c.SetSensor(rec)
 	why := fmt.Sprintf("%s %s %s", s.Name, strconv.FormatFloat(s.Value, 'f', -1, 64), s.Unit)
 	switch s.Status {
 	case "unc", "lnc":

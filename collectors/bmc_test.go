@@ -110,7 +110,7 @@ func TestBMCAgainstGoIPMIServer(t *testing.T) {
 		t.Errorf("bmc %+v", b)
 	}
 	// Its chassis is powered off (the mock HAL's default); it has no DCMI.
-	if g.Host.Attrs["chassis_power"] != "off" || g.Host.Attrs[powerSensor] != nil {
+	if g.Host.Attrs["chassis_power"] != "off" || g.Host.Attrs["sensor:"+powerSensorName] != nil {
 		t.Errorf("host attrs %v", g.Host.Attrs)
 	}
 	sim := &bmcsim.IPMISim{Addr: addr}
@@ -142,8 +142,8 @@ func TestBMCDCMIPowerReading(t *testing.T) {
 		t.Fatalf("bmc collector %+v", st)
 	}
 	a := g.Host.Attrs
-	if a[powerSensor] != 245.0 || a[powerSensor+":unit"] != "Watts" || a[powerSensor+":minimum"] != 180.0 ||
-		a[powerSensor+":maximum"] != 310.0 || a[powerSensor+":average"] != 240.0 || a[powerSensor+":period_seconds"] != 1.0 {
+	if a["sensor:"+powerSensorName] != 245.0 || a["sensor:"+powerSensorName+":unit"] != "Watts" || a["sensor:"+powerSensorName+":minimum"] != 180.0 ||
+		a["sensor:"+powerSensorName+":maximum"] != 310.0 || a["sensor:"+powerSensorName+":average"] != 240.0 || a["sensor:"+powerSensorName+":period_seconds"] != 1.0 {
 		t.Errorf("host attrs %v", a)
 	}
 	sim := &bmcsim.IPMISim{Addr: addr}

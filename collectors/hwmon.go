@@ -20,7 +20,7 @@ import (
 // measure: coretemp and k10temp on their CPU package, a PCI device's chip
 // (a GPU's, a NIC's, an NVMe controller's) on its function, an I²C
 // client's (jc42, pmbus, lm75) on the client, the rest and chassis
-// intrusion on the host. Readings are "sensor:" attributes, as the BMC's
+// intrusion on the host. Readings are sensors (topology.Sensor), as the BMC's
 // are; an alarm or fault degrades the part, a critical one or a reading
 // past its critical limit fails it.
 type Hwmon struct{}
@@ -113,30 +113,22 @@ func i2cClient(name string) (bus int, addr uint16, ok bool) {
 	return n, uint16(v), true
 }
 
-// addHwmonSensor records one sensor on c: "sensor:CHIP LABEL" and its
-// unit and limits, and judges its alarms and its reading.
+// addHwmonSensor records one sensor on c, "CHIP LABEL" with its unit and
+// limits, and judges its alarms and its reading.
 func addHwmonSensor(c *topology.Component, chip, dir string, s hwmon.Sensor) {
 	label := s.Label
 	if label == "" {
 		label = s.ID()
 	}
-	// ':' separates a sensor's attributes ("sensor:NAME:unit").
-	name := strings.ReplaceAll(chip+" "+label, ":", " ")
-	if _, taken := c.Attrs["sensor:"+name]; taken {
-		name = strings.ReplaceAll(fmt.Sprintf("%s %s (%s)", chip, s.ID(), dir), ":", " ")
+	name := topology.SensorName(chip + " " + label)
+	if c.HasSensor(name) {
+		name = topology.SensorName(fmt.Sprintf("%s %s (%s)", chip, s.ID(), dir))
 	}
-	key := "sensor:" + name
+	rec := topology.Sensor{Name: name, UpperCritical: s.Crit, LowerCritical: s.LCrit, Max: s.Max, Min: s.Min}
 	if s.Input != nil {
-		c.SetAttr(key, *s.Input)
-		if u := s.Unit(); u != "" {
-			c.SetAttr(key+":unit", u)
-		}
+		rec.Value, rec.Unit = s.Input, s.Unit()
 	}
-	for suffix, v := range map[string]*float64{":upper_critical": s.Crit, ":lower_critical": s.LCrit, ":max": s.Max, ":min": s.Min} {
-		if v != nil {
-			c.SetAttr(key+suffix, *v)
-		}
-	}
+	c.SetSensor(rec)
 	reading := ""
 	if s.Input != nil {
 		reading = " " + strconv.FormatFloat(*s.Input, 'f', -1, 64) + " " + s.Unit()

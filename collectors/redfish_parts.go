@@ -238,7 +238,7 @@ func addRedfishChassis(f *topology.Fragment, ch redfish.Chassis, parts map[strin
 		}
 		setSensor(host, v.Name, *v.ReadingVolts, "Volts", v.UpperThresholdCritical)
 		if lo := v.LowerThresholdCritical; lo != nil {
-			host.SetAttr("sensor:"+strings.ReplaceAll(v.Name, ":", " ")+":lower_critical", *lo)
+			host.SetSensor(topology.Sensor{Name: topology.SensorName(v.Name), LowerCritical: lo})
 			if *v.ReadingVolts <= *lo {
 				host.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g Volts, at or below its critical %g", v.Name, *v.ReadingVolts, *lo))
 			}
@@ -257,7 +257,7 @@ func addRedfishChassis(f *topology.Fragment, ch redfish.Chassis, parts map[strin
 		if fan.Reading != nil && fan.Status.State != "Disabled" {
 			setSensor(c, fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), nil)
 			if lo := fan.LowerThresholdCritical; lo != nil {
-				c.SetAttr("sensor:"+strings.ReplaceAll(fan.Name, ":", " ")+":lower_critical", *lo)
+				c.SetSensor(topology.Sensor{Name: topology.SensorName(fan.Name), LowerCritical: lo})
 				if *fan.Reading <= *lo {
 					c.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g %s, at or below its critical %g", fan.Name, *fan.Reading, fanUnit(fan.ReadingUnits), *lo))
 				}
@@ -302,11 +302,8 @@ func judgeDrive(c *topology.Component, d redfish.Drive) {
 // setSensor sets a sensor attribute, as the IPMI and hwmon collectors do,
 // with its upper critical threshold.
 func setSensor(c *topology.Component, name string, v float64, unit string, crit *float64) {
-	key := "sensor:" + strings.ReplaceAll(name, ":", " ")
-	c.SetAttr(key, v)
-	c.SetAttr(key+":unit", unit)
+	c.SetSensor(topology.Sensor{Name: topology.SensorName(name), Value: &v, Unit: unit, UpperCritical: crit})
 	if crit != nil {
-		c.SetAttr(key+":upper_critical", *crit)
 		if v >= *crit {
 			c.Health.Mark(topology.StateFailed, fmt.Sprintf("%s at %g %s, at or past its critical %g", name, v, unit, *crit))
 		}

@@ -168,20 +168,11 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 				gauge(i2cLocked, v, comp.ID)
 			}
 		}
-		for _, k := range slices.Sorted(maps.Keys(comp.Attrs)) {
-			name, ok := strings.CutPrefix(k, "sensor:")
-			if !ok || strings.Contains(name, ":") {
-				continue
-			}
-			v, ok := topology.Number(comp.Attrs, k)
-			if !ok {
-				continue
-			}
-			unit := topology.String(comp.Attrs, k+":unit")
-			if d, ok := sensorFamilies[unit]; ok {
-				gauge(d, v, comp.ID, name)
+		for _, r := range comp.Readings() {
+			if d, ok := sensorFamilies[r.Unit]; ok {
+				gauge(d, *r.Value, comp.ID, r.Name)
 			} else {
-				gauge(sensorValue, v, comp.ID, name, unit)
+				gauge(sensorValue, *r.Value, comp.ID, r.Name, r.Unit)
 			}
 		}
 		for k, n := range comp.Counters {

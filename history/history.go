@@ -595,7 +595,7 @@ func withoutSensors(c *topology.Component) *topology.Component {
 	}
 	has := false
 	for k := range c.Attrs {
-		if strings.HasPrefix(k, "sensor:") {
+		if topology.IsSensorAttr(k) {
 			has = true
 			break
 		}
@@ -606,7 +606,7 @@ func withoutSensors(c *topology.Component) *topology.Component {
 	cc := *c
 	cc.Attrs = make(map[string]any, len(c.Attrs))
 	for k, v := range c.Attrs {
-		if !strings.HasPrefix(k, "sensor:") {
+		if !topology.IsSensorAttr(k) {
 			cc.Attrs[k] = v
 		}
 	}
