@@ -253,7 +253,6 @@ type Watcher interface {
 	Watch(ctx context.Context, env Env) error
 }
 
-// Watchers returns the registered collectors that listen between scans.
 // Invalidator is a collector that keeps an inventory between scans:
 // Invalidate makes its next scan read everything whole.
 type Invalidator interface {
@@ -271,6 +270,7 @@ func (r *Registry) Invalidate() {
 	}
 }
 
+// Watchers returns the registered collectors that listen between scans.
 func (r *Registry) Watchers() []Watcher {
 	var out []Watcher
 	for _, c := range r.collectors {

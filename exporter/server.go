@@ -22,8 +22,8 @@ import (
 //go:embed web
 var webFiles embed.FS
 
-// Source is what the handler serves: a Scanner for one machine, or a
-// cluster view of many.
+// Source is what the handler serves: the engine (scan.Engine) of one
+// machine, or of a fleet's view of many.
 type Source interface {
 	Graph() *topology.Graph
 	// EventPage is a page of events, newest first.
