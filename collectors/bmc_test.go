@@ -15,7 +15,7 @@ import (
 	"github.com/bougou/go-ipmi/pkg/types"
 
 	"github.com/hwgraph/hwgraph/history"
-	"github.com/hwgraph/hwgraph/internal/bmcsim"
+	"github.com/hwgraph/hwgraph/internal/testkit/bmcsim"
 	"github.com/hwgraph/hwgraph/topology"
 )
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hwgraph/hwgraph/capture"
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 	"github.com/hwgraph/hwgraph/topology"
 )
 

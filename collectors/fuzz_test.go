@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 	"github.com/hwgraph/hwgraph/topology"
 )
 

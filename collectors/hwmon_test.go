@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/hwgraph/hwgraph/hwmon"
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 	"github.com/hwgraph/hwgraph/topology"
 )
 

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/hwgraph/hwgraph/dmi"
-	"github.com/hwgraph/hwgraph/internal/hwlocxml"
+	"github.com/hwgraph/hwgraph/internal/testkit/hwlocxml"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 	"github.com/hwgraph/hwgraph/topology"
 )
 

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/hwlocxml"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/hwlocxml"
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/topology"
 )

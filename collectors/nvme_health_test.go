@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 	"github.com/hwgraph/hwgraph/nvme"
 	"github.com/hwgraph/hwgraph/topology"
 )

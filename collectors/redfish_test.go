@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/hwgraph/hwgraph/history"
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/rfmockup"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/rfmockup"
 	"github.com/hwgraph/hwgraph/topology"
 )
 

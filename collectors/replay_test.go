@@ -9,9 +9,9 @@ import (
 	"github.com/bougou/go-ipmi/pkg/hal/mock"
 
 	"github.com/hwgraph/hwgraph/capture"
-	"github.com/hwgraph/hwgraph/internal/bmcsim"
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/nvmlmock"
+	"github.com/hwgraph/hwgraph/internal/testkit/bmcsim"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/nvmlmock"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/topology"

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/hwgraph/hwgraph/dmi"
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 	"github.com/hwgraph/hwgraph/topology"
 )
 

@@ -18,9 +18,9 @@ import (
 
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/exporter"
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/nvmlmock"
-	"github.com/hwgraph/hwgraph/internal/promtest"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/nvmlmock"
+	"github.com/hwgraph/hwgraph/internal/testkit/promtest"
 	"github.com/hwgraph/hwgraph/scan"
 )
 

@@ -3,7 +3,7 @@ package disk
 import (
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 func u(v uint64) *uint64 { return &v }

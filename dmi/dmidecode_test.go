@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // dmidecodeRecords runs `dmidecode --from-dump FILE -t TYPE` and returns

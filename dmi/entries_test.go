@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/hwlocxml"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/hwlocxml"
 )
 
 // TestEntriesMatchHwloc: the 32em64t capture (a Dell with 24 DIMM slots)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/hwgraph/hwgraph/collectors"
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 	"github.com/hwgraph/hwgraph/scan"
 )
 

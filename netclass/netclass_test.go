@@ -8,7 +8,7 @@ import (
 
 	"github.com/prometheus/procfs/sysfs"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // captures with network interfaces and RDMA devices.

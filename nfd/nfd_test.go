@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hwgraph/hwgraph/collectors"
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // line is NFD's feature file syntax: a comment, or name=value with a

@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/hwgraph/hwgraph/collectors"
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // TestNodeFeatureRule: deploy/hwgraph-nfd-rule.yaml decodes strictly into

@@ -4,7 +4,7 @@ import "fmt"
 
 // Library is the part of NVML that hwgraph calls. Open binds it to the
 // system's libnvidia-ml; tests bind it to go-nvml's DGX mocks
-// (internal/nvmlmock). Method names follow NVML's (nvmlDeviceGetName is
+// (internal/testkit/nvmlmock). Method names follow NVML's (nvmlDeviceGetName is
 // Device.GetName), with plain Go values where NVML fills a struct.
 type Library interface {
 	Init() Return

@@ -19,8 +19,8 @@ import (
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxh100"
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/nvmlmock"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/nvmlmock"
 	"github.com/hwgraph/hwgraph/nvgpu"
 )
 

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // FuzzParseUevent is seeded with real uevent files of node_exporter's

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // TestUeventMatchesAttributeFiles: on every function of four real

@@ -14,10 +14,10 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/hwgraph/hwgraph/internal/bmcsim"
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/promtest"
-	"github.com/hwgraph/hwgraph/internal/rfmockup"
+	"github.com/hwgraph/hwgraph/internal/testkit/bmcsim"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/promtest"
+	"github.com/hwgraph/hwgraph/internal/testkit/rfmockup"
 	"github.com/hwgraph/hwgraph/topology"
 )
 

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/rfmockup"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/rfmockup"
 )
 
 // TestGetRetriesABusyBMC: a BMC that answers 503 (with and without

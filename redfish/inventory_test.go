@@ -9,8 +9,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/rfmockup"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/rfmockup"
 )
 
 // TestReadExpands: DMTF's public-rackmount1 says its service expands

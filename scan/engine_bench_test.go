@@ -6,7 +6,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/history"
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // BenchmarkEngineScan is an agent's scan as `serve` makes it of the

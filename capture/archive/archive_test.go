@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/hwgraph/hwgraph/capture/archive"
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // entry is one tar entry of a crafted archive.

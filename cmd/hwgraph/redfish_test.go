@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/rfmockup"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/rfmockup"
 )
 
 // TestBMCOverRedfish: `--bmc redfish+http://HOST` reads DMTF's mockup with

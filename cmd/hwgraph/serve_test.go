@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // TestServeCommand runs `hwgraph serve` as a user would, on a capture:

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // TestTerminalSafety: a capture whose sys_vendor and product_name hold

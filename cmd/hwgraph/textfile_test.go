@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
-	"github.com/hwgraph/hwgraph/internal/promtest"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/promtest"
 )
 
 // TestTextfile: `hwgraph --format prom -o DIR/hwgraph.prom` writes the

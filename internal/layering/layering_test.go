@@ -56,7 +56,8 @@ func ours(imports []string) []string {
 
 // TestLayering: a bus package imports no topology and no collector;
 // topology imports nothing of ours; collectors import no engine or
-// renderer; exporter (a renderer) calls no collector.
+// renderer; exporter (a renderer) calls no collector; nothing but tests
+// uses internal/testkit.
 func TestLayering(t *testing.T) {
 	pkgs := ourPackages(t)
 	if len(pkgs) < 10 {
@@ -88,6 +89,13 @@ func TestLayering(t *testing.T) {
 	forbid("capture", "topology", "collectors", "scan", "history", "exporter", "cluster", "cmd")
 	forbid("exporter", "collectors", "scan", "cmd")
 	forbid("history", "collectors", "scan", "exporter", "cmd")
+	// Test doubles and fixtures live under internal/testkit, and only
+	// tests use them: the product links none.
+	for name := range pkgs {
+		if !strings.HasPrefix(name, "internal/testkit/") {
+			forbid(name, "internal/testkit")
+		}
+	}
 }
 
 // sharedFiles of the collectors package are the registry's, not a

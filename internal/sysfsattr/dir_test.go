@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // TestDirOpenAndByPathAgree reads a real PCI function's attributes both

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // TestEachMatchesReadDir lists folders of a real capture, which hold

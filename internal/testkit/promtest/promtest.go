@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hwgraph/hwgraph/internal/fixture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
 // Server is a running Prometheus.
