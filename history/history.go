@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -77,6 +78,10 @@ type Store struct {
 	dropped  atomic.Uint64
 	// accept says unwritten is to become the baseline as well.
 	accept bool
+	// cursors are what collectors wrote through Cursors, waiting for the
+	// events they read to reach the journal.
+	cursorMu sync.Mutex
+	cursors  map[string][]byte
 	// base is baseline.json as last read, kept while the file is the
 	// same: every scan judges against it, and it changes when someone
 	// accepts a new one (this process or `hwgraph baseline accept`).
@@ -521,6 +526,9 @@ func (s *Store) flush() error {
 		return err
 	}
 	step("appended")
+	if err := s.writeCursors(); err != nil {
+		return err
+	}
 	if data != nil {
 		if err := os.Rename(filepath.Join(s.Dir, nextFile), filepath.Join(s.Dir, lastFile)); err != nil {
 			return fmt.Errorf("state %s: %w", lastFile, err)
@@ -611,4 +619,59 @@ func withoutSensors(c *topology.Component) *topology.Component {
 		}
 	}
 	return &cc
+}
+
+// Cursors is the store as collectors see it (collectors.State). What
+// they write — how far they read a log — is kept until the events they
+// read reach the journal, and written by the flush that appends those:
+// a kill or a failed write never leaves a cursor past events the journal
+// lacks, and the next run reads them again.
+func (s *Store) Cursors() *Cursors { return &Cursors{s} }
+
+// Cursors is a Store's collector state; see Store.Cursors.
+type Cursors struct{ s *Store }
+
+// ReadState is Store.ReadState, or what waits to be written.
+func (c *Cursors) ReadState(name string) ([]byte, error) {
+	c.s.cursorMu.Lock()
+	b, ok := c.s.cursors[name]
+	c.s.cursorMu.Unlock()
+	if ok {
+		return bytes.Clone(b), nil
+	}
+	return c.s.ReadState(name)
+}
+
+// WriteState keeps data to be written with the scan's events.
+func (c *Cursors) WriteState(name string, data []byte) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if c.s.readOnly {
+		return fmt.Errorf("state %s: the folder is open to read only", name)
+	}
+	c.s.cursorMu.Lock()
+	defer c.s.cursorMu.Unlock()
+	if c.s.cursors == nil {
+		c.s.cursors = map[string][]byte{}
+	}
+	c.s.cursors[name] = bytes.Clone(data)
+	return nil
+}
+
+// ReportDamage is Store.ReportDamage.
+func (c *Cursors) ReportDamage(name string, err error) { c.s.ReportDamage(name, err) }
+
+// writeCursors writes the cursors that wait, each atomically; one that
+// fails stays waiting.
+func (s *Store) writeCursors() error {
+	s.cursorMu.Lock()
+	defer s.cursorMu.Unlock()
+	for _, name := range slices.Sorted(maps.Keys(s.cursors)) {
+		if err := s.WriteState(name, s.cursors[name]); err != nil {
+			return err
+		}
+		delete(s.cursors, name)
+	}
+	return nil
 }

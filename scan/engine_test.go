@@ -115,3 +115,59 @@ func linkOf(g *topology.Graph, bdf string) *topology.Link {
 	}
 	return nil
 }
+
+// TestFaultCursorWaitsForTheJournal: a saved kernel log's AER line is
+// read while another process holds the journal, and the agent stops
+// before the journal is free (a restart, a kill). The log's cursor was
+// not moved past it: the next agent reads the line again, and the
+// journal holds its event, once. Before, the cursor was written during
+// the scan and the event was lost.
+func TestFaultCursorWaitsForTheJournal(t *testing.T) {
+	root := fixture.Root(t, "node_exporter/sys.tar.gz")
+	dir := t.TempDir()
+	log := filepath.Join(t.TempDir(), "dmesg.txt")
+	if err := os.WriteFile(log, []byte("[  200.000002] nvme 0000:01:00.0: PCIe Bus Error: severity=Corrected, type=Physical Layer, (Receiver ID)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	agent := func() (*Engine, *history.Store) {
+		st, err := history.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Engine{Registry: collectors.New(collectors.Options{KmsgFile: log, State: st.Cursors()}), Env: collectors.Env{Root: root}, Store: st}, st
+	}
+	aer := func(st *history.Store) int {
+		events, err := st.Journal.Query(time.Time{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range events {
+			if e.Kind == "aer" {
+				n++
+			}
+		}
+		return n
+	}
+	e, st := agent()
+	held, err := bolt.Open(filepath.Join(dir, "events.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := e.Scan(context.Background()); !strings.Contains(e.Degraded(), "not written") || len(g.Events) == 0 {
+		t.Fatalf("the scan with the journal held: %q, %d events", e.Degraded(), len(g.Events))
+	}
+	st.Close() // the agent stops, its pending events with it
+	held.Close()
+
+	e, st = agent()
+	defer st.Close()
+	e.Scan(context.Background())
+	if n := aer(st); n != 1 {
+		t.Errorf("the journal holds %d AER events after the restart, want the line's one", n)
+	}
+	e.Scan(context.Background())
+	if n := aer(st); n != 1 {
+		t.Errorf("a third scan: %d AER events, want still one", n)
+	}
+}

@@ -267,7 +267,7 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bo
 			return nil, nil, 1
 		}
 		if !st.ReadOnly() {
-			opts.State = st
+			opts.State = st.Cursors()
 		}
 		done = func() { st.Close(); rootDone() }
 	}
