@@ -414,26 +414,53 @@ func (r *recentEvents) add(es []topology.Event, window time.Duration) {
 		r.total, r.kept = map[string]uint64{}, map[topology.Event]bool{}
 	}
 	for _, e := range es {
-		if r.kept[e] {
+		if i := r.keptAt(e); i >= 0 {
+			// Kept already (an agent sends its last events until it
+			// scans again): a storm that grew there grows here.
+			if k := &r.events[i].Event; e.N() > k.N() {
+				r.total[e.Kind] += uint64(e.N() - k.N())
+				k.Count, k.Last = e.Count, e.Last
+			}
 			continue
 		}
 		r.total[e.Kind] += uint64(e.N())
 		if i := r.openFold(e, window); i >= 0 {
-			delete(r.kept, r.events[i].Event)
+			delete(r.kept, keptKey(r.events[i].Event))
 			r.events[i].Absorb(e)
-			r.kept[r.events[i].Event] = true
+			r.kept[keptKey(r.events[i].Event)] = true
 			continue
 		}
-		r.kept[e] = true
+		r.kept[keptKey(e)] = true
 		r.seq++
 		r.events = append(r.events, recentEvent{e, r.seq})
 	}
 	if n := len(r.events) - recentMax; n > 0 {
 		for _, e := range r.events[:n] {
-			delete(r.kept, e.Event)
+			delete(r.kept, keptKey(e.Event))
 		}
 		r.events = slices.Clone(r.events[n:])
 	}
+}
+
+// keptKey is an event as recentEvents knows it again: without its
+// count, which grows while a storm lasts.
+func keptKey(e topology.Event) topology.Event {
+	e.Count, e.Last = 0, time.Time{}
+	return e
+}
+
+// keptAt is where the event kept as e is, -1 when none is.
+func (r *recentEvents) keptAt(e topology.Event) int {
+	k := keptKey(e)
+	if !r.kept[k] {
+		return -1
+	}
+	for i := len(r.events) - 1; i >= 0; i-- {
+		if keptKey(r.events[i].Event) == k {
+			return i
+		}
+	}
+	return -1
 }
 
 // openFold is the place of the kept event that e repeats within window

@@ -100,3 +100,21 @@ func TestFaultAERFloodFolds(t *testing.T) {
 		t.Errorf("without folding: %d events, want 10000", n)
 	}
 }
+
+// TestGatheredStormGrowsOnce: the fleet gathers an agent's last events
+// until the agent scans again; an Xid storm the agent folded and that
+// grew between two gathers (3, then 5) is one event here, of count 5,
+// and counted 5 times, not 8.
+func TestGatheredStormGrowsOnce(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	storm := topology.Event{Time: t0, Kind: "xid", Component: "pci:0000:07:00.0", Severity: topology.SeverityCritical, Message: "Xid 48", Source: "nvml", Count: 3, Last: t0.Add(time.Second)}
+	var r recentEvents
+	r.add([]topology.Event{storm}, 0)
+	grown := storm
+	grown.Count, grown.Last = 5, t0.Add(2*time.Second)
+	r.add([]topology.Event{grown, grown}, 0)
+	page, _ := r.page(topology.EventQuery{})
+	if len(page.Events) != 1 || page.Events[0].N() != 5 || !page.Events[0].Last.Equal(grown.Last) || r.counts()["xid"] != 5 {
+		t.Errorf("events %+v, counted %d; want one of count 5, counted 5", page.Events, r.counts()["xid"])
+	}
+}
