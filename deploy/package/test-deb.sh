@@ -20,7 +20,8 @@ dpkg -i "$deb"
 /usr/bin/hwgraph --version
 systemd-analyze verify /usr/lib/systemd/system/hwgraph.service
 for f in /usr/bin/hwgraph /usr/lib/systemd/system/hwgraph.service /etc/default/hwgraph \
-	/usr/share/hwgraph/dashboards/host.json /usr/share/hwgraph/alerts.yml /usr/share/doc/hwgraph/copyright; do
+	/usr/share/hwgraph/dashboards/host.json /usr/share/hwgraph/alerts.yml /usr/share/hwgraph/node-problem-detector/hwgraph-plugin.json \
+	/usr/share/doc/hwgraph/copyright; do
 	[ -e "$f" ] || { echo "test-deb: $f not installed" >&2; exit 1; }
 done
 # The agent's state folder, as systemd's StateDirectory= makes it.
