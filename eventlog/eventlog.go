@@ -1,7 +1,7 @@
 // Package eventlog writes hwgraph's events for log pipelines (Fluent Bit,
 // Vector, Loki's promtail, an OpenTelemetry collector's filelog
 // receiver): one JSON object a line, in the journal's schema, to a file
-// or standard output.
+// or standard output, or to the systemd journal with a field for each.
 package eventlog
 
 import (
@@ -34,9 +34,9 @@ type Writer struct {
 	failing bool
 }
 
-// New writes to path, "-" for standard output; the file is created
-// owner-only and appended to (a shipper follows it; logrotate's
-// copytruncate rotates it).
+// New writes to path, "-" for standard output, Journald for the systemd
+// journal; the file is created owner-only and appended to (a shipper
+// follows it; logrotate's copytruncate rotates it).
 func New(path string, logger *slog.Logger) *Writer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -57,11 +57,7 @@ func (w *Writer) Write(events []topology.Event) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var buf []byte
-	for _, e := range events {
-		buf = append(buf, Line(e)...)
-	}
-	err := w.write(buf)
+	err := w.write(events)
 	switch {
 	case err != nil && !w.failing:
 		w.logger.Error("writing events to --log.events; they are still in the journal", "path", w.path, "err", err)
@@ -72,7 +68,14 @@ func (w *Writer) Write(events []topology.Event) {
 	}
 }
 
-func (w *Writer) write(b []byte) error {
+func (w *Writer) write(events []topology.Event) error {
+	if w.path == Journald {
+		return sendJournal(events)
+	}
+	var b []byte
+	for _, e := range events {
+		b = append(b, Line(e)...)
+	}
 	if w.out != nil {
 		_, err := w.out.Write(b)
 		return err

@@ -25,6 +25,42 @@ import (
 // writes them: read back line by line, the events are the journal's,
 // exactly.
 func TestLinesAreTheJournal(t *testing.T) {
+	sink := filepath.Join(t.TempDir(), "events.jsonl")
+	w := New(sink, nil)
+	want := agentEvents(t, func(g *topology.Graph) { w.Write(g.Events) })
+	got := readLines(t, sink)
+	// The journal orders by time; a scan's lines come as the scan made
+	// them.
+	slices.SortStableFunc(got, func(a, b topology.Event) int { return a.Time.Compare(b.Time) })
+	if len(want) < 2 {
+		t.Fatalf("the journal holds %d events", len(want))
+	}
+	sameEvents(t, got, want)
+}
+
+// sameEvents fails unless got are want, times compared as instants.
+func sameEvents(t *testing.T, got, want []topology.Event) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d events read back, %d written", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if !g.Time.Equal(w.Time) || !g.Last.Equal(w.Last) {
+			t.Errorf("event %d at %v (last %v), written at %v (last %v)", i, g.Time, g.Last, w.Time, w.Last)
+		}
+		g.Time, w.Time, g.Last, w.Last = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if g != w {
+			t.Errorf("event %d: %+v, written %+v", i, g, w)
+		}
+	}
+}
+
+// agentEvents runs an agent's scans of node_exporter's capture, with
+// kernel-log lines appended between them, calling onScan after each as
+// serve does, and gives the events its journal holds.
+func agentEvents(t *testing.T, onScan func(*topology.Graph)) []topology.Event {
+	t.Helper()
 	root := fixture.Root(t, "node_exporter/sys.tar.gz")
 	log := filepath.Join(t.TempDir(), "dmesg.txt")
 	st, err := history.Open(t.TempDir())
@@ -32,10 +68,7 @@ func TestLinesAreTheJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	sink := filepath.Join(t.TempDir(), "events.jsonl")
-	w := New(sink, nil)
-	e := &scan.Engine{Registry: collectors.New(collectors.Options{KmsgFile: log}), Env: collectors.Env{Root: root}, Store: st,
-		OnScan: func(g *topology.Graph) { w.Write(g.Events) }}
+	e := &scan.Engine{Registry: collectors.New(collectors.Options{KmsgFile: log}), Env: collectors.Env{Root: root}, Store: st, OnScan: onScan}
 	for i, line := range []string{
 		"[  200.000002] nvme 0000:01:00.0: PCIe Bus Error: severity=Corrected, type=Physical Layer, (Receiver ID)\n",
 		"[  300.000003] i2c i2c-3: SCL is stuck low, exit recovery\n",
@@ -54,22 +87,7 @@ func TestLinesAreTheJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := readLines(t, sink)
-	// The journal orders by time; a scan's lines come as the scan made
-	// them.
-	slices.SortStableFunc(got, func(a, b topology.Event) int { return a.Time.Compare(b.Time) })
-	if len(got) != len(want) || len(got) < 2 {
-		t.Fatalf("%d lines, the journal holds %d events", len(got), len(want))
-	}
-	for i := range want {
-		if !got[i].Time.Equal(want[i].Time) {
-			t.Errorf("line %d time %v, journal %v", i, got[i].Time, want[i].Time)
-		}
-		got[i].Time, want[i].Time = time.Time{}, time.Time{}
-		if got[i] != want[i] {
-			t.Errorf("line %d: %+v, journal %+v", i, got[i], want[i])
-		}
-	}
+	return want
 }
 
 func readLines(t *testing.T, path string) []topology.Event {

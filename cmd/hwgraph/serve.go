@@ -50,7 +50,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	nodeConds := c.Flag("kubernetes.node-conditions", "Set this node's hardware conditions (HardwareMemoryProblem, PCIeLinkProblem, GPUProblem, StorageProblem, BMCProblem, I2CBusProblem) and post a Kubernetes Event on it for each hardware event of warning or worse (RBAC: deploy/hwgraph-node-conditions.yaml).").Bool()
 	kubeconfig := c.Flag("kubernetes.kubeconfig", "The kubeconfig for --kubernetes.node-conditions; in-cluster is the pod's service account.").Default(cluster.InCluster).String()
 	nodeName := c.Flag("kubernetes.node-name", "The node's name for --kubernetes.node-conditions (the downward API's spec.nodeName).").Envar("NODE_NAME").String()
-	eventLog := c.Flag("log.events", "Write every event as a JSON line (the journal's schema, at most 16 KiB) to this file, appended, or - for standard output: for Fluent Bit, Vector, promtail or an OpenTelemetry filelog receiver.").PlaceHolder("FILE").String()
+	eventLog := c.Flag("log.events", "Write every event as a JSON line (the journal's schema, at most 16 KiB) to this file, appended, or - for standard output: for Fluent Bit, Vector, promtail or an OpenTelemetry filelog receiver; journal sends each to the systemd journal with HWGRAPH_* fields.").PlaceHolder("FILE|-|journal").String()
 	maxProcs := c.Flag("runtime.gomaxprocs", "The target number of CPUs Go will run on (GOMAXPROCS). As node_exporter's: one keeps an agent's scans off the host's other CPUs and costs less CPU than spreading them (scheduler wake-ups).").
 		Envar("GOMAXPROCS").Default("1").Int()
 	if code, done := c.parse(args); done {
