@@ -19,12 +19,8 @@ const Journald = "journal"
 // event, PRIORITY from its severity, and every field of the event's
 // schema as HWGRAPH_*, from which Decode gives the event back.
 func Fields(e topology.Event) (message string, pri journal.Priority, vars map[string]string) {
-	id := e.Component
-	if id == "" {
-		id = e.Link
-	}
 	message = e.Message + e.FoldedSuffix()
-	if id != "" {
+	if id := e.Subject(); id != "" {
 		message = id + ": " + message
 	}
 	vars = map[string]string{
@@ -35,10 +31,11 @@ func Fields(e topology.Event) (message string, pri journal.Priority, vars map[st
 		"HWGRAPH_MESSAGE":   e.Message,
 		"HWGRAPH_SOURCE":    e.Source,
 	}
-	for k, v := range map[string]string{"HWGRAPH_COMPONENT": e.Component, "HWGRAPH_LINK": e.Link} {
-		if v != "" {
-			vars[k] = v
-		}
+	if e.Component != "" {
+		vars["HWGRAPH_COMPONENT"] = e.Component
+	}
+	if e.Link != "" {
+		vars["HWGRAPH_LINK"] = e.Link
 	}
 	if e.Count != 0 {
 		vars["HWGRAPH_COUNT"] = strconv.Itoa(e.Count)

@@ -3,7 +3,6 @@ package eventlog
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,7 +159,7 @@ func journaldChild(t *testing.T, file string) {
 		}
 		got = append(got, e)
 		msg := e.Message + e.FoldedSuffix()
-		if id := cmp.Or(e.Component, e.Link); id != "" {
+		if id := e.Subject(); id != "" {
 			msg = id + ": " + msg
 		}
 		if f["MESSAGE"] != msg {

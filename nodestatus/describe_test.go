@@ -1,7 +1,6 @@
 package nodestatus
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -30,15 +29,8 @@ func TestKubectlDescribeNode(t *testing.T) {
 	local := time.Local
 	time.Local = time.UTC // kubectl prints times in the local zone
 	defer func() { time.Local = local }()
-	api := &apiServer{}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	r := New(kubeconfig(t, srv), "node-1", nil)
 	t0 := time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
-	r.now = func() time.Time { return t0 }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go r.Run(ctx)
+	r, api := running(t, t0)
 	g := scanOf(t, "node_exporter/sys.tar.gz")
 	at := t0.Add(-6 * time.Minute)
 	g.Events = []topology.Event{{Time: at, Kind: "link-degraded", Link: "pci:0000:00:02.1~pci:0000:01:00.0", Severity: topology.SeverityWarning,

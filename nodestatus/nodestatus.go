@@ -208,15 +208,11 @@ func (r *Reporter) conditions(g *topology.Graph, now time.Time) ([]byte, map[str
 
 // event is a core/v1 Event on the node for e.
 func (r *Reporter) event(e topology.Event) []byte {
-	id := e.Component
-	if id == "" {
-		id = e.Link
-	}
 	last := e.Last
 	if last.IsZero() {
 		last = e.Time
 	}
-	msg := topology.Printable(fmt.Sprintf("%s: %s%s", id, e.Message, e.FoldedSuffix()))
+	msg := topology.Printable(fmt.Sprintf("%s: %s%s", e.Subject(), e.Message, e.FoldedSuffix()))
 	if len(msg) > 1024 { // the API server refuses longer event messages
 		msg = msg[:1020] + " …"
 	}

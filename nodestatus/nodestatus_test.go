@@ -79,6 +79,21 @@ func scanOf(t *testing.T, capture string) *topology.Graph {
 	return collectors.New(collectors.Options{}).Scan(context.Background(), collectors.Env{Root: fixture.Root(t, capture)}, nil)
 }
 
+// running is a reporter for node-1 whose clock stands at now, sending
+// to a recorded API server, until the test ends.
+func running(t *testing.T, now time.Time) (*Reporter, *apiServer) {
+	t.Helper()
+	api := &apiServer{}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	r := New(kubeconfig(t, srv), "node-1", nil)
+	r.now = func() time.Time { return now }
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go r.Run(ctx)
+	return r, api
+}
+
 // wait waits until the server has n requests.
 func wait(t *testing.T, a *apiServer, n int) []request {
 	t.Helper()
@@ -99,15 +114,8 @@ func wait(t *testing.T, a *apiServer, n int) []request {
 // warning event is posted on the node as a Kubernetes Event, an info
 // one is not.
 func TestConditionsAndEvents(t *testing.T) {
-	api := &apiServer{}
-	srv := httptest.NewServer(api)
-	defer srv.Close()
-	r := New(kubeconfig(t, srv), "node-1", nil)
 	t0 := time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)
-	r.now = func() time.Time { return t0 }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go r.Run(ctx)
+	r, api := running(t, t0)
 	g := scanOf(t, "node_exporter/sys.tar.gz")
 	g.Events = []topology.Event{
 		{Time: t0, Kind: "link-degraded", Link: "pci:0000:00:02.1~pci:0000:01:00.0", Severity: topology.SeverityWarning, Message: "pcie link x8 of x16", Source: "diff", Count: 3, Last: t0.Add(time.Minute)},

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -40,6 +41,9 @@ func (e Event) FoldedSuffix() string {
 	}
 	return fmt.Sprintf(" (%d times, the last at %s)", e.N(), e.Last.UTC().Format(time.RFC3339))
 }
+
+// Subject is what the event is about: its component, else its link.
+func (e Event) Subject() string { return cmp.Or(e.Component, e.Link) }
 
 // N is how many occurrences the event stands for: Count, at least 1.
 func (e Event) N() int { return max(e.Count, 1) }

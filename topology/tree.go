@@ -152,11 +152,7 @@ func writeEvents(w io.Writer, g *Graph) {
 	}
 	fmt.Fprintln(w, "\nEvents:")
 	for _, e := range g.Events {
-		id := e.Component
-		if id == "" {
-			id = e.Link
-		}
-		fmt.Fprintf(w, "  %-8s %-16s %s  %s%s\n", e.Severity, e.Kind, id, e.Message, e.FoldedSuffix())
+		fmt.Fprintf(w, "  %-8s %-16s %s  %s%s\n", e.Severity, e.Kind, e.Subject(), e.Message, e.FoldedSuffix())
 	}
 }
 

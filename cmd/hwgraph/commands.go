@@ -130,11 +130,7 @@ func printEvents(stdout, stderr io.Writer, events []topology.Event, format strin
 // from a kernel log or another machine.
 func eventLine(e topology.Event) string {
 	e = e.Printable()
-	id := e.Component
-	if id == "" {
-		id = e.Link
-	}
-	return fmt.Sprintf("%s  %-8s  %-16s  %-28s  %s%s", e.Time.Local().Format(time.RFC3339), e.Severity, e.Kind, id, e.Message, e.FoldedSuffix())
+	return fmt.Sprintf("%s  %-8s  %-16s  %-28s  %s%s", e.Time.Local().Format(time.RFC3339), e.Severity, e.Kind, e.Subject(), e.Message, e.FoldedSuffix())
 }
 
 // runWatch is `hwgraph watch`: rescan on an interval and at once on a
