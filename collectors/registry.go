@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -297,6 +296,9 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 	if env.memo == nil {
 		env.memo = newScanMemo(r.tables)
 	}
+	// Held over the scan, so that the collectors' own confinements of
+	// the root (each until its Collect returns) open it once.
+	defer env.confine()()
 	var wg sync.WaitGroup
 	for i, c := range r.collectors {
 		if since, stuck := r.stillRunning(c.Name()); stuck {
@@ -412,11 +414,7 @@ func relativeTo(env Env, st *topology.CollectorStatus, f *topology.Fragment) {
 	if env.Live() {
 		return
 	}
-	root := filepath.Clean(env.root())
-	prefixes := []string{root + "/"}
-	if real, err := filepath.EvalSymlinks(root); err == nil && real != root {
-		prefixes = append(prefixes, real+"/")
-	}
+	prefixes := env.rootPrefixes()
 	rel := func(s string) string {
 		for _, p := range prefixes {
 			s = strings.ReplaceAll(s, p, "")

@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"path/filepath"
 	"sync"
 
 	"github.com/hwgraph/hwgraph/numa"
@@ -16,6 +17,27 @@ type scanMemo struct {
 	cpusOnce sync.Once
 	cpus     numa.CPUs
 	cpusErr  error
+
+	prefixesOnce sync.Once
+	prefixes     []string
+}
+
+// rootPrefixes are the captured tree's root as given and with its links
+// resolved, each with a slash: what relativeTo cuts from messages.
+func (e Env) rootPrefixes() []string {
+	find := func() []string {
+		root := filepath.Clean(e.root())
+		prefixes := []string{root + "/"}
+		if real, err := filepath.EvalSymlinks(root); err == nil && real != root {
+			prefixes = append(prefixes, real+"/")
+		}
+		return prefixes
+	}
+	if e.memo == nil {
+		return find()
+	}
+	e.memo.prefixesOnce.Do(func() { e.memo.prefixes = find() })
+	return e.memo.prefixes
 }
 
 // cpus reads the CPUs' topology, once per scan when the registry runs the

@@ -45,20 +45,22 @@ var confined struct {
 // one root nest. Confining "/" does nothing.
 func Confine(root string) (release func(), err error) {
 	root = filepath.Clean(root)
+	confined.Lock()
+	defer confined.Unlock()
+	// A root confined already is not resolved again: every collector of
+	// a scan confines its reads, while the registry holds the root.
+	for _, r := range confined.roots {
+		if r.path == root {
+			r.refs++
+			return releaser(r), nil
+		}
+	}
 	real, err := filepath.EvalSymlinks(root) // the root itself is trusted: the user named it
 	if err != nil {
 		return nil, fmt.Errorf("confine %s: %w", root, err)
 	}
 	if real == "/" {
 		return func() {}, nil
-	}
-	confined.Lock()
-	defer confined.Unlock()
-	for _, r := range confined.roots {
-		if r.path == root {
-			r.refs++
-			return releaser(r), nil
-		}
 	}
 	dir, err := openRootDir(real)
 	if err != nil {
