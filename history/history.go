@@ -21,6 +21,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -63,9 +64,9 @@ type Store struct {
 	mu      sync.Mutex
 	damaged map[string]uint64 // times each file was found damaged
 	news    []Damage          // damage not yet taken by TakeDamage
-	// lastSum is what last.json holds, as recordedSum gives it: a scan
-	// that changed nothing recorded is not written again.
-	lastSum [sha256.Size]byte
+	// lastRecord is what last.json holds, as recordedForm gives it: a
+	// scan that changed nothing recorded is not written again.
+	lastRecord *topology.Graph
 	// pending are the events judged but not yet in the journal, oldest
 	// first, and unwritten the newest scan not yet in last.json: a write
 	// that fails keeps them for the next (Record, Flush), so that
@@ -502,10 +503,11 @@ func step(name string) {
 func (s *Store) flush() error {
 	g := s.unwritten
 	var data []byte
-	var sum [sha256.Size]byte
+	var form *topology.Graph
 	if g != nil {
-		var err error
-		if sum, err = recordedSum(g); err != nil || sum != s.lastSum {
+		// Compared, not encoded and hashed: walking two graphs costs a
+		// fraction of encoding one.
+		if form = recordedForm(g); !sameRecord(form, s.lastRecord) {
 			var buf bytes.Buffer
 			if err := topology.WriteJSON(&buf, g); err != nil {
 				return fmt.Errorf("state %s: %w", lastFile, err)
@@ -533,7 +535,7 @@ func (s *Store) flush() error {
 		if err := os.Rename(filepath.Join(s.Dir, nextFile), filepath.Join(s.Dir, lastFile)); err != nil {
 			return fmt.Errorf("state %s: %w", lastFile, err)
 		}
-		s.lastSum = sum
+		s.lastRecord = form
 		step("renamed")
 	}
 	s.unwritten = nil
@@ -572,12 +574,12 @@ func (s *Store) appendPending(mark []byte) error {
 	return nil
 }
 
-// recordedSum fingerprints what last.json is read back for: components,
-// links, health and counters. The scan's time, the collectors' durations,
+// recordedForm is what last.json is read back for: components, links,
+// health and counters. The scan's time, the collectors' durations,
 // events (the journal has them) and sensor readings (judged anew each
 // scan, never against the last) are left out, so that a scan of an
 // unchanged machine rewrites and fsyncs nothing.
-func recordedSum(g *topology.Graph) ([sha256.Size]byte, error) {
+func recordedForm(g *topology.Graph) *topology.Graph {
 	cp := *g
 	cp.Time, cp.Events = time.Time{}, nil
 	cp.Collectors = make([]topology.CollectorStatus, len(g.Collectors))
@@ -590,11 +592,19 @@ func recordedSum(g *topology.Graph) ([sha256.Size]byte, error) {
 	for i, c := range g.Components {
 		cp.Components[i] = withoutSensors(c)
 	}
-	h := sha256.New()
-	if err := topology.WriteJSON(h, &cp); err != nil {
-		return [sha256.Size]byte{}, err
+	return &cp
+}
+
+// sameRecord reports whether two recorded forms are the same; nil is
+// like nothing.
+func sameRecord(a, b *topology.Graph) bool {
+	if a == nil || b == nil {
+		return false
 	}
-	return [sha256.Size]byte(h.Sum(nil)), nil
+	return a.Schema == b.Schema && a.Host.Equal(b.Host) &&
+		slices.EqualFunc(a.Components, b.Components, (*topology.Component).Equal) &&
+		slices.EqualFunc(a.Links, b.Links, (*topology.Link).Equal) &&
+		reflect.DeepEqual(a.Collectors, b.Collectors)
 }
 
 func withoutSensors(c *topology.Component) *topology.Component {

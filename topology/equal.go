@@ -1,0 +1,81 @@
+package topology
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+)
+
+// Equal reports whether c and o say the same of a part: every field,
+// attribute, counter and health reason. It is what a scan compares to
+// tell an unchanged part from a changed one, a fraction of the cost of
+// encoding both.
+func (c *Component) Equal(o *Component) bool {
+	if c == nil || o == nil {
+		return c == o
+	}
+	return c.ID == o.ID && c.Kind == o.Kind && c.Name == o.Name && c.Parent == o.Parent &&
+		c.Vendor == o.Vendor && c.Model == o.Model && c.Serial == o.Serial && c.Firmware == o.Firmware &&
+		c.Health.Equal(o.Health) && maps.Equal(c.Counters, o.Counters) && attrsEqual(c.Attrs, o.Attrs)
+}
+
+// Equal reports whether l and o say the same of a link, as
+// Component.Equal does of a part.
+func (l *Link) Equal(o *Link) bool {
+	if l == nil || o == nil {
+		return l == o
+	}
+	return l.ID == o.ID && l.Kind == o.Kind && l.From == o.From && l.To == o.To &&
+		l.Health.Equal(o.Health) && maps.Equal(l.Counters, o.Counters) && attrsEqual(l.Attrs, o.Attrs)
+}
+
+// Equal reports whether two healths have the same state and reasons, in
+// order.
+func (h Health) Equal(o Health) bool {
+	return h.State == o.State && slices.Equal(h.Reasons, o.Reasons)
+}
+
+// attrsEqual compares attribute maps, the scalars collectors set without
+// reflection.
+func attrsEqual(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, va := range a {
+		vb, ok := b[k]
+		if !ok {
+			return false
+		}
+		switch x := va.(type) {
+		case string:
+			if y, ok := vb.(string); !ok || x != y {
+				return false
+			}
+		case int:
+			if y, ok := vb.(int); !ok || x != y {
+				return false
+			}
+		case int64:
+			if y, ok := vb.(int64); !ok || x != y {
+				return false
+			}
+		case uint64:
+			if y, ok := vb.(uint64); !ok || x != y {
+				return false
+			}
+		case float64:
+			if y, ok := vb.(float64); !ok || x != y {
+				return false
+			}
+		case bool:
+			if y, ok := vb.(bool); !ok || x != y {
+				return false
+			}
+		default:
+			if !reflect.DeepEqual(va, vb) {
+				return false
+			}
+		}
+	}
+	return true
+}
