@@ -37,8 +37,14 @@ type Env struct {
 	// make its reads fail with EIO.
 	Unconfined bool
 
-	memo *scanMemo // what collectors of one scan share; set by Registry.Run
+	memo  *scanMemo // what collectors of one scan share; set by Registry.Run
+	heard bool      // the kernel's device events reach the registry: Registry.SetHeard
 }
+
+// Heard reports whether the kernel's device events reach the registry
+// that runs the collector (Registry.SetHeard): what changes only with
+// one may then be kept between them.
+func (e Env) Heard() bool { return e.heard }
 
 // confine confines the reads below a captured tree until release is
 // called.

@@ -33,6 +33,14 @@ func (p *PCIe) Invalidate() {
 	}
 }
 
+// ForgetDevice implements DeviceForgetter: the next scan reads that
+// function whole.
+func (p *PCIe) ForgetDevice(subsystem, name string) {
+	if p.Inventory != nil && subsystem == "pci" {
+		p.Inventory.ForgetDevice(name)
+	}
+}
+
 // Name implements Collector.
 func (*PCIe) Name() string { return "pcie" }
 
@@ -50,6 +58,9 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 			p.Names.Preload()
 		}
 		defer p.Names.Release() // the names found are kept
+	}
+	if p.Inventory != nil {
+		p.Inventory.SetHeard(env.Heard())
 	}
 	devs, err := pcie.ReadDevicesWith(sysfs, p.Inventory)
 	if devs == nil && err != nil {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hwgraph/hwgraph/capture"
@@ -19,6 +20,7 @@ import (
 	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/pcie"
 	"github.com/hwgraph/hwgraph/topology"
+	"github.com/hwgraph/hwgraph/uevent"
 )
 
 // Options configure the collectors New builds: everything a collector is
@@ -162,7 +164,7 @@ func Names() []string {
 
 // New builds every collector from opts, in merge order.
 func New(opts Options) *Registry {
-	r := &Registry{Rules: opts.Rules, tables: newKeptTables(opts.fullScanInterval())}
+	r := &Registry{Rules: opts.Rules, tables: newKeptTables(opts.fullScanInterval()), cpus: &keptCPUs{MaxAge: opts.fullScanInterval()}}
 	for _, c := range collectorList {
 		r.Register(c.build(opts))
 	}
@@ -174,6 +176,8 @@ func New(opts Options) *Registry {
 type Registry struct {
 	collectors []Collector
 	tables     *keptTables // the SMBIOS tables, kept across scans
+	cpus       *keptCPUs   // the CPUs' topology, kept across heard scans
+	heard      atomic.Bool // see SetHeard
 	// Rules are the health thresholds Scan judges with.
 	Rules topology.Rules
 
@@ -221,7 +225,7 @@ func (r *Registry) Select(names []string) (*Registry, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no collector named (have %s)", strings.Join(r.Names(), ", "))
 	}
-	out := &Registry{Rules: r.Rules, tables: r.tables}
+	out := &Registry{Rules: r.Rules, tables: r.tables, cpus: r.cpus}
 	for _, n := range names {
 		if !slices.ContainsFunc(r.collectors, func(c Collector) bool { return c.Name() == n }) {
 			return nil, fmt.Errorf("unknown collector %q (have %s)", n, strings.Join(r.Names(), ", "))
@@ -258,10 +262,41 @@ type Invalidator interface {
 	Invalidate()
 }
 
+// SetHeard says whether the kernel's device events reach the registry
+// (DeviceEvent is called with each): only then do its scans trust what
+// changes only with one — a known PCI function's driver and device path,
+// the CPUs' topology — between them. Without them every scan reads
+// those again.
+func (r *Registry) SetHeard(on bool) { r.heard.Store(on) }
+
+// DeviceForgetter is a collector that can forget what it keeps of one
+// device: a PCI function's driver bound or unbound, or it changed.
+type DeviceForgetter interface {
+	ForgetDevice(subsystem, name string)
+}
+
+// DeviceEvent takes a kernel device event that calls for a scan
+// (uevent.Event.Rescan): a PCI function's bind, unbind, change or move
+// is forgotten alone; anything else (an add, a remove, another
+// subsystem, lost events) makes the next scan read everything whole.
+func (r *Registry) DeviceEvent(ev uevent.Event) {
+	switch {
+	case ev.Subsystem == "pci" && ev.Action != "add" && ev.Action != "remove":
+		for _, c := range r.collectors {
+			if f, ok := c.(DeviceForgetter); ok {
+				f.ForgetDevice(ev.Subsystem, ev.Name())
+			}
+		}
+	default:
+		r.Invalidate()
+	}
+}
+
 // Invalidate tells every collector that keeps an inventory that the
 // machine changed (a device event).
 func (r *Registry) Invalidate() {
 	r.tables.Forget()
+	r.cpus.Forget()
 	for _, c := range r.collectors {
 		if i, ok := c.(Invalidator); ok {
 			i.Invalidate()
@@ -295,6 +330,9 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 	results := make([]Result, len(r.collectors))
 	if env.memo == nil {
 		env.memo = newScanMemo(r.tables)
+	}
+	if env.heard = r.heard.Load(); env.heard {
+		env.memo.keptCPUs = r.cpus
 	}
 	// Held over the scan, so that the collectors' own confinements of
 	// the root (each until its Collect returns) open it once.

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/numa"
 )
 
@@ -17,6 +18,7 @@ type scanMemo struct {
 	cpusOnce sync.Once
 	cpus     numa.CPUs
 	cpusErr  error
+	keptCPUs *keptCPUs // the registry's, on a heard scan
 
 	prefixesOnce sync.Once
 	prefixes     []string
@@ -46,6 +48,13 @@ func (e Env) cpus() (numa.CPUs, error) {
 	if e.memo == nil {
 		return numa.ReadCPUs(e.Root)
 	}
-	e.memo.cpusOnce.Do(func() { e.memo.cpus, e.memo.cpusErr = numa.ReadCPUs(e.Root) })
+	e.memo.cpusOnce.Do(func() {
+		e.memo.cpus, e.memo.cpusErr = e.memo.keptCPUs.Get(func() (numa.CPUs, error) { return numa.ReadCPUs(e.Root) })
+	})
 	return e.memo.cpus, e.memo.cpusErr
 }
+
+// keptCPUs keeps the CPUs' topology across scans that hear the kernel's
+// device events: a CPU brought online or offline is one ("cpu"), and
+// its topology does not change otherwise.
+type keptCPUs = memo.Memo[numa.CPUs]

@@ -46,8 +46,15 @@ type MemoryDevice struct {
 func (m MemoryDevice) Populated() bool { return m.SizeBytes > 0 || m.SizeUnknown }
 
 // MemoryDevices decodes every type-17 record in table order. A record that
-// does not decode is returned as a problem and skipped.
+// does not decode is returned as a problem and skipped. The records are
+// decoded once: an agent keeps its tables across scans, and callers only
+// read what it returns.
 func (t *Tables) MemoryDevices() ([]MemoryDevice, []error) {
+	t.memOnce.Do(func() { t.mem, t.memErrs = t.decodeMemoryDevices() })
+	return t.mem, t.memErrs
+}
+
+func (t *Tables) decodeMemoryDevices() ([]MemoryDevice, []error) {
 	var out []MemoryDevice
 	var errs []error
 	for _, tab := range t.Info.GetTablesByType(smbios.TableTypeMemoryDevice) {

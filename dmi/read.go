@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/u-root/u-root/pkg/smbios"
 
@@ -37,6 +38,10 @@ type Tables struct {
 	// Problems lists what could not be read or parsed; the records before
 	// a damaged one are kept.
 	Problems []error
+
+	memOnce sync.Once // MemoryDevices, decoded once
+	mem     []MemoryDevice
+	memErrs []error
 }
 
 // Read reads <sysfs>/firmware/dmi/tables (smbios_entry_point and DMI) and,

@@ -15,13 +15,23 @@ import (
 // only: a third of the system calls. A function whose device path changed
 // is read whole, as is every function once its reading is older than
 // MaxAge, and all of them after Forget (a device event).
+//
+// Where the kernel's device events are heard (SetHeard), a known
+// function's driver, device path and VFs in use change only with one
+// (bind, unbind, add, remove, change: ForgetDevice, Forget), so a scan
+// reads only its link training, and nothing of a function without a
+// link. Its AER counters are read again when a kernel message names it
+// (Hint) and with the whole reading at MaxAge: the kernel rate-limits
+// its messages, so they are a hint, not the only trigger.
 type Inventory struct {
 	// MaxAge bounds how long a reading is trusted; 0 trusts it until
 	// Forget.
 	MaxAge time.Duration
 
-	mu    sync.Mutex
-	known map[string]*known
+	mu     sync.Mutex
+	known  map[string]*known
+	heard  bool
+	hinted map[string]bool
 }
 
 // known is one function's last whole reading.
@@ -40,12 +50,43 @@ type known struct {
 // first listing.
 var driverLink = deviceAttrs.Mask("driver")
 
+// linkTraining are the attributes a heard scan reads of a known function.
+var linkTraining = deviceAttrs.Mask("current_link_speed", "current_link_width")
+
 // Forget makes the next scan read every function whole: the kernel said
 // something changed.
 func (inv *Inventory) Forget() {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.known = nil
+}
+
+// ForgetDevice makes the next scan read one function whole: the kernel
+// said it changed (its driver bound or unbound).
+func (inv *Inventory) ForgetDevice(name string) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	delete(inv.known, name)
+}
+
+// SetHeard says whether the kernel's device events reach whoever calls
+// Forget and ForgetDevice: only then are the driver, device path and
+// VFs of a known function trusted between them.
+func (inv *Inventory) SetHeard(on bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.heard = on
+}
+
+// Hint makes the next scan read again what changes of one function (its
+// AER counters above all): a kernel message named it.
+func (inv *Inventory) Hint(name string) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if inv.hinted == nil {
+		inv.hinted = map[string]bool{}
+	}
+	inv.hinted[name] = true
 }
 
 // read reads one function, whole or from what inv knows of it.
@@ -60,19 +101,33 @@ func (inv *Inventory) read(bus *sysfsattr.Dir, name string) (Device, error) {
 	if k != nil && inv.MaxAge > 0 && now.Sub(k.at) > inv.MaxAge {
 		k = nil
 	}
+	heard, hinted := inv.heard, inv.hinted[name]
+	delete(inv.hinted, name)
 	inv.mu.Unlock()
+	if k != nil && heard && !hinted {
+		return k.training(bus.Path + "/" + name)
+	}
 	d, target, err := readDevice(bus, name, k)
 	if err != nil {
+		if hinted {
+			inv.Hint(name) // not read: the next scan tries again
+		}
 		return d, err
 	}
 	// A function with problems is read whole every time: what is wrong
 	// with it may be what changes.
-	if (k == nil || k.target != target) && len(d.Problems) == 0 {
+	if len(d.Problems) == 0 {
 		inv.mu.Lock()
 		if inv.known == nil {
 			inv.known = map[string]*known{}
 		}
-		inv.known[name] = &known{dev: d, target: target, at: now, driverInUevent: d.present&driverLink == 0 && d.Driver != ""}
+		if k == nil || k.target != target {
+			inv.known[name] = &known{dev: d, target: target, at: now, driverInUevent: d.present&driverLink == 0 && d.Driver != ""}
+		} else {
+			// Refreshed: what a heard scan does not read again is
+			// this reading's, until the next.
+			inv.known[name] = &known{dev: d, target: target, at: k.at, driverInUevent: k.driverInUevent}
+		}
 		inv.mu.Unlock()
 	}
 	return d, nil
@@ -116,6 +171,40 @@ func (k *known) refresh(entry, target string) (Device, string, error) {
 	} else {
 		d.Driver = r.LinkBase("driver")
 	}
+	d.readTraining(r)
+	if v, ok := r.Int("sriov_numvfs"); ok {
+		d.SRIOVNumVFs = &v
+	}
+	d.readAER(r)
+	d.Problems = r.Problems
+	return d, target, nil
+}
+
+// training re-reads a known function's link training only, for a heard
+// scan: nothing at all of a function without a link.
+func (k *known) training(entry string) (Device, error) {
+	d := k.dev
+	if d.present&linkTraining == 0 {
+		return d, nil
+	}
+	d.CurrentLinkSpeed, d.CurrentLinkWidth = nil, nil
+	dir := entry
+	if k.target != "" {
+		dir = sysfsattr.JoinLink(entry, k.target)
+	}
+	r, err := sysfsattr.OpenDir(dir)
+	if err != nil {
+		return Device{}, fmt.Errorf("pci device %s: %w", d.Name, err)
+	}
+	defer r.Close()
+	r.Assume(deviceAttrs, d.present)
+	d.readTraining(r)
+	d.Problems = r.Problems
+	return d, nil
+}
+
+// readTraining reads the link's current speed and width.
+func (d *Device) readTraining(r *sysfsattr.Dir) {
 	s := r.Str("current_link_speed")
 	if v, ok, err := ParseLinkSpeed(s); err != nil {
 		r.Problem(fmt.Errorf("%s/current_link_speed: %w", r.Path, err))
@@ -125,10 +214,4 @@ func (k *known) refresh(entry, target string) (Device, string, error) {
 	if v, ok := r.Int("current_link_width"); ok {
 		d.CurrentLinkWidth = &v
 	}
-	if v, ok := r.Int("sriov_numvfs"); ok {
-		d.SRIOVNumVFs = &v
-	}
-	d.readAER(r)
-	d.Problems = r.Problems
-	return d, target, nil
 }

@@ -59,6 +59,9 @@ type Engine struct {
 	// within it of the first are one event with a count, in the scan's
 	// events, the journal and the recent events. 0 folds nothing.
 	FoldWindow time.Duration
+	// DeviceEvents says whether Start listens to the kernel's device
+	// events; DeviceEventsAuto (the zero value) does on the live machine.
+	DeviceEvents DeviceEvents
 	// Details, when set, gives the whole graph of one part of a compact
 	// graph (a host of a fleet built from Prometheus' series): the page
 	// asks for it when someone opens that host.
@@ -78,6 +81,24 @@ type Engine struct {
 	retry       *time.Timer
 	backoff     time.Duration
 }
+
+// DeviceEvents is whether an engine listens to the kernel's device
+// events (Engine.DeviceEvents). While it hears them, its registry trusts
+// what changes only with one between them (collectors.Registry.SetHeard).
+type DeviceEvents int
+
+// The DeviceEvents an engine can be given.
+const (
+	// DeviceEventsAuto listens on the live machine, not below a captured
+	// tree, whose files no kernel event describes.
+	DeviceEventsAuto DeviceEvents = iota
+	// DeviceEventsOn listens below a captured tree too: for a tree that
+	// changes only with this machine's devices, and for benchmarks that
+	// measure what a live agent reads.
+	DeviceEventsOn
+	// DeviceEventsOff never listens: every scan reads in full.
+	DeviceEventsOff
+)
 
 // maxBackoff bounds the wait between retries of a state folder that
 // cannot be written.
@@ -302,20 +323,18 @@ func (e *Engine) Accept(ctx context.Context) (*topology.Graph, error) {
 // changed kicks a scan) and the collectors' watchers (NVML's Xid events).
 func (e *Engine) Start(ctx context.Context) {
 	e.init()
-	if e.Registry == nil || e.Gather != nil || !e.Env.Live() {
+	if e.Registry == nil || e.Gather != nil {
 		return
 	}
-	go func() {
-		err := uevent.Listen(ctx, func(ev uevent.Event) {
-			if ev.Rescan() {
-				e.Registry.Invalidate() // the next scan reads everything whole
-				e.Kick()
-			}
-		})
-		if err != nil && ctx.Err() == nil {
-			e.logger().Warn("not listening to device events; scanning on the interval only", "err", err)
-		}
-	}()
+	listen := e.DeviceEvents == DeviceEventsOn || e.DeviceEvents == DeviceEventsAuto && e.Env.Live()
+	if listen {
+		go e.listen(ctx)
+	} else {
+		e.logger().Info("not listening to device events (a captured tree, or turned off): every scan reads in full what changes only with one")
+	}
+	if !e.Env.Live() {
+		return
+	}
 	for _, w := range e.Registry.Watchers() {
 		go func() {
 			err := w.Watch(ctx, e.Env)
@@ -323,6 +342,29 @@ func (e *Engine) Start(ctx context.Context) {
 				e.logger().Warn("watch stopped", "collector", w.Name(), "err", err)
 			}
 		}()
+	}
+}
+
+// listen hears the kernel's device events until ctx is done: each that
+// calls for a scan is given to the registry, which forgets what it
+// changed, and kicks one. While it hears them, the registry's scans
+// trust what changes only with one.
+func (e *Engine) listen(ctx context.Context) {
+	ready := func() {
+		// What changed before the socket was bound came with no event
+		// heard: the next scan reads everything whole.
+		e.Registry.Invalidate()
+		e.Registry.SetHeard(true)
+	}
+	err := uevent.Listen(ctx, ready, func(ev uevent.Event) {
+		if ev.Rescan() {
+			e.Registry.DeviceEvent(ev)
+			e.Kick()
+		}
+	})
+	e.Registry.SetHeard(false)
+	if err != nil && ctx.Err() == nil {
+		e.logger().Warn("not listening to device events: scanning on the interval only, every scan reading in full", "err", err)
 	}
 }
 

@@ -7,9 +7,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Listen calls fn for each kernel uevent until ctx is done. It needs no
-// privilege to receive (the kernel multicasts to group 1).
-func Listen(ctx context.Context, fn func(Event)) error {
+// Listen calls fn for each kernel uevent until ctx is done, and with Lost
+// when the kernel dropped some. It calls ready, when not nil, once it
+// receives: events from then on reach fn. It needs no privilege to
+// receive (the kernel multicasts to group 1).
+func Listen(ctx context.Context, ready func(), fn func(Event)) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_KOBJECT_UEVENT)
 	if err != nil {
 		return fmt.Errorf("uevent socket: %w", err)
@@ -17,6 +19,9 @@ func Listen(ctx context.Context, fn func(Event)) error {
 	defer unix.Close(fd)
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1}); err != nil {
 		return fmt.Errorf("uevent bind: %w", err)
+	}
+	if ready != nil {
+		ready()
 	}
 	buf := make([]byte, 64<<10)
 	for ctx.Err() == nil {
@@ -30,7 +35,8 @@ func Listen(ctx context.Context, fn func(Event)) error {
 		}
 		k, _, err := unix.Recvfrom(fd, buf, 0)
 		if err != nil {
-			if err == unix.ENOBUFS { // a burst overflowed the socket: keep going
+			if err == unix.ENOBUFS { // a burst overflowed the socket: say so, keep going
+				fn(Lost)
 				continue
 			}
 			return fmt.Errorf("uevent read: %w", err)

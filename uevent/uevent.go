@@ -42,10 +42,28 @@ func Parse(msg []byte) (Event, bool) {
 	return e, true
 }
 
+// Lost is the event Listen gives when the kernel dropped events (a burst
+// overflowed the socket): anything may have changed.
+var Lost = Event{Action: "lost"}
+
 // Rescan reports whether the event should make hwgraph scan again now: a
-// device of the hardware it draws was added, removed or changed.
+// device of the hardware it draws was added, removed, changed, renamed,
+// or bound to or unbound from its driver; or events were lost.
 func (e Event) Rescan() bool {
-	return e.Hardware() && (e.Action == "add" || e.Action == "remove" || e.Action == "change")
+	if e.Action == Lost.Action {
+		return true
+	}
+	switch e.Action {
+	case "add", "remove", "change", "move", "bind", "unbind":
+		return e.Hardware()
+	}
+	return false
+}
+
+// Name is the device's kernel name, the last element of its path
+// ("0000:03:00.0").
+func (e Event) Name() string {
+	return e.DevPath[strings.LastIndexByte(e.DevPath, '/')+1:]
 }
 
 // Hardware reports whether an event is about the hardware hwgraph draws.

@@ -39,3 +39,29 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("add@/devices/pci0000:00/0000:00:02.1\x00ACTION=add\x00SUBSYSTEM=pci\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) { Parse(b) })
 }
+
+// TestRescan: what makes a scan, and the device an event names. A driver
+// binding or unbinding is a rescan: an agent that heard the events does
+// not re-read a known function's driver otherwise.
+func TestRescan(t *testing.T) {
+	for _, tc := range []struct {
+		ev     Event
+		rescan bool
+		name   string
+	}{
+		{Event{Action: "bind", DevPath: "/devices/pci0000:00/0000:00:1c.0/0000:03:00.0", Subsystem: "pci"}, true, "0000:03:00.0"},
+		{Event{Action: "unbind", DevPath: "/devices/pci0000:00/0000:00:1c.0/0000:03:00.0", Subsystem: "pci"}, true, "0000:03:00.0"},
+		{Event{Action: "move", DevPath: "/devices/pci0000:00/0000:00:1c.0/0000:03:00.0/net/enp3s0", Subsystem: "net"}, true, "enp3s0"},
+		{Event{Action: "remove", DevPath: "/devices/pci0000:00/0000:00:02.1/0000:01:00.0/nvme/nvme0", Subsystem: "nvme"}, true, "nvme0"},
+		{Event{Action: "change", DevPath: "/devices/virtual/misc/tun", Subsystem: "misc"}, false, "tun"},
+		{Event{Action: "online", DevPath: "/devices/system/memory/memory32", Subsystem: "memory"}, false, "memory32"},
+		{Lost, true, ""},
+	} {
+		if got := tc.ev.Rescan(); got != tc.rescan {
+			t.Errorf("%s %s: Rescan() = %v, want %v", tc.ev.Action, tc.ev.DevPath, got, tc.rescan)
+		}
+		if got := tc.ev.Name(); got != tc.name {
+			t.Errorf("%s %s: Name() = %q, want %q", tc.ev.Action, tc.ev.DevPath, got, tc.name)
+		}
+	}
+}

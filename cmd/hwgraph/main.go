@@ -109,6 +109,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // scanConfig holds the flags every command that scans shares.
 type scanConfig struct {
 	root, hostRoot, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
+	deviceEvents                                                               string
 	timeout, fullInterval, foldWindow                                          time.Duration
 	bmcNoChassis, stateDirGiven, bmcInsecure                                   bool
 	bmcCAFile                                                                  string
@@ -140,6 +141,7 @@ func addScanFlags(a *kingpin.Application) *scanConfig {
 	a.Flag("events.fold-window", "Fold repeats of one kind of event on one part within this long of the first into one event with a count (an Xid or AER storm); 0 keeps each.").Default(scan.DefaultFoldWindow.String()).DurationVar(&c.foldWindow)
 	a.Flag("kmsg", "Read this saved kernel log (dmesg or /dev/kmsg format) instead of /dev/kmsg.").StringVar(&c.kmsgFile)
 	a.Flag("scan.full-interval", "How long a PCI function's identity and placement are trusted between scans before they are read again whole (a device event rereads them at once).").Default(collectors.DefaultFullScanInterval.String()).DurationVar(&c.fullInterval)
+	a.Flag("scan.device-events", "Listen to the kernel's device events, and trust between them what changes only with one (a PCI function's driver and device path, the CPUs' topology): auto on the live machine, on also below --root (a benchmark of what a live agent reads), off never.").Default("auto").EnumVar(&c.deviceEvents, "auto", "on", "off")
 	a.Flag("ce-threshold", "New corrected memory errors between two scans that degrade a DIMM.").Default("1").Uint64Var(&c.ceThreshold)
 	a.Action(func(*kingpin.ParseContext) error { c.afterParse(); return nil })
 	return c
@@ -279,7 +281,9 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bo
 			return nil, nil, 2
 		}
 	}
-	return &scan.Engine{Registry: reg, Env: c.env(), Timeout: c.timeout, Store: st, Logger: logger, FoldWindow: c.foldWindow}, done, 0
+	events := map[string]scan.DeviceEvents{"auto": scan.DeviceEventsAuto, "on": scan.DeviceEventsOn, "off": scan.DeviceEventsOff}[c.deviceEvents]
+	return &scan.Engine{Registry: reg, Env: c.env(), Timeout: c.timeout, Store: st, Logger: logger, FoldWindow: c.foldWindow,
+		DeviceEvents: events}, done, 0
 }
 
 // scanOnce is the bare command: one scan, judged and recorded.
