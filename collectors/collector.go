@@ -39,6 +39,22 @@ type Env struct {
 
 	memo  *scanMemo // what collectors of one scan share; set by Registry.Run
 	heard bool      // the kernel's device events reach the registry: Registry.SetHeard
+	hint  func(subsystem, name string)
+}
+
+// Hint says a device may have changed though no device event said so (a
+// kernel message named it): the registry's collectors read it again at
+// the next scan (Hinter).
+func (e Env) Hint(subsystem, name string) {
+	if e.hint != nil {
+		e.hint(subsystem, name)
+	}
+}
+
+// Hinter is a collector that keeps what it read of devices between scans
+// and reads one again when another collector hints at it (Env.Hint).
+type Hinter interface {
+	Hint(subsystem, name string)
 }
 
 // Heard reports whether the kernel's device events reach the registry

@@ -89,6 +89,14 @@ func (k *Kmsg) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 			e.Time = bootTime.Add(r.Uptime).UTC()
 		}
 		f.Events = append(f.Events, e)
+		if m.Kind == kmsg.KindAER || m.Kind == kmsg.KindHotplug {
+			// The kernel rate-limits these: its counters are read
+			// again, not only the line taken.
+			env.Hint("pci", m.PCI)
+			if m.Port != "" {
+				env.Hint("pci", m.Port)
+			}
+		}
 		switch {
 		case m.Kind == kmsg.KindBusLockup && m.I2CBus >= 0:
 			c := f.Annotate(topology.I2CAdapterID(m.I2CBus))

@@ -33,6 +33,14 @@ func (p *PCIe) Invalidate() {
 	}
 }
 
+// Hint implements Hinter: the next scan reads again what changes of the
+// function (its AER counters), which a heard scan otherwise leaves.
+func (p *PCIe) Hint(subsystem, name string) {
+	if p.Inventory != nil && subsystem == "pci" {
+		p.Inventory.Hint(name)
+	}
+}
+
 // ForgetDevice implements DeviceForgetter: the next scan reads that
 // function whole.
 func (p *PCIe) ForgetDevice(subsystem, name string) {

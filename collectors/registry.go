@@ -292,6 +292,15 @@ func (r *Registry) DeviceEvent(ev uevent.Event) {
 	}
 }
 
+// hint passes Env.Hint on to every collector that takes hints.
+func (r *Registry) hint(subsystem, name string) {
+	for _, c := range r.collectors {
+		if h, ok := c.(Hinter); ok {
+			h.Hint(subsystem, name)
+		}
+	}
+}
+
 // Invalidate tells every collector that keeps an inventory that the
 // machine changed (a device event).
 func (r *Registry) Invalidate() {
@@ -334,6 +343,7 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 	if env.heard = r.heard.Load(); env.heard {
 		env.memo.keptCPUs = r.cpus
 	}
+	env.hint = r.hint
 	// Held over the scan, so that the collectors' own confinements of
 	// the root (each until its Collect returns) open it once.
 	defer env.confine()()

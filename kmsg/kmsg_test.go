@@ -41,9 +41,11 @@ func TestClassify(t *testing.T) {
 			with(func(m *Match) { m.Kind, m.Severity, m.PCI = KindAER, "critical", "0000:01:00.0" })},
 		// aer.c: "%s%s error message received from %s" / "… error received: %s".
 		{"pcieport 0000:00:03.0: AER: Multiple Corrected error received: 0000:05:00.0",
-			with(func(m *Match) { m.Kind, m.Severity, m.PCI = KindAER, "warning", "0000:05:00.0" })},
+			with(func(m *Match) { m.Kind, m.Severity, m.PCI, m.Port = KindAER, "warning", "0000:05:00.0", "0000:00:03.0" })},
 		{"pcieport 10000:e0:1d.0: AER: Uncorrected (Fatal) error received: 10000:e1:00.0",
-			with(func(m *Match) { m.Kind, m.Severity, m.PCI = KindAER, "critical", "10000:e1:00.0" })},
+			with(func(m *Match) {
+				m.Kind, m.Severity, m.PCI, m.Port = KindAER, "critical", "10000:e1:00.0", "10000:e0:1d.0"
+			})},
 		// drivers/pci/hotplug/pciehp_ctrl.c: "Slot(%s): Link Down" / "Card present".
 		{"pcieport 0000:00:1c.0: pciehp: Slot(3): Link Down",
 			with(func(m *Match) { m.Kind, m.Severity, m.PCI = KindHotplug, "warning", "0000:00:1c.0" })},

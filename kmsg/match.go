@@ -32,7 +32,10 @@ type Match struct {
 	// A disk, by what the line names: its SCSI address ("0:0:0:0"),
 	// its block device ("sda"), or its ATA port ("3" for ata3).
 	SCSI, Block, ATAPort string
-	Message              string
+	// Port is the PCIe port that logged a PCI line, when that is not the
+	// device it names (an AER message received from below it).
+	Port    string
+	Message string
 }
 
 // patterns are the kernel's message formats, compiled on first use: a
@@ -121,6 +124,9 @@ func Classify(text string) (m Match, ok bool) {
 	case p.aerReceived.MatchString(rest):
 		s := p.aerReceived.FindStringSubmatch(rest)
 		m.Kind, m.PCI, m.Severity = KindAER, s[2], aerSeverity(s[1])
+		if device != s[2] {
+			m.Port = device
+		}
 		return m, true
 	case p.pciehp.MatchString(rest) && device != "":
 		s := p.pciehp.FindStringSubmatch(rest)

@@ -350,21 +350,27 @@ func (e *Engine) Start(ctx context.Context) {
 // changed, and kicks one. While it hears them, the registry's scans
 // trust what changes only with one.
 func (e *Engine) listen(ctx context.Context) {
-	ready := func() {
-		// What changed before the socket was bound came with no event
-		// heard: the next scan reads everything whole.
-		e.Registry.Invalidate()
-		e.Registry.SetHeard(true)
-	}
-	err := uevent.Listen(ctx, ready, func(ev uevent.Event) {
-		if ev.Rescan() {
-			e.Registry.DeviceEvent(ev)
-			e.Kick()
-		}
-	})
+	err := uevent.Listen(ctx, e.hearing, e.deviceEvent)
 	e.Registry.SetHeard(false)
 	if err != nil && ctx.Err() == nil {
 		e.logger().Warn("not listening to device events: scanning on the interval only, every scan reading in full", "err", err)
+	}
+}
+
+// hearing is called once device events reach the engine.
+func (e *Engine) hearing() {
+	// What changed before the socket was bound came with no event heard:
+	// the next scan reads everything whole.
+	e.Registry.Invalidate()
+	e.Registry.SetHeard(true)
+}
+
+// deviceEvent takes one device event: one that calls for a scan makes
+// the registry forget what it changed, and kicks one.
+func (e *Engine) deviceEvent(ev uevent.Event) {
+	if ev.Rescan() {
+		e.Registry.DeviceEvent(ev)
+		e.Kick()
 	}
 }
 
