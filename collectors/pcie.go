@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"sort"
+	"sync"
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
@@ -23,7 +25,34 @@ type PCIe struct {
 	// Inventory keeps what does not change of each function between
 	// scans; nil reads every function whole every scan.
 	Inventory *pcie.Inventory
+
+	// built are the last scan's components and links by function, reused
+	// for a function whose reading and surroundings are the same: an
+	// unchanged machine's scan builds nothing again.
+	mu    sync.Mutex
+	built map[string]*builtFunction
 }
+
+// builtFunction is one function's component and upstream link with what
+// they were built from.
+type builtFunction struct {
+	dev       pcie.Device
+	upSpeed   *float64
+	upWidth   *int
+	slot      pcie.Slot
+	node      int
+	nodeSrc   string
+	component *topology.Component
+	link      *topology.Link
+}
+
+// same reports whether b was built from these inputs.
+func (b *builtFunction) same(d *pcie.Device, upSpeed *float64, upWidth *int, slot pcie.Slot, node int, src string) bool {
+	return b.node == node && b.nodeSrc == src && b.slot == slot && equalPtr(b.upSpeed, upSpeed) && equalPtr(b.upWidth, upWidth) &&
+		reflect.DeepEqual(&b.dev, d)
+}
+
+func equalPtr[T int | float64](a, b *T) bool { return a == b || a != nil && b != nil && *a == *b }
 
 // Invalidate implements Invalidator: the next scan reads every function
 // whole.
@@ -108,18 +137,38 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 	}
 	numaOf := make(map[string]int, len(devs))
 	unlisted := map[string]bool{}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	last := p.built
+	p.built = make(map[string]*builtFunction, len(devs))
 	for i := range devs {
 		d := &devs[i]
 		addUnlistedBridges(f, d, byName, unlisted)
 		node, src := loc.node(d)
 		numaOf[d.Name] = node
-		c := p.component(d, slotByAddr)
-		c.SetAttr("numa_node", node)
-		if src != "" {
-			c.SetAttr("numa_node_source", src)
+		var upSpeed *float64
+		var upWidth *int
+		if up, ok := byName[d.Upstream]; ok && d.Upstream != "" {
+			upSpeed, upWidth = up.MaxLinkSpeed, up.MaxLinkWidth
 		}
-		f.Add(c)
-		f.AddLink(upstreamLink(d, byName))
+		slot := slotByAddr[d.Address.SlotName()]
+		b, ok := last[d.Name]
+		if !ok || !b.same(d, upSpeed, upWidth, slot, node, src) {
+			c := p.component(d, slotByAddr)
+			c.SetAttr("numa_node", node)
+			if src != "" {
+				c.SetAttr("numa_node_source", src)
+			}
+			b = &builtFunction{dev: *d, upSpeed: upSpeed, upWidth: upWidth, slot: slot, node: node, nodeSrc: src,
+				component: c, link: upstreamLink(d, byName)}
+		}
+		if len(d.Problems) == 0 {
+			p.built[d.Name] = b
+		}
+		// The fragment and the graph built from it copy what they are
+		// given: the kept component and link stay as they were built.
+		f.Add(b.component)
+		f.AddLink(b.link)
 	}
 	for _, rb := range rootBuses(devs, numaOf) {
 		f.Add(rb)

@@ -123,7 +123,7 @@ func ReadDevicesWith(sysfs string, inv *Inventory) ([]Device, error) {
 	errOf := make([]error, len(names))
 	parallel.For(len(names), func(i int) { read[i], errOf[i] = inv.read(bus, names[i]) })
 	inv.keep(names)
-	devs := make([]Device, 0, len(names))
+	devs := read[:0] // the functions read, in place
 	var errs []error
 	for i := range names {
 		if errOf[i] != nil {
