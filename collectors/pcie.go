@@ -49,7 +49,7 @@ type builtFunction struct {
 // same reports whether b was built from these inputs.
 func (b *builtFunction) same(d *pcie.Device, upSpeed *float64, upWidth *int, slot pcie.Slot, node int, src string) bool {
 	return b.node == node && b.nodeSrc == src && b.slot == slot && equalPtr(b.upSpeed, upSpeed) && equalPtr(b.upWidth, upWidth) &&
-		reflect.DeepEqual(&b.dev, d)
+		(d.SameReading(&b.dev) || reflect.DeepEqual(&b.dev, d))
 }
 
 func equalPtr[T int | float64](a, b *T) bool { return a == b || a != nil && b != nil && *a == *b }

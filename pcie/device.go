@@ -86,7 +86,13 @@ type Device struct {
 	Problems []error
 
 	present uint64 // the deviceAttrs its folder held, for Inventory
+	reading uint64 // which reading of an Inventory this is; 0 for none
 }
+
+// SameReading reports whether d and o are one reading of an Inventory
+// (a function a heard scan found unchanged): then they are equal, which
+// a caller can know without comparing them.
+func (d *Device) SameReading(o *Device) bool { return d.reading != 0 && d.reading == o.reading }
 
 // IsBridge reports whether the function is a PCI-to-PCI bridge (a root or
 // switch port), which has functions below it.

@@ -3,6 +3,7 @@ package pcie
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
@@ -49,6 +50,11 @@ type known struct {
 // drivers bind and unbind, so a refresh never takes its absence from the
 // first listing.
 var driverLink = deviceAttrs.Mask("driver")
+
+// readings numbers an Inventory's readings (Device.SameReading).
+var readings atomic.Uint64
+
+func equalPtr[T int | float64](a, b *T) bool { return a == b || a != nil && b != nil && *a == *b }
 
 // linkTraining are the attributes a heard scan reads of a known function.
 var linkTraining = deviceAttrs.Mask("current_link_speed", "current_link_width")
@@ -105,7 +111,13 @@ func (inv *Inventory) read(bus *sysfsattr.Dir, name string) (Device, error) {
 	delete(inv.hinted, name)
 	inv.mu.Unlock()
 	if k != nil && heard && !hinted {
-		return k.training(bus.Path + "/" + name)
+		d, err := k.training(bus.Path + "/" + name)
+		if err == nil && d.reading != k.dev.reading && len(d.Problems) == 0 {
+			inv.mu.Lock()
+			inv.known[name] = &known{dev: d, target: k.target, at: k.at, driverInUevent: k.driverInUevent}
+			inv.mu.Unlock()
+		}
+		return d, err
 	}
 	d, target, err := readDevice(bus, name, k)
 	if err != nil {
@@ -117,6 +129,7 @@ func (inv *Inventory) read(bus *sysfsattr.Dir, name string) (Device, error) {
 	// A function with problems is read whole every time: what is wrong
 	// with it may be what changes.
 	if len(d.Problems) == 0 {
+		d.reading = readings.Add(1)
 		inv.mu.Lock()
 		if inv.known == nil {
 			inv.known = map[string]*known{}
@@ -200,6 +213,11 @@ func (k *known) training(entry string) (Device, error) {
 	r.Assume(deviceAttrs, d.present)
 	d.readTraining(r)
 	d.Problems = r.Problems
+	if !equalPtr(d.CurrentLinkSpeed, k.dev.CurrentLinkSpeed) || !equalPtr(d.CurrentLinkWidth, k.dev.CurrentLinkWidth) || len(d.Problems) > 0 {
+		d.reading = readings.Add(1) // retrained: another reading
+	} else {
+		d.CurrentLinkSpeed, d.CurrentLinkWidth = k.dev.CurrentLinkSpeed, k.dev.CurrentLinkWidth // the reading as it was
+	}
 	return d, nil
 }
 
