@@ -144,8 +144,6 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 	for i := range devs {
 		d := &devs[i]
 		addUnlistedBridges(f, d, byName, unlisted)
-		node, src := loc.node(d)
-		numaOf[d.Name] = node
 		var upSpeed *float64
 		var upWidth *int
 		if up, ok := byName[d.Upstream]; ok && d.Upstream != "" {
@@ -153,6 +151,18 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		}
 		slot := slotByAddr[d.Address.SlotName()]
 		b, ok := last[d.Name]
+		// The same reading of a function comes only from a scan that
+		// hears device events, which would have said if the NUMA nodes
+		// changed: its node is the one found before.
+		if ok && d.SameReading(&b.dev) && b.slot == slot && equalPtr(b.upSpeed, upSpeed) && equalPtr(b.upWidth, upWidth) {
+			p.built[d.Name] = b
+			numaOf[d.Name] = b.node
+			f.Add(b.component)
+			f.AddLink(b.link)
+			continue
+		}
+		node, src := loc.node(d)
+		numaOf[d.Name] = node
 		if !ok || !b.same(d, upSpeed, upWidth, slot, node, src) {
 			c := p.component(d, slotByAddr)
 			c.SetAttr("numa_node", node)

@@ -62,9 +62,26 @@ func Interfaces(sysfs string) ([]Interface, error) {
 	return out, nil
 }
 
+// interfaceAttrs are what readInterface asks of an interface's folder:
+// listed once, an attribute the folder lacks costs no failed open.
+var interfaceAttrs = sysfsattr.NewNames("address", "operstate", "phys_port_name", "duplex", "speed", "mtu", "carrier",
+	"carrier_down_count", "flags", "device")
+
 func readInterface(dir, name string) Interface {
-	d := sysfsattr.NewDir(dir)
-	i := Interface{Name: name, PCI: pciFunction(dir)}
+	// Held open, the folder's long path is resolved once, not per
+	// attribute.
+	d, err := sysfsattr.OpenDir(dir)
+	if err == nil {
+		defer d.Close()
+		if err = d.Expect(interfaceAttrs); err != nil {
+			d.Close()
+		}
+	}
+	if err != nil {
+		d = sysfsattr.NewDir(dir)
+		d.Problem(err)
+	}
+	i := Interface{Name: name, PCI: pciFunction(d)}
 	i.Address = optional(d, "address")
 	i.OperState = optional(d, "operstate")
 	i.PhysPortName = optional(d, "phys_port_name")
@@ -98,8 +115,8 @@ func optional(d *sysfsattr.Dir, name string) string {
 }
 
 // pciFunction resolves a class entry's device link to a PCI function.
-func pciFunction(dir string) string {
-	target, err := sysfsattr.Readlink(filepath.Join(dir, "device"))
+func pciFunction(d *sysfsattr.Dir) string {
+	target, err := d.Readlink("device")
 	if err != nil {
 		return ""
 	}
@@ -151,7 +168,7 @@ func RDMADevices(sysfs string) ([]RDMADevice, error) {
 
 func readRDMA(dir, name string) RDMADevice {
 	d := sysfsattr.NewDir(dir)
-	r := RDMADevice{Name: name, PCI: pciFunction(dir), Firmware: d.Str("fw_ver"), BoardID: d.Str("board_id"),
+	r := RDMADevice{Name: name, PCI: pciFunction(d), Firmware: d.Str("fw_ver"), BoardID: d.Str("board_id"),
 		HCAType: d.Str("hca_type"), NodeGUID: d.Str("node_guid")}
 	ports, err := sysfsattr.ReadDir(filepath.Join(dir, "ports"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) { // a device without ports: Intel MIC's scif0

@@ -40,12 +40,19 @@ type Component struct {
 	Attrs    map[string]any    `json:"attrs,omitempty"`
 	Counters map[string]uint64 `json:"counters,omitempty"`
 	Health   Health            `json:"health"`
+
+	// sharedAttrs says Attrs is a fragment's, borrowed by Build: copied
+	// before the first change.
+	sharedAttrs bool
 }
 
 // SetAttr records an attribute, creating the map on first use.
 func (c *Component) SetAttr(key string, value any) {
 	if c.Attrs == nil {
 		c.Attrs = make(map[string]any)
+	}
+	if c.sharedAttrs {
+		c.Attrs, c.sharedAttrs = cloneMap(c.Attrs), false
 	}
 	c.Attrs[key] = value
 }

@@ -1,7 +1,10 @@
 package topology
 
 // Fragment is what one collector saw: part of the graph, to be merged with
-// the fragments of the others.
+// the fragments of the others. A graph built from it may share its
+// components' and links' attribute maps (until the graph changes one), so
+// a collector does not change them after handing them over: one that
+// keeps a component between scans builds a new one to change it.
 type Fragment struct {
 	Components []*Component
 	Links      []*Link

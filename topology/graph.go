@@ -124,7 +124,9 @@ func (g *Graph) addComponent(c *Component) {
 		return
 	}
 	cp := *c
-	cp.Attrs = cloneMap(c.Attrs)
+	// Borrowed until the graph changes one (SetAttr copies it then): the
+	// fragment's components are not changed after Build.
+	cp.sharedAttrs = c.Attrs != nil
 	cp.Counters = cloneCounters(c.Counters)
 	cp.Health.Reasons = append([]string(nil), c.Health.Reasons...)
 	if cp.Health.State == "" {
@@ -145,7 +147,7 @@ func (g *Graph) addLink(l *Link) {
 		return
 	}
 	cp := *l
-	cp.Attrs = cloneMap(l.Attrs)
+	cp.sharedAttrs = l.Attrs != nil
 	cp.Counters = cloneCounters(l.Counters)
 	cp.Health.Reasons = append([]string(nil), l.Health.Reasons...)
 	if cp.Health.State == "" {

@@ -42,6 +42,8 @@ type Link struct {
 	Attrs    map[string]any    `json:"attrs,omitempty"`
 	Counters map[string]uint64 `json:"counters,omitempty"`
 	Health   Health            `json:"health"`
+
+	sharedAttrs bool // as Component's
 }
 
 // LinkID is the ID of the link from one component to another; n > 0 tells
@@ -65,6 +67,9 @@ func NVLinkID(from, to string, port int) string {
 func (l *Link) SetAttr(key string, value any) {
 	if l.Attrs == nil {
 		l.Attrs = make(map[string]any)
+	}
+	if l.sharedAttrs {
+		l.Attrs, l.sharedAttrs = cloneMap(l.Attrs), false
 	}
 	l.Attrs[key] = value
 }
