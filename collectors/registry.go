@@ -16,6 +16,7 @@ import (
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/i2c"
 	"github.com/hwgraph/hwgraph/internal/memo"
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
 	"github.com/hwgraph/hwgraph/pcie"
@@ -178,6 +179,11 @@ type Registry struct {
 	tables     *keptTables // the SMBIOS tables, kept across scans
 	cpus       *keptCPUs   // the CPUs' topology, kept across heard scans
 	heard      atomic.Bool // see SetHeard
+	// keeper holds open what the scans read below the root, on the live
+	// machine or a heard tree (sysfsattr.KeepOpen); keptRoot is its root.
+	keepMu   sync.Mutex
+	keeper   *sysfsattr.Keeper
+	keptRoot string
 	// Rules are the health thresholds Scan judges with.
 	Rules topology.Rules
 
@@ -292,6 +298,23 @@ func (r *Registry) DeviceEvent(ev uevent.Event) {
 	}
 }
 
+// keepOpen is the Keeper of env's root where its files are the kernel's
+// (the live machine) or heard (a tree the kernel's events describe); nil,
+// and none kept, elsewhere: a captured tree's files may be replaced.
+func (r *Registry) keepOpen(env Env) *sysfsattr.Keeper {
+	r.keepMu.Lock()
+	defer r.keepMu.Unlock()
+	want := env.Live() || env.heard
+	if r.keeper != nil && (!want || r.keptRoot != env.root()) {
+		r.keeper.Close()
+		r.keeper = nil
+	}
+	if want && r.keeper == nil {
+		r.keeper, r.keptRoot = sysfsattr.KeepOpen(env.root()), env.root()
+	}
+	return r.keeper
+}
+
 // hint passes Env.Hint on to every collector that takes hints.
 func (r *Registry) hint(subsystem, name string) {
 	for _, c := range r.collectors {
@@ -344,6 +367,9 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 		env.memo.keptCPUs = r.cpus
 	}
 	env.hint = r.hint
+	if k := r.keepOpen(env); k != nil {
+		defer k.Sweep() // what this scan did not read again is closed
+	}
 	// Held over the scan, so that the collectors' own confinements of
 	// the root (each until its Collect returns) open it once.
 	defer env.confine()()

@@ -77,9 +77,11 @@ func readInterface(dir, name string) Interface {
 			d.Close()
 		}
 	}
-	if err != nil {
-		d = sysfsattr.NewDir(dir)
-		d.Problem(err)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return Interface{Name: name} // gone since the class was listed, or a dangling entry
+	case err != nil:
+		d = sysfsattr.NewDir(dir) // read what can be read, each attribute by path
 	}
 	i := Interface{Name: name, PCI: pciFunction(d)}
 	i.Address = optional(d, "address")

@@ -46,12 +46,17 @@ func (f *folder) close() error { return unix.Close(f.fd) }
 
 func (f *folder) readBuf(buf []byte, name string) (string, error) {
 	full := f.path + "/" + name
+	return readKept(buf, full, func() (int, error) { return f.open(name, full) })
+}
+
+// open opens one attribute of the folder.
+func (f *folder) open(name, full string) (int, error) {
 	if f.root == nil {
 		fd, err := retry(func() (int, error) { return unix.Openat(f.fd, name, readFlags|unix.O_CLOEXEC, 0) })
 		if err != nil {
-			return "", &os.PathError{Op: "open", Path: full, Err: err}
+			return -1, &os.PathError{Op: "open", Path: full, Err: err}
 		}
-		return readFD(fd, buf, full)
+		return fd, nil
 	}
 	// Below a confined root: an attribute's own name cannot leave the
 	// folder, which is inside the root; a link, or a name with folders,
@@ -63,15 +68,15 @@ func (f *folder) readBuf(buf []byte, name string) (string, error) {
 	if err == unix.ELOOP {
 		fd, err = f.root.dir.openat(f.rel+"/"+name, full, readFlags)
 		if err != nil {
-			return "", err
+			return -1, err
 		}
 	} else if err != nil {
-		return "", &os.PathError{Op: "open", Path: full, Err: err}
+		return -1, &os.PathError{Op: "open", Path: full, Err: err}
 	}
 	if err := checkRegular(fd, full); err != nil {
-		return "", err
+		return -1, err
 	}
-	return readFD(fd, buf, full)
+	return fd, nil
 }
 
 func (f *folder) readlink(name string) (string, error) {

@@ -59,11 +59,7 @@ func tooBig(path string, limit int) error {
 // regular file, and four fcntl calls), which for a scan of thousands of
 // attributes cost more than the reads.
 func ReadBuf(buf []byte, path string) (string, error) {
-	fd, err := openFile(path)
-	if err != nil {
-		return "", err
-	}
-	return readFD(fd, buf, path)
+	return readKept(buf, path, func() (int, error) { return openFile(path) })
 }
 
 // IsTooBig reports whether err says an attribute overflowed ReadBuf's

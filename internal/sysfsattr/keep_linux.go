@@ -1,0 +1,200 @@
+package sysfsattr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Kept-open attributes. An agent reads the same attributes every scan
+// (link training, hwmon inputs, error counters, a NIC's state); opening
+// one resolves its whole path, and the open and close are two of its
+// three system calls. Below a root given to KeepOpen, an attribute read
+// is kept open and read again at offset 0, which makes sysfs run its show
+// function anew: one system call. A device that goes away deactivates
+// its attributes (the read answers ENODEV), and the path is then opened
+// again, or found absent. What a scan did not read again is closed at its
+// end (Keeper.Sweep), so only what is read every scan stays open.
+
+// maxKept bounds the attributes kept open below one root: past it they are
+// opened and closed as without a Keeper.
+const maxKept = 2048
+
+// Keeper keeps the attributes read below one root open; see KeepOpen.
+type Keeper struct {
+	prefixes []string // the root's sys/ and proc/
+
+	mu    sync.Mutex
+	files map[string]*keptFile
+	gen   uint64
+}
+
+// keptFile is one attribute held open: the scan that last read it, and
+// how many reads use its descriptor now (it is not closed under them).
+type keptFile struct {
+	fd   int
+	used uint64
+	busy int
+}
+
+var keepers struct {
+	sync.RWMutex
+	list []*Keeper
+}
+
+// KeepOpen keeps the attributes read below root's sys/ and proc/ open
+// between reads, until Close: the kernel's files, whose device deactivates
+// them when it goes, never a file on disk that an update replaces. Below
+// a captured tree, only for one whose files do not change: a file
+// replaced there would be read as it was.
+func KeepOpen(root string) *Keeper {
+	root = strings.TrimSuffix(root, "/")
+	k := &Keeper{prefixes: []string{root + "/sys/", root + "/proc/"}, files: map[string]*keptFile{}}
+	keepers.Lock()
+	defer keepers.Unlock()
+	keepers.list = append(keepers.list, k)
+	return k
+}
+
+// Sweep closes what was not read since the last Sweep.
+func (k *Keeper) Sweep() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for p, f := range k.files {
+		if f.used != k.gen && f.busy == 0 {
+			unix.Close(f.fd)
+			delete(k.files, p)
+		}
+	}
+	k.gen++
+}
+
+// Close stops keeping attributes open and closes those kept.
+func (k *Keeper) Close() {
+	keepers.Lock()
+	for i, have := range keepers.list {
+		if have == k {
+			keepers.list = append(keepers.list[:i], keepers.list[i+1:]...)
+			break
+		}
+	}
+	keepers.Unlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for p, f := range k.files {
+		if f.busy == 0 {
+			unix.Close(f.fd)
+		}
+		delete(k.files, p)
+	}
+}
+
+// Kept is how many attributes are held open now.
+func (k *Keeper) Kept() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.files)
+}
+
+// keeperOf is the Keeper of the root full lies below, nil when none.
+func keeperOf(full string) *Keeper {
+	keepers.RLock()
+	defer keepers.RUnlock()
+	for _, k := range keepers.list {
+		for _, p := range k.prefixes {
+			if strings.HasPrefix(full, p) {
+				return k
+			}
+		}
+	}
+	return nil
+}
+
+// readKept reads the attribute at full into buf: from its kept descriptor
+// below a Keeper's root, else opened with open (and kept, below one).
+func readKept(buf []byte, full string, open func() (int, error)) (string, error) {
+	k := keeperOf(full)
+	if k == nil {
+		fd, err := open()
+		if err != nil {
+			return "", err
+		}
+		return readFD(fd, buf, full)
+	}
+	k.mu.Lock()
+	f := k.files[full]
+	if f != nil {
+		f.busy++
+		f.used = k.gen
+	}
+	k.mu.Unlock()
+	if f != nil {
+		n, err := preadAll(f.fd, buf)
+		k.release(full, f, errors.Is(err, unix.ENODEV))
+		if !errors.Is(err, unix.ENODEV) {
+			return result(buf, n, full, err)
+		}
+		// Its device went away: the path may hold another now, or nothing.
+	}
+	fd, err := open()
+	if err != nil {
+		return "", err
+	}
+	k.mu.Lock()
+	if len(k.files) >= maxKept || k.files[full] != nil {
+		k.mu.Unlock()
+		return readFD(fd, buf, full)
+	}
+	f = &keptFile{fd: fd, used: k.gen, busy: 1}
+	k.files[full] = f
+	k.mu.Unlock()
+	n, err := preadAll(fd, buf)
+	k.release(full, f, false)
+	return result(buf, n, full, err)
+}
+
+// release ends a read of f; gone drops it, closed once no read uses it.
+func (k *Keeper) release(full string, f *keptFile, gone bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	f.busy--
+	if gone && k.files[full] == f {
+		delete(k.files, full)
+	}
+	if _, kept := k.files[full]; (!kept || k.files[full] != f) && f.busy == 0 {
+		unix.Close(f.fd)
+	}
+}
+
+// preadAll reads fd from offset 0 until buf is full or the file ends.
+func preadAll(fd int, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Pread(fd, buf[n:], int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// result is what readFD makes of n bytes read into buf.
+func result(buf []byte, n int, full string, err error) (string, error) {
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", full, err) // as fill says it
+	}
+	if n == len(buf) {
+		return "", errTooBig
+	}
+	return trim(buf[:n]), nil
+}

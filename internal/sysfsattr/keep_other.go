@@ -1,0 +1,26 @@
+//go:build !linux
+
+package sysfsattr
+
+// Keeper keeps nothing open outside Linux: each read opens its file.
+type Keeper struct{}
+
+// KeepOpen returns a Keeper that keeps nothing.
+func KeepOpen(string) *Keeper { return &Keeper{} }
+
+// Sweep does nothing.
+func (*Keeper) Sweep() {}
+
+// Close does nothing.
+func (*Keeper) Close() {}
+
+// Kept is 0.
+func (*Keeper) Kept() int { return 0 }
+
+func readKept(buf []byte, full string, open func() (int, error)) (string, error) {
+	fd, err := open()
+	if err != nil {
+		return "", err
+	}
+	return readFD(fd, buf, full)
+}
