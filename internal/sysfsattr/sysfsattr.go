@@ -7,6 +7,7 @@
 package sysfsattr
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -125,6 +126,11 @@ func readAll(fd int, path string, limit int) ([]byte, error) {
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
 		if k == 0 {
+			if cap(buf)-len(buf) > 4096 {
+				// Kept, a firmware record's 64 KiB buffer would
+				// outweigh it a hundred times.
+				return bytes.Clone(buf), nil
+			}
 			return buf, nil
 		}
 		buf = buf[:len(buf)+k]
