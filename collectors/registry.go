@@ -312,7 +312,21 @@ func (r *Registry) keepOpen(env Env) *sysfsattr.Keeper {
 	if want && r.keeper == nil {
 		r.keeper, r.keptRoot = sysfsattr.KeepOpen(env.root()), env.root()
 	}
+	if r.keeper != nil {
+		r.keeper.KeepLists(env.heard)
+	}
 	return r.keeper
+}
+
+// ForgetListings drops the folders' listings kept between heard scans:
+// the engine calls it on every device event, of whatever subsystem, for
+// any device added or removed changes one.
+func (r *Registry) ForgetListings() {
+	r.keepMu.Lock()
+	defer r.keepMu.Unlock()
+	if r.keeper != nil {
+		r.keeper.ForgetLists()
+	}
 }
 
 // hint passes Env.Hint on to every collector that takes hints.
@@ -329,6 +343,7 @@ func (r *Registry) hint(subsystem, name string) {
 func (r *Registry) Invalidate() {
 	r.tables.Forget()
 	r.cpus.Forget()
+	r.ForgetListings()
 	for _, c := range r.collectors {
 		if i, ok := c.(Invalidator); ok {
 			i.Invalidate()

@@ -365,9 +365,11 @@ func (e *Engine) hearing() {
 	e.Registry.SetHeard(true)
 }
 
-// deviceEvent takes one device event: one that calls for a scan makes
-// the registry forget what it changed, and kicks one.
+// deviceEvent takes one device event: the folders' listings kept are
+// dropped (whatever its subsystem, a device came or went); one that calls
+// for a scan makes the registry forget what it changed, and kicks one.
 func (e *Engine) deviceEvent(ev uevent.Event) {
+	e.Registry.ForgetListings()
 	if ev.Rescan() {
 		e.Registry.DeviceEvent(ev)
 		e.Kick()

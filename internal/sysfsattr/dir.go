@@ -273,17 +273,19 @@ func (d *Dir) LinkBase(name string) string {
 // fs.ModeSymlink, 0 for a regular file, fs.ModeIrregular for the rest.
 func (d *Dir) Each(fn func(name string, typ fs.FileMode)) error {
 	if d.open {
-		return d.f.each(fn)
+		return eachKept(d.Path, fn, d.f.each)
 	}
 	return Each(d.Path, fn)
 }
 
 // Each lists the folder at path; see Dir.Each.
 func Each(path string, fn func(name string, typ fs.FileMode)) error {
-	f, err := openFolder(path)
-	if err != nil {
-		return err
-	}
-	defer f.close()
-	return f.each(fn)
+	return eachKept(path, fn, func(fn func(string, fs.FileMode)) error {
+		f, err := openFolder(path)
+		if err != nil {
+			return err
+		}
+		defer f.close()
+		return f.each(fn)
+	})
 }

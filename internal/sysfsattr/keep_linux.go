@@ -3,6 +3,7 @@ package sysfsattr
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 
@@ -30,6 +31,16 @@ type Keeper struct {
 	mu    sync.Mutex
 	files map[string]*keptFile
 	gen   uint64
+	// lists are folders' listings below sys/, kept while listsOK: the
+	// kernel announces each device added or removed (KeepLists).
+	lists   map[string]*keptList
+	listsOK bool
+}
+
+// keptList is one folder's listing and the scan that last used it.
+type keptList struct {
+	entries []DirEntry
+	used    uint64
 }
 
 // keptFile is one attribute held open: the scan that last read it, and
@@ -59,7 +70,8 @@ func KeepOpen(root string) *Keeper {
 	return k
 }
 
-// Sweep closes what was not read since the last Sweep.
+// Sweep closes what was not read since the last Sweep, and drops the
+// listings not used since.
 func (k *Keeper) Sweep() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -69,7 +81,73 @@ func (k *Keeper) Sweep() {
 			delete(k.files, p)
 		}
 	}
+	for p, l := range k.lists {
+		if l.used != k.gen {
+			delete(k.lists, p)
+		}
+	}
 	k.gen++
+}
+
+// KeepLists says whether folders' listings below sys/ are kept between
+// scans: only while every device event reaches ForgetLists, for a device
+// added or removed is a listing changed.
+func (k *Keeper) KeepLists(on bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.listsOK = on
+	if !on {
+		k.lists = nil
+	}
+}
+
+// ForgetLists drops the listings kept: a device event came.
+func (k *Keeper) ForgetLists() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.lists = nil
+}
+
+// eachKept lists the folder at path with list, or from the listing kept of
+// it (one kept when its Keeper keeps listings).
+func eachKept(path string, fn func(name string, typ fs.FileMode), list func(func(string, fs.FileMode)) error) error {
+	k := keeperOf(path)
+	if k == nil || !strings.HasPrefix(path, k.prefixes[0]) {
+		return list(fn)
+	}
+	k.mu.Lock()
+	ok := k.listsOK
+	l := k.lists[path]
+	if l != nil {
+		l.used = k.gen
+	}
+	k.mu.Unlock()
+	if !ok {
+		return list(fn)
+	}
+	if l != nil {
+		for _, e := range l.entries {
+			fn(e.Name, e.Type)
+		}
+		return nil
+	}
+	var entries []DirEntry
+	err := list(func(name string, typ fs.FileMode) {
+		entries = append(entries, DirEntry{name, typ})
+		fn(name, typ)
+	})
+	if err != nil {
+		return err
+	}
+	k.mu.Lock()
+	if k.listsOK {
+		if k.lists == nil {
+			k.lists = map[string]*keptList{}
+		}
+		k.lists[path] = &keptList{entries: entries, used: k.gen}
+	}
+	k.mu.Unlock()
+	return nil
 }
 
 // Close stops keeping attributes open and closes those kept.

@@ -2,6 +2,8 @@
 
 package sysfsattr
 
+import "io/fs"
+
 // Keeper keeps nothing open outside Linux: each read opens its file.
 type Keeper struct{}
 
@@ -23,4 +25,14 @@ func readKept(buf []byte, full string, open func() (int, error)) (string, error)
 		return "", err
 	}
 	return readFD(fd, buf, full)
+}
+
+// KeepLists does nothing.
+func (*Keeper) KeepLists(bool) {}
+
+// ForgetLists does nothing.
+func (*Keeper) ForgetLists() {}
+
+func eachKept(_ string, fn func(name string, typ fs.FileMode), list func(func(string, fs.FileMode)) error) error {
+	return list(fn)
 }
