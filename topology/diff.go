@@ -73,6 +73,16 @@ func Diff(old, cur *Graph, now time.Time) []Event {
 }
 
 func counterEvents(now time.Time, comp, link string, old, cur map[string]uint64) []Event {
+	grew := false
+	for k, v := range cur {
+		if before, ok := old[k]; ok && v > before {
+			grew = true
+			break
+		}
+	}
+	if !grew {
+		return nil // the usual scan: nothing to sort
+	}
 	names := slices.Sorted(maps.Keys(cur))
 	var out []Event
 	for _, k := range names {

@@ -14,13 +14,29 @@ func idLess(a, b string) bool {
 	pa, ra, oka := strings.Cut(a, ":")
 	pb, rb, okb := strings.Cut(b, ":")
 	if oka && okb && pa == pb {
-		na, erra := strconv.Atoi(ra)
-		nb, errb := strconv.Atoi(rb)
-		if erra == nil && errb == nil {
+		na, erra := number(ra)
+		nb, errb := number(rb)
+		if erra && errb {
 			return na < nb
 		}
 	}
 	return a < b
+}
+
+// number is s as a decimal number, when it is one: checked before
+// strconv.Atoi, whose error for a PCI address or a name is an allocation,
+// and a scan sorts hundreds of them.
+func number(s string) (int, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	for i := range len(s) {
+		if (s[i] < '0' || s[i] > '9') && !(i == 0 && (s[i] == '-' || s[i] == '+')) {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
 }
 
 // idKey is an ID with its idLess facts worked out once, so sorting a
@@ -34,7 +50,7 @@ type idKey struct {
 func makeKey(id string) idKey {
 	k := idKey{id: id}
 	if p, r, ok := strings.Cut(id, ":"); ok {
-		if n, err := strconv.Atoi(r); err == nil {
+		if n, ok := number(r); ok {
 			k.prefix, k.num, k.numeric = p, n, true
 		}
 	}
