@@ -111,7 +111,9 @@ func ReadDevices(sysfs string) ([]Device, error) { return ReadDevicesWith(sysfs,
 // (the same name, under the same device path, read within its MaxAge) is
 // read only for what changes while it stays in place: its driver, link
 // training, SR-IOV VFs in use and AER counters. inv learns the others.
-// The result equals ReadDevices'.
+// The result equals ReadDevices', and holds until the next read with inv,
+// which reuses it: an agent's scans do not allocate a machine's worth of
+// functions each.
 func ReadDevicesWith(sysfs string, inv *Inventory) ([]Device, error) {
 	dir := filepath.Join(sysfs, "bus", "pci", "devices")
 	bus, err := sysfsattr.OpenDir(dir)
@@ -128,7 +130,7 @@ func ReadDevicesWith(sysfs string, inv *Inventory) ([]Device, error) {
 	sort.Strings(names)
 	// Reading a function is two dozen small system calls; spread over the
 	// CPUs, a big machine's walk takes a fraction of the time.
-	read := make([]Device, len(names))
+	read := inv.buffer(len(names))
 	errOf := make([]error, len(names))
 	parallel.For(len(names), func(i int) { read[i], errOf[i] = inv.read(bus, names[i]) })
 	inv.keep(names)

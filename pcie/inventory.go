@@ -33,6 +33,24 @@ type Inventory struct {
 	known  map[string]*known
 	heard  bool
 	hinted map[string]bool
+	// scratch is the last read's functions, reused by the next.
+	scratch []Device
+}
+
+// buffer returns n zero functions to read into: the last read's, with
+// inv, when they are enough.
+func (inv *Inventory) buffer(n int) []Device {
+	if inv == nil {
+		return make([]Device, n)
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if cap(inv.scratch) < n {
+		inv.scratch = make([]Device, n)
+	}
+	b := inv.scratch[:n]
+	clear(b)
+	return b
 }
 
 // known is one function's last whole reading.
