@@ -31,6 +31,11 @@ type PCIe struct {
 	// unchanged machine's scan builds nothing again.
 	mu    sync.Mutex
 	built map[string]*builtFunction
+	// last, byName and numaOf are a scan's scratch maps, kept for the
+	// next: they hold a machine's functions each.
+	last   map[string]*builtFunction
+	byName map[string]*pcie.Device
+	numaOf map[string]int
 }
 
 // builtFunction is one function's component and upstream link with what
@@ -50,6 +55,15 @@ type builtFunction struct {
 func (b *builtFunction) same(d *pcie.Device, upSpeed *float64, upWidth *int, slot pcie.Slot, node int, src string) bool {
 	return b.node == node && b.nodeSrc == src && b.slot == slot && equalPtr(b.upSpeed, upSpeed) && equalPtr(b.upWidth, upWidth) &&
 		(d.SameReading(&b.dev) || reflect.DeepEqual(&b.dev, d))
+}
+
+// reuse empties the map at m, making it first, and returns it.
+func reuse[K ~string, V any](m *map[K]V) map[K]V {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	clear(*m)
+	return *m
 }
 
 func equalPtr[T int | float64](a, b *T) bool { return a == b || a != nil && b != nil && *a == *b }
@@ -131,16 +145,16 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		}
 	}
 
-	byName := make(map[string]*pcie.Device, len(devs))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	byName, numaOf := reuse(&p.byName), reuse(&p.numaOf)
 	for i := range devs {
 		byName[devs[i].Name] = &devs[i]
 	}
-	numaOf := make(map[string]int, len(devs))
 	unlisted := map[string]bool{}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	last := p.built
-	p.built = make(map[string]*builtFunction, len(devs))
+	p.built = reuse(&p.last) // last scan's last: this scan's built
+	p.last = last
 	for i := range devs {
 		d := &devs[i]
 		addUnlistedBridges(f, d, byName, unlisted)

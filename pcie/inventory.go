@@ -129,7 +129,7 @@ func (inv *Inventory) read(bus *sysfsattr.Dir, name string) (Device, error) {
 	delete(inv.hinted, name)
 	inv.mu.Unlock()
 	if k != nil && heard && !hinted {
-		d, err := k.training(bus.Path + "/" + name)
+		d, err := k.training(bus, name)
 		if err == nil && d.reading != k.dev.reading && len(d.Problems) == 0 {
 			inv.mu.Lock()
 			inv.known[name] = &known{dev: d, target: k.target, at: k.at, driverInUevent: k.driverInUevent}
@@ -171,6 +171,18 @@ func (inv *Inventory) keep(names []string) {
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
+	if len(names) >= len(inv.known) {
+		all := true
+		for _, n := range names {
+			if inv.known[n] == nil {
+				all = false
+				break
+			}
+		}
+		if all && len(names) == len(inv.known) {
+			return // the usual scan: every function known is listed
+		}
+	}
 	listed := make(map[string]bool, len(names))
 	for _, n := range names {
 		listed[n] = true
@@ -213,12 +225,13 @@ func (k *known) refresh(entry, target string) (Device, string, error) {
 
 // training re-reads a known function's link training only, for a heard
 // scan: nothing at all of a function without a link.
-func (k *known) training(entry string) (Device, error) {
+func (k *known) training(bus *sysfsattr.Dir, name string) (Device, error) {
 	d := k.dev
 	if d.present&linkTraining == 0 {
 		return d, nil
 	}
 	d.CurrentLinkSpeed, d.CurrentLinkWidth = nil, nil
+	entry := bus.Path + "/" + name
 	dir := entry
 	if k.target != "" {
 		dir = sysfsattr.JoinLink(entry, k.target)
