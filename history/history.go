@@ -21,7 +21,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -64,8 +63,8 @@ type Store struct {
 	mu      sync.Mutex
 	damaged map[string]uint64 // times each file was found damaged
 	news    []Damage          // damage not yet taken by TakeDamage
-	// lastRecord is what last.json holds, as recordedForm gives it: a
-	// scan that changed nothing recorded is not written again.
+	// lastRecord is the scan last.json holds: a scan that records the
+	// same (sameRecord) is not written again.
 	lastRecord *topology.Graph
 	// pending are the events judged but not yet in the journal, oldest
 	// first, and unwritten the newest scan not yet in last.json: a write
@@ -503,11 +502,10 @@ func step(name string) {
 func (s *Store) flush() error {
 	g := s.unwritten
 	var data []byte
-	var form *topology.Graph
 	if g != nil {
 		// Compared, not encoded and hashed: walking two graphs costs a
 		// fraction of encoding one.
-		if form = recordedForm(g); !sameRecord(form, s.lastRecord) {
+		if !sameRecord(g, s.lastRecord) {
 			var buf bytes.Buffer
 			if err := topology.WriteJSON(&buf, g); err != nil {
 				return fmt.Errorf("state %s: %w", lastFile, err)
@@ -535,7 +533,7 @@ func (s *Store) flush() error {
 		if err := os.Rename(filepath.Join(s.Dir, nextFile), filepath.Join(s.Dir, lastFile)); err != nil {
 			return fmt.Errorf("state %s: %w", lastFile, err)
 		}
-		s.lastRecord = form
+		s.lastRecord = g // a published graph: never changed after
 		step("renamed")
 	}
 	s.unwritten = nil
@@ -574,61 +572,23 @@ func (s *Store) appendPending(mark []byte) error {
 	return nil
 }
 
-// recordedForm is what last.json is read back for: components, links,
-// health and counters. The scan's time, the collectors' durations,
-// events (the journal has them) and sensor readings (judged anew each
-// scan, never against the last) are left out, so that a scan of an
-// unchanged machine rewrites and fsyncs nothing.
-func recordedForm(g *topology.Graph) *topology.Graph {
-	cp := *g
-	cp.Time, cp.Events = time.Time{}, nil
-	cp.Collectors = make([]topology.CollectorStatus, len(g.Collectors))
-	for i, st := range g.Collectors {
-		st.DurationSeconds = 0
-		cp.Collectors[i] = st
-	}
-	cp.Host = withoutSensors(g.Host)
-	cp.Components = make([]*topology.Component, len(g.Components))
-	for i, c := range g.Components {
-		cp.Components[i] = withoutSensors(c)
-	}
-	return &cp
-}
-
-// sameRecord reports whether two recorded forms are the same; nil is
-// like nothing.
+// sameRecord reports whether two scans record the same: components,
+// links, health and counters, what last.json is read back for. The scan's
+// time, the collectors' durations, events (the journal has them) and
+// sensor readings (judged anew each scan, never against the last) are
+// left out, so that a scan of an unchanged machine rewrites and fsyncs
+// nothing. nil is like nothing.
 func sameRecord(a, b *topology.Graph) bool {
 	if a == nil || b == nil {
 		return false
 	}
-	return a.Schema == b.Schema && a.Host.Equal(b.Host) &&
-		slices.EqualFunc(a.Components, b.Components, (*topology.Component).Equal) &&
+	except := func(a, b *topology.Component) bool { return a.EqualExcept(b, topology.IsSensorAttr) }
+	return a.Schema == b.Schema && except(a.Host, b.Host) &&
+		slices.EqualFunc(a.Components, b.Components, except) &&
 		slices.EqualFunc(a.Links, b.Links, (*topology.Link).Equal) &&
-		reflect.DeepEqual(a.Collectors, b.Collectors)
-}
-
-func withoutSensors(c *topology.Component) *topology.Component {
-	if c == nil {
-		return nil
-	}
-	has := false
-	for k := range c.Attrs {
-		if topology.IsSensorAttr(k) {
-			has = true
-			break
-		}
-	}
-	if !has {
-		return c
-	}
-	cc := *c
-	cc.Attrs = make(map[string]any, len(c.Attrs))
-	for k, v := range c.Attrs {
-		if !topology.IsSensorAttr(k) {
-			cc.Attrs[k] = v
-		}
-	}
-	return &cc
+		slices.EqualFunc(a.Collectors, b.Collectors, func(x, y topology.CollectorStatus) bool {
+			return x.Name == y.Name && x.State == y.State && x.Error == y.Error && slices.Equal(x.Problems, y.Problems)
+		})
 }
 
 // Cursors is the store as collectors see it (collectors.State). What

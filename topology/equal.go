@@ -10,13 +10,18 @@ import (
 // attribute, counter and health reason. It is what a scan compares to
 // tell an unchanged part from a changed one, a fraction of the cost of
 // encoding both.
-func (c *Component) Equal(o *Component) bool {
+func (c *Component) Equal(o *Component) bool { return c.EqualExcept(o, nil) }
+
+// EqualExcept is Equal leaving out the attributes skip names (sensor
+// readings, for a record of what is judged against the next scan); nil
+// skips none.
+func (c *Component) EqualExcept(o *Component, skip func(attr string) bool) bool {
 	if c == nil || o == nil {
 		return c == o
 	}
 	return c.ID == o.ID && c.Kind == o.Kind && c.Name == o.Name && c.Parent == o.Parent &&
 		c.Vendor == o.Vendor && c.Model == o.Model && c.Serial == o.Serial && c.Firmware == o.Firmware &&
-		c.Health.Equal(o.Health) && maps.Equal(c.Counters, o.Counters) && attrsEqual(c.Attrs, o.Attrs)
+		c.Health.Equal(o.Health) && maps.Equal(c.Counters, o.Counters) && attrsEqual(c.Attrs, o.Attrs, skip)
 }
 
 // Equal reports whether l and o say the same of a link, as
@@ -26,7 +31,7 @@ func (l *Link) Equal(o *Link) bool {
 		return l == o
 	}
 	return l.ID == o.ID && l.Kind == o.Kind && l.From == o.From && l.To == o.To &&
-		l.Health.Equal(o.Health) && maps.Equal(l.Counters, o.Counters) && attrsEqual(l.Attrs, o.Attrs)
+		l.Health.Equal(o.Health) && maps.Equal(l.Counters, o.Counters) && attrsEqual(l.Attrs, o.Attrs, nil)
 }
 
 // Equal reports whether two healths have the same state and reasons, in
@@ -36,12 +41,30 @@ func (h Health) Equal(o Health) bool {
 }
 
 // attrsEqual compares attribute maps, the scalars collectors set without
-// reflection.
-func attrsEqual(a, b map[string]any) bool {
-	if len(a) != len(b) {
+// reflection, leaving out those skip names.
+func attrsEqual(a, b map[string]any, skip func(string) bool) bool {
+	if skip != nil {
+		n := 0 // b's attributes compared
+		for k := range b {
+			if !skip(k) {
+				n++
+			}
+		}
+		for k := range a {
+			if !skip(k) {
+				n--
+			}
+		}
+		if n != 0 {
+			return false
+		}
+	} else if len(a) != len(b) {
 		return false
 	}
 	for k, va := range a {
+		if skip != nil && skip(k) {
+			continue
+		}
 		vb, ok := b[k]
 		if !ok {
 			return false

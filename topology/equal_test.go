@@ -69,8 +69,30 @@ func TestAttrsEqual(t *testing.T) {
 		{map[string]any{"x": 2.5}, map[string]any{"x": 2.5}, true},
 		{map[string]any{"x": true}, map[string]any{"x": false}, false},
 	} {
-		if got := attrsEqual(tc.a, tc.b); got != tc.want {
+		if got := attrsEqual(tc.a, tc.b, nil); got != tc.want {
 			t.Errorf("attrsEqual(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+// TestEqualExcept: attributes skip names do not count, on either side.
+func TestEqualExcept(t *testing.T) {
+	sensor := func(k string) bool { return IsSensorAttr(k) }
+	a := &Component{ID: "host", Attrs: map[string]any{"model": "x", "sensor:temp": 41.0}}
+	for _, tc := range []struct {
+		b    *Component
+		want bool
+	}{
+		{&Component{ID: "host", Attrs: map[string]any{"model": "x", "sensor:temp": 45.0}}, true},
+		{&Component{ID: "host", Attrs: map[string]any{"model": "x"}}, true},
+		{&Component{ID: "host", Attrs: map[string]any{"model": "y", "sensor:temp": 41.0}}, false},
+		{&Component{ID: "host", Attrs: map[string]any{"model": "x", "serial": "1"}}, false},
+	} {
+		if got := a.EqualExcept(tc.b, sensor); got != tc.want {
+			t.Errorf("EqualExcept(%v) = %v, want %v", tc.b.Attrs, got, tc.want)
+		}
+	}
+	if a.Equal(&Component{ID: "host", Attrs: map[string]any{"model": "x", "sensor:temp": 45.0}}) {
+		t.Error("Equal left out a sensor reading")
 	}
 }
