@@ -35,6 +35,10 @@ type Keeper struct {
 	// kernel announces each device added or removed (KeepLists).
 	lists   map[string]*keptList
 	listsOK bool
+	// absent are the attributes found missing while listsOK, by path,
+	// with the scan that last asked: a file appears with a device, and
+	// a device comes with an event.
+	absent map[string]uint64
 }
 
 // keptList is one folder's listing and the scan that last used it.
@@ -86,6 +90,11 @@ func (k *Keeper) Sweep() {
 			delete(k.lists, p)
 		}
 	}
+	for p, used := range k.absent {
+		if used != k.gen {
+			delete(k.absent, p)
+		}
+	}
 	k.gen++
 }
 
@@ -97,15 +106,16 @@ func (k *Keeper) KeepLists(on bool) {
 	defer k.mu.Unlock()
 	k.listsOK = on
 	if !on {
-		k.lists = nil
+		k.lists, k.absent = nil, nil
 	}
 }
 
-// ForgetLists drops the listings kept: a device event came.
+// ForgetLists drops the listings kept, and what was found absent: a
+// device event came.
 func (k *Keeper) ForgetLists() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.lists = nil
+	k.lists, k.absent = nil, nil
 }
 
 // eachKept lists the folder at path with list, or from the listing kept of
@@ -208,7 +218,14 @@ func readKept(buf []byte, full string, open func() (int, error)) (string, error)
 		f.busy++
 		f.used = k.gen
 	}
+	_, absent := k.absent[full]
+	if absent {
+		k.absent[full] = k.gen
+	}
 	k.mu.Unlock()
+	if absent {
+		return "", &fs.PathError{Op: "open", Path: full, Err: unix.ENOENT}
+	}
 	if f != nil {
 		n, err := preadAll(f.fd, buf)
 		k.release(full, f, errors.Is(err, unix.ENODEV))
@@ -219,6 +236,16 @@ func readKept(buf []byte, full string, open func() (int, error)) (string, error)
 	}
 	fd, err := open()
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			k.mu.Lock()
+			if k.listsOK && len(k.absent) < maxKept {
+				if k.absent == nil {
+					k.absent = map[string]uint64{}
+				}
+				k.absent[full] = k.gen
+			}
+			k.mu.Unlock()
+		}
 		return "", err
 	}
 	k.mu.Lock()

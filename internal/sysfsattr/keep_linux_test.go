@@ -73,3 +73,41 @@ func TestKeeperLiveSysfs(t *testing.T) {
 		t.Errorf("%d kept, want 1", n)
 	}
 }
+
+// TestKeeperAbsent: while listings are kept (device events heard), an
+// attribute found missing is not looked for again until a device event
+// (ForgetLists); otherwise it is looked for at every read.
+func TestKeeperAbsent(t *testing.T) {
+	root := t.TempDir()
+	attr := filepath.Join(root, "sys/class/net/eth0/speed")
+	if err := os.MkdirAll(filepath.Dir(attr), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	k := KeepOpen(root)
+	defer k.Close()
+	for _, heard := range []bool{false, true} {
+		k.KeepLists(heard)
+		if _, err := Read(attr); !os.IsNotExist(err) {
+			t.Fatalf("heard %v: a missing attribute reads %v", heard, err)
+		}
+		if err := os.WriteFile(attr, []byte("1000\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Read(attr)
+		switch {
+		case !heard && (err != nil || got != "1000"):
+			t.Errorf("unheard: an attribute that appeared reads %q, %v; want 1000", got, err)
+		case heard && !os.IsNotExist(err):
+			t.Errorf("heard: an attribute that appeared with no event was looked for again (%q, %v)", got, err)
+		}
+		if heard {
+			k.ForgetLists() // its device's event
+			if got, err := Read(attr); err != nil || got != "1000" {
+				t.Errorf("heard, after the event: %q, %v; want 1000", got, err)
+			}
+		}
+		os.Remove(attr)
+		k.Sweep()
+		k.Sweep()
+	}
+}
