@@ -51,10 +51,10 @@ type builtFunction struct {
 	link      *topology.Link
 }
 
-// same reports whether b was built from these inputs.
-func (b *builtFunction) same(d *pcie.Device, upSpeed *float64, upWidth *int, slot pcie.Slot, node int, src string) bool {
-	return b.node == node && b.nodeSrc == src && b.slot == slot && equalPtr(b.upSpeed, upSpeed) && equalPtr(b.upWidth, upWidth) &&
-		(d.SameReading(&b.dev) || reflect.DeepEqual(&b.dev, d))
+// around reports whether b was built in these surroundings: its slot and
+// the capability of the port above it.
+func (b *builtFunction) around(upSpeed *float64, upWidth *int, slot pcie.Slot) bool {
+	return b.slot == slot && equalPtr(b.upSpeed, upSpeed) && equalPtr(b.upWidth, upWidth)
 }
 
 // reuse empties the map at m, making it first, and returns it.
@@ -168,7 +168,7 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		// The same reading of a function comes only from a scan that
 		// hears device events, which would have said if the NUMA nodes
 		// changed: its node is the one found before.
-		if ok && d.SameReading(&b.dev) && b.slot == slot && equalPtr(b.upSpeed, upSpeed) && equalPtr(b.upWidth, upWidth) {
+		if ok && d.SameReading(&b.dev) && b.around(upSpeed, upWidth, slot) {
 			p.built[d.Name] = b
 			numaOf[d.Name] = b.node
 			f.Add(b.component)
@@ -177,7 +177,7 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		}
 		node, src := loc.node(d)
 		numaOf[d.Name] = node
-		if !ok || !b.same(d, upSpeed, upWidth, slot, node, src) {
+		if !ok || !b.around(upSpeed, upWidth, slot) || b.node != node || b.nodeSrc != src || !reflect.DeepEqual(&b.dev, d) {
 			c := p.component(d, slotByAddr)
 			c.SetAttr("numa_node", node)
 			if src != "" {

@@ -281,12 +281,16 @@ type DeviceForgetter interface {
 	ForgetDevice(subsystem, name string)
 }
 
-// DeviceEvent takes a kernel device event that calls for a scan
-// (uevent.Event.Rescan): a PCI function's bind, unbind, change or move
-// is forgotten alone; anything else (an add, a remove, another
-// subsystem, lost events) makes the next scan read everything whole.
+// DeviceEvent takes every kernel device event: the folders' listings kept
+// between heard scans are dropped (whatever its subsystem, a device came
+// or went). Of one that calls for a scan (uevent.Event.Rescan), a PCI
+// function's bind, unbind, change or move is forgotten alone; anything
+// else (an add, a remove, another subsystem, lost events) makes the next
+// scan read everything whole.
 func (r *Registry) DeviceEvent(ev uevent.Event) {
+	r.forgetListings()
 	switch {
+	case !ev.Rescan():
 	case ev.Subsystem == "pci" && ev.Action != "add" && ev.Action != "remove":
 		for _, c := range r.collectors {
 			if f, ok := c.(DeviceForgetter); ok {
@@ -318,10 +322,8 @@ func (r *Registry) keepOpen(env Env) *sysfsattr.Keeper {
 	return r.keeper
 }
 
-// ForgetListings drops the folders' listings kept between heard scans:
-// the engine calls it on every device event, of whatever subsystem, for
-// any device added or removed changes one.
-func (r *Registry) ForgetListings() {
+// forgetListings drops the folders' listings kept between heard scans.
+func (r *Registry) forgetListings() {
 	r.keepMu.Lock()
 	defer r.keepMu.Unlock()
 	if r.keeper != nil {
@@ -343,7 +345,7 @@ func (r *Registry) hint(subsystem, name string) {
 func (r *Registry) Invalidate() {
 	r.tables.Forget()
 	r.cpus.Forget()
-	r.ForgetListings()
+	r.forgetListings()
 	for _, c := range r.collectors {
 		if i, ok := c.(Invalidator); ok {
 			i.Invalidate()

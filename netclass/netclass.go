@@ -73,9 +73,7 @@ func readInterface(dir, name string) Interface {
 	d, err := sysfsattr.OpenDir(dir)
 	if err == nil {
 		defer d.Close()
-		if err = d.Expect(interfaceAttrs); err != nil {
-			d.Close()
-		}
+		err = d.Expect(interfaceAttrs)
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

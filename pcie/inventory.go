@@ -2,6 +2,7 @@ package pcie
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -171,17 +172,8 @@ func (inv *Inventory) keep(names []string) {
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	if len(names) >= len(inv.known) {
-		all := true
-		for _, n := range names {
-			if inv.known[n] == nil {
-				all = false
-				break
-			}
-		}
-		if all && len(names) == len(inv.known) {
-			return // the usual scan: every function known is listed
-		}
+	if len(names) == len(inv.known) && !slices.ContainsFunc(names, func(n string) bool { return inv.known[n] == nil }) {
+		return // the usual scan: the functions listed are the ones known
 	}
 	listed := make(map[string]bool, len(names))
 	for _, n := range names {

@@ -365,13 +365,11 @@ func (e *Engine) hearing() {
 	e.Registry.SetHeard(true)
 }
 
-// deviceEvent takes one device event: the folders' listings kept are
-// dropped (whatever its subsystem, a device came or went); one that calls
-// for a scan makes the registry forget what it changed, and kicks one.
+// deviceEvent gives one device event to the registry, which forgets what
+// it changed, and kicks a scan for one that calls for it.
 func (e *Engine) deviceEvent(ev uevent.Event) {
-	e.Registry.ForgetListings()
+	e.Registry.DeviceEvent(ev)
 	if ev.Rescan() {
-		e.Registry.DeviceEvent(ev)
 		e.Kick()
 	}
 }

@@ -269,8 +269,8 @@ func (k *Keeper) release(full string, f *keptFile, gone bool) {
 	if gone && k.files[full] == f {
 		delete(k.files, full)
 	}
-	if _, kept := k.files[full]; (!kept || k.files[full] != f) && f.busy == 0 {
-		unix.Close(f.fd)
+	if k.files[full] != f && f.busy == 0 {
+		unix.Close(f.fd) // no longer kept, and no read left on it
 	}
 }
 
