@@ -69,36 +69,35 @@ func attrsEqual(a, b map[string]any, skip func(string) bool) bool {
 		if !ok {
 			return false
 		}
-		switch x := va.(type) {
-		case string:
-			if y, ok := vb.(string); !ok || x != y {
-				return false
-			}
-		case int:
-			if y, ok := vb.(int); !ok || x != y {
-				return false
-			}
-		case int64:
-			if y, ok := vb.(int64); !ok || x != y {
-				return false
-			}
-		case uint64:
-			if y, ok := vb.(uint64); !ok || x != y {
-				return false
-			}
-		case float64:
-			if y, ok := vb.(float64); !ok || x != y {
-				return false
-			}
-		case bool:
-			if y, ok := vb.(bool); !ok || x != y {
-				return false
-			}
-		default:
-			if !reflect.DeepEqual(va, vb) {
-				return false
-			}
+		if !valueEqual(va, vb) {
+			return false
 		}
 	}
 	return true
+}
+
+// valueEqual compares two attribute values: the scalars collectors set
+// by type, without reflection; anything else deeply. Values of two types
+// differ.
+func valueEqual(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		return scalarEqual(x, b)
+	case int:
+		return scalarEqual(x, b)
+	case int64:
+		return scalarEqual(x, b)
+	case uint64:
+		return scalarEqual(x, b)
+	case float64:
+		return scalarEqual(x, b)
+	case bool:
+		return scalarEqual(x, b)
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func scalarEqual[T string | int | int64 | uint64 | float64 | bool](x T, b any) bool {
+	y, ok := b.(T)
+	return ok && x == y
 }
