@@ -34,6 +34,11 @@ func (l *Link) Equal(o *Link) bool {
 		l.Health.Equal(o.Health) && maps.Equal(l.Counters, o.Counters) && attrsEqual(l.Attrs, o.Attrs, nil)
 }
 
+// sameMap reports whether a and b are one map.
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
 // Equal reports whether two healths have the same state and reasons, in
 // order.
 func (h Health) Equal(o Health) bool {
@@ -43,6 +48,9 @@ func (h Health) Equal(o Health) bool {
 // attrsEqual compares attribute maps, the scalars collectors set without
 // reflection, leaving out those skip names.
 func attrsEqual(a, b map[string]any, skip func(string) bool) bool {
+	if len(a) > 0 && sameMap(a, b) {
+		return true // a part kept from the last scan: Build borrows its map
+	}
 	if skip != nil {
 		n := 0 // b's attributes compared
 		for k := range b {

@@ -3,6 +3,7 @@ package topology
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -227,14 +228,20 @@ func TestAnnotationsNeverInventHardware(t *testing.T) {
 	}
 }
 
-// TestSortByIDMatchesIDLess: the keyed sort orders as idLess does.
+// TestSortByIDMatchesIDLess: both sorts, a host's few IDs and a fleet's
+// many keyed, order as idLess does.
 func TestSortByIDMatchesIDLess(t *testing.T) {
 	ids := []string{"numa:10", "pci:0000:3b:00.0", "numa:2", "host:n1", "numa:x", "mc:1", "pci:0000:03:00.0", "numa:1", "dimm:A1", "mc:0"}
-	got := append([]string(nil), ids...)
-	sortByID(got, func(s string) string { return s })
-	for i := 1; i < len(got); i++ {
-		if idLess(got[i], got[i-1]) {
-			t.Errorf("%q sorted after %q", got[i], got[i-1])
+	many := slices.Clone(ids)
+	for i := len(many); len(many) <= keyedAbove; i++ {
+		many = append(many, fmt.Sprintf("numa:%d", i*7919%10007), fmt.Sprintf("pci:0000:%02x:00.%d", i%256, i%8))
+	}
+	for _, got := range [][]string{slices.Clone(ids), many} {
+		sortByID(got, func(s string) string { return s })
+		for i := 1; i < len(got); i++ {
+			if idLess(got[i], got[i-1]) {
+				t.Errorf("%d IDs: %q sorted after %q", len(got), got[i], got[i-1])
+			}
 		}
 	}
 }
