@@ -29,19 +29,43 @@ import (
 // DIMM with any uncorrected error is failed.
 //
 // Either source alone is enough: SMBIOS needs root, EDAC needs a driver.
-type Memory struct{}
+type Memory struct {
+	mu   sync.Mutex
+	kept *slotPart // the slots of the tables last read
+}
+
+// slotPart is what addSlots makes of one reading of the SMBIOS tables:
+// the tables are kept across scans (keptTables), and so are the slots'
+// components, which do not change unless the tables do.
+type slotPart struct {
+	tabs  *dmi.Tables
+	frag  topology.Fragment
+	slots []slot
+}
+
+// slotsOf is addSlots of tabs, made once for each reading of the tables.
+func (m *Memory) slotsOf(tabs *dmi.Tables) *slotPart {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.kept == nil || m.kept.tabs != tabs {
+		p := &slotPart{tabs: tabs}
+		p.slots = addSlots(&p.frag, tabs)
+		m.kept = p
+	}
+	return m.kept
+}
 
 // Name implements Collector.
-func (Memory) Name() string { return "memory" }
+func (*Memory) Name() string { return "memory" }
 
 // Reads implements Collector.
-func (Memory) Reads() []capture.Read {
+func (*Memory) Reads() []capture.Read {
 	reads := capture.Paths(slices.Concat(edac.Files, dmi.Files, numa.NodeFiles, numa.CPUFiles)...)
 	return append(reads, capture.Files(capture.SMBIOS, dmi.TableFiles...)...)
 }
 
 // Collect implements Collector.
-func (Memory) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+func (m *Memory) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	f := &topology.Fragment{}
 	tabs, serr := env.smbiosTables()
 	mcs, eerr := edac.ReadControllers(env.Path("sys"))
@@ -71,7 +95,10 @@ func (Memory) Collect(ctx context.Context, env Env) (*topology.Fragment, error) 
 		for _, e := range tabs.Problems {
 			f.Problem(e.Error())
 		}
-		slots = addSlots(f, tabs)
+		kept := m.slotsOf(tabs)
+		f.Problems = append(f.Problems, kept.frag.Problems...)
+		f.Components = append(f.Components, kept.frag.Components...)
+		slots = kept.slots
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

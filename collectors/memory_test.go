@@ -107,6 +107,41 @@ func TestMemorySlotsMatchHwloc(t *testing.T) {
 	}
 }
 
+// TestMemoryKeepsSlotsOfOneReading: while the registry keeps the SMBIOS
+// tables, the 32em64t capture's eight DIMMs are the same components scan
+// after scan (nothing made again); once it forgets them (a device event),
+// they are made again from the new reading, equal to the first.
+func TestMemoryKeepsSlotsOfOneReading(t *testing.T) {
+	reg, _ := New(Options{}).Select([]string{"memory"})
+	env := Env{Root: fixture.Root(t, dimmCapture+".tar.bz2")}
+	dimms := func() map[string]*topology.Component {
+		res := reg.Run(t.Context(), env)
+		out := map[string]*topology.Component{}
+		for _, c := range res[0].Fragment.Components {
+			if c.Kind == topology.KindDIMM {
+				out[c.ID] = c
+			}
+		}
+		return out
+	}
+	first, second := dimms(), dimms()
+	if len(first) != 8 {
+		t.Fatalf("%d DIMMs, want 8", len(first))
+	}
+	for id, c := range first {
+		if second[id] != c {
+			t.Errorf("%s made again while the tables were kept", id)
+		}
+	}
+	reg.Invalidate()
+	third := dimms()
+	for id, c := range first {
+		if third[id] == c || !third[id].Equal(c) {
+			t.Errorf("%s after the tables were read again: kept %v, equal %v", id, third[id] == c, third[id].Equal(c))
+		}
+	}
+}
+
 func parseDump(t *testing.T, name string) *dmi.Tables {
 	b, err := os.ReadFile(filepath.Join(fixture.Dir(t), "smbios", name))
 	if err != nil {

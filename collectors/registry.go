@@ -125,7 +125,7 @@ var collectorList = []struct {
 		return &I2C{Prober: o.I2CProber, Walk: &memo.Memo[map[int]string]{MaxAge: o.fullScanInterval()}}
 	}},
 	{"kmsg", func(o Options) Collector { return &Kmsg{File: o.KmsgFile, State: o.State} }},
-	{"memory", func(Options) Collector { return Memory{} }},
+	{"memory", func(Options) Collector { return &Memory{} }},
 	{"net", func(Options) Collector { return Net{} }},
 	{"numa", func(Options) Collector { return NUMA{} }},
 	{"nvme", func(o Options) Collector {
