@@ -17,6 +17,11 @@ import (
 // Memory reports absent off Linux.
 type Memory struct{}
 
+func init() {
+	register("memory", func(Options) Collector { return Memory{} })
+	register("smbios", func(Options) Collector { return SMBIOS{} })
+}
+
 // Name implements Collector.
 func (Memory) Name() string { return "memory" }
 

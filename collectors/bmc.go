@@ -55,6 +55,13 @@ type BMC struct {
 	cursor *selCursor
 }
 
+func init() {
+	register("bmc", func(o Options) Collector {
+		return &BMC{Host: o.BMC.Host, User: o.BMC.User, Password: o.BMC.Password, CipherSuite: o.BMC.CipherSuite,
+			SkipChassis: o.BMC.SkipChassis, State: o.State, Replay: o.BMCReplay, Record: o.BMCRecord}
+	})
+}
+
 // Name implements Collector.
 func (*BMC) Name() string { return "bmc" }
 

@@ -27,6 +27,10 @@ type Disk struct {
 // Invalidate implements Invalidator.
 func (d *Disk) Invalidate() { d.Walk.Forget() }
 
+func init() {
+	register("disk", func(o Options) Collector { return &Disk{Walk: &memo.Memo[[]string]{MaxAge: o.fullScanInterval()}} })
+}
+
 // Name implements Collector.
 func (*Disk) Name() string { return "disk" }
 

@@ -33,6 +33,10 @@ type GPU struct {
 	xids   xidLog
 }
 
+func init() {
+	register("gpu", func(o Options) Collector { return &GPU{NVML: o.NVML} })
+}
+
 // Name implements Collector.
 func (*GPU) Name() string { return "gpu" }
 

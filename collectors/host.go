@@ -15,6 +15,10 @@ import (
 // /sys/class/dmi/id (readable without root, unlike the raw tables).
 type Host struct{}
 
+func init() {
+	register("host", func(Options) Collector { return Host{} })
+}
+
 // Name implements Collector.
 func (Host) Name() string { return "host" }
 

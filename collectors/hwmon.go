@@ -25,6 +25,10 @@ import (
 // past its critical limit fails it.
 type Hwmon struct{}
 
+func init() {
+	register("hwmon", func(Options) Collector { return Hwmon{} })
+}
+
 // Name implements Collector.
 func (Hwmon) Name() string { return "hwmon" }
 

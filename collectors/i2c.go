@@ -31,6 +31,12 @@ type I2C struct {
 // Invalidate implements Invalidator.
 func (c *I2C) Invalidate() { c.Walk.Forget() }
 
+func init() {
+	register("i2c", func(o Options) Collector {
+		return &I2C{Prober: o.I2CProber, Walk: &memo.Memo[map[int]string]{MaxAge: o.fullScanInterval()}}
+	})
+}
+
 // Name implements Collector.
 func (*I2C) Name() string { return "i2c" }
 

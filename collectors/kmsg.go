@@ -45,6 +45,10 @@ type Kmsg struct {
 	fileIno  uint64
 }
 
+func init() {
+	register("kmsg", func(o Options) Collector { return &Kmsg{File: o.KmsgFile, State: o.State} })
+}
+
 // Name implements Collector.
 func (*Kmsg) Name() string { return "kmsg" }
 

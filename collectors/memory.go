@@ -55,6 +55,10 @@ func (m *Memory) slotsOf(tabs *dmi.Tables) *slotPart {
 	return m.kept
 }
 
+func init() {
+	register("memory", func(Options) Collector { return &Memory{} })
+}
+
 // Name implements Collector.
 func (*Memory) Name() string { return "memory" }
 

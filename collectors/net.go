@@ -21,6 +21,10 @@ import (
 // (bonds, bridges, veth) are not hardware and are left out.
 type Net struct{}
 
+func init() {
+	register("net", func(Options) Collector { return Net{} })
+}
+
 // Name implements Collector.
 func (Net) Name() string { return "net" }
 

@@ -16,6 +16,10 @@ import (
 // packages into cpu-package components under the node that holds them.
 type NUMA struct{}
 
+func init() {
+	register("numa", func(Options) Collector { return NUMA{} })
+}
+
 // Name implements Collector.
 func (NUMA) Name() string { return "numa" }
 

@@ -32,6 +32,21 @@ type NVMe struct {
 	Record func(ctrl string, page []byte)
 }
 
+func init() {
+	register("nvme", func(o Options) Collector {
+		n := &NVMe{Record: o.NVMeRecord}
+		if o.NVMeReplay != nil {
+			n.SMARTLog = func(ctrl string) ([]byte, error) {
+				if page, ok := o.NVMeReplay[ctrl]; ok {
+					return page, nil
+				}
+				return nil, fmt.Errorf("%s: no health log in the capture: %w", ctrl, fs.ErrNotExist)
+			}
+		}
+		return n
+	})
+}
+
 // Name implements Collector.
 func (*NVMe) Name() string { return "nvme" }
 

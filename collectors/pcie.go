@@ -92,6 +92,16 @@ func (p *PCIe) ForgetDevice(subsystem, name string) {
 	}
 }
 
+func init() {
+	register("pcie", func(o Options) Collector {
+		names := o.PCINames
+		if names == nil {
+			names = pcie.DefaultNames
+		}
+		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: o.fullScanInterval()}}
+	})
+}
+
 // Name implements Collector.
 func (*PCIe) Name() string { return "pcie" }
 

@@ -140,6 +140,12 @@ func (r *Redfish) keepParts(inv *redfish.Inventory) {
 // redfishLogStateFile keeps the cursors in the state folder.
 const redfishLogStateFile = "redfish-logs.json"
 
+func init() {
+	register("redfish", func(o Options) Collector {
+		return &Redfish{Target: o.Redfish, State: o.State, PartsMaxAge: o.fullScanInterval(), Background: o.Agent}
+	})
+}
+
 // Name implements Collector.
 func (*Redfish) Name() string { return "redfish" }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/i2c"
-	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
@@ -90,10 +89,11 @@ type BMCTarget struct {
 	SkipChassis bool
 }
 
-// collectorList is every collector, in the order their fragments merge.
-// When two collectors give one component the same field, the order
-// decides, and that order is this precedence table (TestPrecedence holds
-// the list to it):
+// builders are every collector, by name (register). Their fragments
+// merge in name order (Names): when two collectors give one component the
+// same field, the order decides, and that order is this precedence table
+// (TestPrecedence holds the names to it; a collector whose name would
+// break it is named to fit):
 //
 //	field                            of           first (kept)   over    why
 //	name, vendor, model, serial,     a GPU        gpu            pcie    NVML names the board ("NVIDIA H100 80GB HBM3"), pci.ids the chip
@@ -109,65 +109,27 @@ type BMCTarget struct {
 // first collector's value; attributes and counters take the last one's;
 // health keeps the worst. No two collectors set the same attribute of a
 // component on any capture in testdata.
-var collectorList = []struct {
-	name  string
-	build func(Options) Collector
-}{
-	{"bmc", func(o Options) Collector {
-		return &BMC{Host: o.BMC.Host, User: o.BMC.User, Password: o.BMC.Password, CipherSuite: o.BMC.CipherSuite,
-			SkipChassis: o.BMC.SkipChassis, State: o.State, Replay: o.BMCReplay, Record: o.BMCRecord}
-	}},
-	{"disk", func(o Options) Collector { return &Disk{Walk: &memo.Memo[[]string]{MaxAge: o.fullScanInterval()}} }},
-	{"gpu", func(o Options) Collector { return &GPU{NVML: o.NVML} }},
-	{"host", func(Options) Collector { return Host{} }},
-	{"hwmon", func(Options) Collector { return Hwmon{} }},
-	{"i2c", func(o Options) Collector {
-		return &I2C{Prober: o.I2CProber, Walk: &memo.Memo[map[int]string]{MaxAge: o.fullScanInterval()}}
-	}},
-	{"kmsg", func(o Options) Collector { return &Kmsg{File: o.KmsgFile, State: o.State} }},
-	{"memory", func(Options) Collector { return &Memory{} }},
-	{"net", func(Options) Collector { return Net{} }},
-	{"numa", func(Options) Collector { return NUMA{} }},
-	{"nvme", func(o Options) Collector {
-		n := &NVMe{Record: o.NVMeRecord}
-		if o.NVMeReplay != nil {
-			n.SMARTLog = func(ctrl string) ([]byte, error) {
-				if page, ok := o.NVMeReplay[ctrl]; ok {
-					return page, nil
-				}
-				return nil, fmt.Errorf("%s: no health log in the capture: %w", ctrl, fs.ErrNotExist)
-			}
-		}
-		return n
-	}},
-	{"pcie", func(o Options) Collector {
-		names := o.PCINames
-		if names == nil {
-			names = pcie.DefaultNames
-		}
-		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: o.fullScanInterval()}}
-	}},
-	{"redfish", func(o Options) Collector {
-		return &Redfish{Target: o.Redfish, State: o.State, PartsMaxAge: o.fullScanInterval(), Background: o.Agent}
-	}},
-	{"smbios", func(Options) Collector { return SMBIOS{} }},
+var builders = map[string]func(Options) Collector{}
+
+// register makes a collector one of those New builds, from the Options
+// given: each collector's file registers its own from its init, as
+// node_exporter's collectors do, so adding a collector is its file and
+// that one call.
+func register(name string, build func(Options) Collector) {
+	if _, dup := builders[name]; dup {
+		panic("collectors: collector " + name + " registered twice")
+	}
+	builders[name] = build
 }
 
-// Names lists every collector, sorted.
-func Names() []string {
-	out := make([]string, len(collectorList))
-	for i, c := range collectorList {
-		out[i] = c.name
-	}
-	sort.Strings(out)
-	return out
-}
+// Names lists every collector, sorted: their merge order.
+func Names() []string { return slices.Sorted(maps.Keys(builders)) }
 
 // New builds every collector from opts, in merge order.
 func New(opts Options) *Registry {
 	r := &Registry{Rules: opts.Rules, tables: newKeptTables(opts.fullScanInterval()), cpus: &keptCPUs{MaxAge: opts.fullScanInterval()}}
-	for _, c := range collectorList {
-		r.Register(c.build(opts))
+	for _, name := range Names() {
+		r.Register(builders[name](opts))
 	}
 	return r
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 )
 
-// precedence is the table beside collectorList: for a field two
+// precedence is the table beside builders: for a field two
 // collectors give one component, the first one's value is kept.
 var precedence = []struct{ first, over string }{
 	{"gpu", "pcie"},
@@ -23,16 +23,13 @@ var precedence = []struct{ first, over string }{
 
 // TestPrecedence holds the merge order to the table.
 func TestPrecedence(t *testing.T) {
-	var order []string
-	for _, c := range collectorList {
-		order = append(order, c.name)
-	}
+	order := Names()
 	for _, p := range precedence {
 		if i, j := slices.Index(order, p.first), slices.Index(order, p.over); i < 0 || j < 0 || i > j {
 			t.Errorf("%s must merge before %s: order %v", p.first, p.over, order)
 		}
 	}
-	if got := New(Options{}).Names(); !slices.Equal(got, Names()) || len(got) != len(collectorList) {
+	if got := New(Options{}).Names(); !slices.Equal(got, Names()) || len(got) != len(builders) {
 		t.Errorf("New builds %v, the list has %v", got, Names())
 	}
 }

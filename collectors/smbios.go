@@ -21,6 +21,10 @@ import (
 // Memory slots (types 16 and 17) belong to the memory collector.
 type SMBIOS struct{}
 
+func init() {
+	register("smbios", func(Options) Collector { return SMBIOS{} })
+}
+
 // Name implements Collector.
 func (SMBIOS) Name() string { return "smbios" }
 
