@@ -165,13 +165,35 @@ type idForm struct {
 	valid  func(string) bool
 }
 
+// registeredForms are the ID forms collectors registered (RegisterIDForm).
+var registeredForms []idForm
+
+// RegisterIDForm adds a row to the ID table for the IDs a collector makes
+// of a part the table does not name ("cooling:" and the kernel's number):
+// ParseID then knows them as it knows the table's own. Collectors call it
+// from their init; a prefix already known is a programming error.
+func RegisterIDForm(prefix string, valid func(rest string) bool) {
+	for _, f := range append(idForms(), registeredForms...) {
+		if f.prefix == prefix {
+			panic("topology: ID form " + prefix + " registered twice")
+		}
+	}
+	registeredForms = append(registeredForms, idForm{prefix, valid})
+}
+
+// IsIDNumber reports whether rest numbers a part as the kernel does, in
+// decimal without leading zeros ("numa:2"'s "2"), for RegisterIDForm.
+func IsIDNumber(rest string) bool {
+	return rest != "" && strings.Trim(rest, "0123456789") == "" && (rest == "0" || rest[0] != '0')
+}
+
 // ParseID returns the form of a component ID — its prefix without the
 // colon ("pci", "dimm", "host") — or an error when it is of none.
 func ParseID(id string) (string, error) {
 	if id == HostID {
 		return HostID, nil
 	}
-	for _, f := range idForms() {
+	for _, f := range append(idForms(), registeredForms...) {
 		if rest, ok := strings.CutPrefix(id, f.prefix); ok {
 			if !f.valid(rest) {
 				return "", fmt.Errorf("component ID %q: not a valid %s ID", id, strings.TrimSuffix(f.prefix, ":"))

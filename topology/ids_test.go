@@ -62,3 +62,24 @@ func TestParseID(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterIDForm: a collector's own form of ID parses as the table's
+// do, numbers as the kernel writes them; a prefix known already panics.
+func TestRegisterIDForm(t *testing.T) {
+	RegisterIDForm("widget:", IsIDNumber)
+	for id, ok := range map[string]bool{"widget:0": true, "widget:12": true, "widget:012": false, "widget:": false, "widget:-1": false, "widget:a": false} {
+		if form, err := ParseID(id); (err == nil) != ok || ok && form != "widget" {
+			t.Errorf("ParseID(%q) = %q, %v; valid: %v", id, form, err, ok)
+		}
+	}
+	for _, prefix := range []string{"widget:", "pci:"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s registered twice without a panic", prefix)
+				}
+			}()
+			RegisterIDForm(prefix, IsIDNumber)
+		}()
+	}
+}
