@@ -284,25 +284,15 @@ func addHealthLog(f *topology.Fragment, c *topology.Component, ctrl string, read
 		c.Health.Mark(topology.StateUnknown, fmt.Sprintf("health log: %v", err))
 		return
 	}
+	h := topology.NVMeHealth{CriticalWarning: l.CriticalWarning, AvailableSparePercent: l.AvailableSpare,
+		AvailableSpareThresholdPercent: l.SpareThreshold, PercentageUsed: l.PercentageUsed,
+		PowerOnHours: l.PowerOnHours, PowerCycles: l.PowerCycles, UnsafeShutdowns: l.UnsafeShutdowns,
+		ErrorLogEntries: l.ErrorLogEntries, DataUnitsRead: l.DataUnitsRead, DataUnitsWritten: l.DataUnitsWritten,
+		WarningTemperatureMinutes: l.WarningTempMinutes, CriticalTemperatureMinutes: l.CritTempMinutes, MediaErrors: l.MediaErrors}
 	if t, ok := l.TemperatureC(); ok {
-		c.SetAttr("temperature_celsius", t)
+		h.TemperatureCelsius = &t
 	}
-	c.SetAttr("critical_warning", l.CriticalWarning)
-	c.SetAttr("available_spare_percent", l.AvailableSpare)
-	c.SetAttr("available_spare_threshold_percent", l.SpareThreshold)
-	c.SetAttr("percentage_used", l.PercentageUsed)
-	c.SetAttr("power_on_hours", l.PowerOnHours)
-	c.SetAttr("power_cycles", l.PowerCycles)
-	c.SetAttr("unsafe_shutdowns", l.UnsafeShutdowns)
-	c.SetAttr("error_log_entries", l.ErrorLogEntries)
-	c.SetAttr("data_units_read", l.DataUnitsRead)
-	c.SetAttr("data_units_written", l.DataUnitsWritten)
-	c.SetAttr("warning_temperature_minutes", l.WarningTempMinutes)
-	c.SetAttr("critical_temperature_minutes", l.CritTempMinutes)
-	if c.Counters == nil {
-		c.Counters = map[string]uint64{}
-	}
-	c.Counters[topology.CounterNVMeMediaErrors] = l.MediaErrors
+	c.SetNVMeHealth(h)
 	for _, w := range l.CriticalWarnings() {
 		// Data can no longer be trusted or written: the drive has failed.
 		state := topology.StateDegraded

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"encoding/binary"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
+	"github.com/hwgraph/hwgraph/nvme"
 	"github.com/hwgraph/hwgraph/scan"
 )
 
@@ -74,5 +76,35 @@ func TestUnitFamilies(t *testing.T) {
 	}
 	if strings.Contains(b, "hwgraph_sensor_value{") {
 		t.Errorf("a hwmon reading fell into hwgraph_sensor_value")
+	}
+}
+
+// TestFaultNVMeHealthFamilies: node_exporter's NVMe controller answering
+// a health log that warns of its reliability (bit 2) at 57% spare of a
+// 10% threshold, 3% used, 44.85 °C and 7 media errors: each value is in
+// its family, as the alert rules read them.
+func TestFaultNVMeHealthFamilies(t *testing.T) {
+	page := make([]byte, nvme.SMARTLogSize)
+	page[0] = nvme.WarnReliability
+	binary.LittleEndian.PutUint16(page[1:], 318)
+	page[3], page[4], page[5] = 57, 10, 3
+	binary.LittleEndian.PutUint64(page[160:], 7)
+	reg := collectors.New(collectors.Options{NVMeReplay: map[string][]byte{"nvme0": page}})
+	g := (&scan.Engine{Registry: reg, Env: collectors.Env{Root: fixture.Root(t, "node_exporter/sys.tar.gz")}}).Scan(t.Context())
+	var b strings.Builder
+	if err := WriteText(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`hwgraph_nvme_critical_warning{id="pci:0000:01:00.0"} 4`,
+		`hwgraph_nvme_available_spare_ratio{id="pci:0000:01:00.0"} 0.57`,
+		`hwgraph_nvme_available_spare_threshold_ratio{id="pci:0000:01:00.0"} 0.1`,
+		`hwgraph_nvme_percentage_used{id="pci:0000:01:00.0"} 3`,
+		`hwgraph_nvme_temperature_celsius{id="pci:0000:01:00.0"} 44.85`,
+		`hwgraph_nvme_media_errors_total{id="pci:0000:01:00.0"} 7`,
+	} {
+		if !strings.Contains(b.String(), want+"\n") {
+			t.Errorf("no %s", want)
+		}
 	}
 }

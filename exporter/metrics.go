@@ -150,18 +150,8 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 				counter(diskIOErrors, float64(v), comp.ID, typ)
 			}
 		}
-		if v, ok := comp.Counters[topology.CounterNVMeMediaErrors]; ok {
-			counter(nvmeMedia, float64(v), comp.ID)
-			for _, m := range []struct {
-				d     *prometheus.Desc
-				attr  string
-				scale float64
-			}{{nvmeWarning, "critical_warning", 1}, {nvmeUsed, "percentage_used", 1}, {nvmeSpare, "available_spare_percent", 0.01},
-				{nvmeSpareMin, "available_spare_threshold_percent", 0.01}, {nvmeTemp, "temperature_celsius", 1}} {
-				if v, ok := topology.Number(comp.Attrs, m.attr); ok {
-					gauge(m.d, v*m.scale, comp.ID)
-				}
-			}
+		if h, ok := comp.NVMeHealth(); ok {
+			nvmeHealth(counter, gauge, comp.ID, h)
 		}
 		if comp.Kind == topology.KindI2CAdapter {
 			if v, ok := topology.Number(comp.Attrs, topology.AttrI2CBusLocked); ok {
@@ -211,6 +201,18 @@ func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			counter(linkErrors, float64(l.Counters[k]), append(lv, k)...)
 		}
+	}
+}
+
+// nvmeHealth is a controller's health log as its families.
+func nvmeHealth(counter, gauge func(*prometheus.Desc, float64, ...string), id string, h topology.NVMeHealth) {
+	counter(nvmeMedia, float64(h.MediaErrors), id)
+	gauge(nvmeWarning, float64(h.CriticalWarning), id)
+	gauge(nvmeUsed, float64(h.PercentageUsed), id)
+	gauge(nvmeSpare, float64(h.AvailableSparePercent)/100, id)
+	gauge(nvmeSpareMin, float64(h.AvailableSpareThresholdPercent)/100, id)
+	if h.TemperatureCelsius != nil {
+		gauge(nvmeTemp, *h.TemperatureCelsius, id)
 	}
 }
 

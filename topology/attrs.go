@@ -11,11 +11,17 @@ func Number(attrs map[string]any, key string) (float64, bool) {
 	switch v := attrs[key].(type) {
 	case int:
 		return float64(v), true
+	case int8:
+		return float64(v), true
+	case int16:
+		return float64(v), true
 	case int32:
 		return float64(v), true
 	case int64:
 		return float64(v), true
 	case uint:
+		return float64(v), true
+	case uint8:
 		return float64(v), true
 	case uint16:
 		return float64(v), true
