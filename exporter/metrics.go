@@ -96,123 +96,185 @@ func (c *graphCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
+// Collect implements prometheus.Collector: the agent's own families, then
+// the last graph's, one function a family, each reading the graph's typed
+// data (counters, sensors, the NVMe health log), not a collector's.
 func (c *graphCollector) Collect(ch chan<- prometheus.Metric) {
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
-	counter := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
-	}
-	if c.counts != nil {
-		for kind, n := range c.counts() {
-			counter(eventsTotal, float64(n), kind)
-		}
-	}
-	if c.stateErrors != nil {
-		for file, n := range c.stateErrors() {
-			counter(stateErrors, float64(n), file)
-		}
-	}
-	if c.stateWrites != nil {
-		errs, pending := c.stateWrites()
-		counter(stateWriteErrors, float64(errs))
-		gauge(statePending, float64(pending))
-	}
+	m := metrics{ch}
+	c.agentFamilies(m)
 	g := c.graph()
 	if g == nil {
 		return
 	}
-	gauge(scanTime, float64(g.Time.UnixNano())/1e9)
-	for _, st := range g.Collectors {
-		gauge(collectorOK, b2f(st.Success()), st.Name)
-		gauge(collectorDur, st.DurationSeconds, st.Name)
-	}
+	scanFamilies(m, g)
 	for _, comp := range append([]*topology.Component{g.Host}, g.Components...) {
-		j := joinLabels(comp)
-		gauge(componentInfo, 1, comp.ID, comp.Kind, comp.Name, comp.Parent, comp.Vendor, comp.Model, comp.Firmware,
-			comp.Serial, j.partNumber, j.pciBusID, j.uuid, j.device)
-		for _, s := range topology.States {
-			gauge(componentState, b2f(comp.Health.State == s), comp.ID, comp.Kind, string(s))
-		}
-		if v, ok := comp.Counters[topology.CounterCorrected]; ok {
-			counter(memoryErrors, float64(v), comp.ID, comp.Kind, "corrected")
-		}
-		if v, ok := comp.Counters[topology.CounterUncorrected]; ok {
-			counter(memoryErrors, float64(v), comp.ID, comp.Kind, "uncorrected")
-		}
-		for typ, k := range map[string]string{"package": topology.CounterThrottlePackage, "core": topology.CounterThrottleCore} {
-			if v, ok := comp.Counters[k]; ok {
-				counter(cpuThrottles, float64(v), comp.ID, typ)
-			}
-		}
-		for typ, k := range map[string]string{"error": topology.CounterDiskIOErrors, "timeout": topology.CounterDiskIOTimeouts} {
-			if v, ok := comp.Counters[k]; ok {
-				counter(diskIOErrors, float64(v), comp.ID, typ)
-			}
-		}
+		componentFamilies(m, comp)
+		memoryErrorFamily(m, comp)
+		throttleFamily(m, comp)
+		diskIOFamily(m, comp)
 		if h, ok := comp.NVMeHealth(); ok {
-			nvmeHealth(counter, gauge, comp.ID, h)
+			nvmeFamilies(m, comp.ID, h)
 		}
-		if comp.Kind == topology.KindI2CAdapter {
-			if v, ok := topology.Number(comp.Attrs, topology.AttrI2CBusLocked); ok {
-				gauge(i2cLocked, v, comp.ID)
-			}
-		}
-		for _, r := range comp.Readings() {
-			if d, ok := sensorFamilies[r.Unit]; ok {
-				gauge(d, *r.Value, comp.ID, r.Name)
-			} else {
-				gauge(sensorValue, *r.Value, comp.ID, r.Name, r.Unit)
-			}
-		}
-		for k, n := range comp.Counters {
-			if code, ok := strings.CutPrefix(k, topology.CounterXidPrefix); ok {
-				counter(xidErrors, float64(n), comp.ID, code)
-			}
-		}
+		i2cFamily(m, comp)
+		sensorFamiliesOf(m, comp)
+		xidFamily(m, comp)
 	}
 	for _, l := range g.Links {
-		lv := []string{l.ID, l.Kind, l.From, l.To}
-		gauge(linkInfo, 1, lv...)
-		if l.Kind == topology.LinkNUMAInterconnect {
-			// The firmware's distance table: it cannot go down or train
-			// down, and up and degraded for every pair of a 64-node
-			// machine were 4,032 series that never change.
-			continue
+		linkFamilies(m, l)
+	}
+}
+
+// metrics sends const metrics to a scrape.
+type metrics struct{ ch chan<- prometheus.Metric }
+
+func (m metrics) gauge(d *prometheus.Desc, v float64, labels ...string) {
+	m.ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+func (m metrics) counter(d *prometheus.Desc, v float64, labels ...string) {
+	m.ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+}
+
+// agentFamilies are the agent's own: events recorded, the state folder's
+// errors and writes.
+func (c *graphCollector) agentFamilies(m metrics) {
+	if c.counts != nil {
+		for kind, n := range c.counts() {
+			m.counter(eventsTotal, float64(n), kind)
 		}
-		gauge(linkUp, b2f(l.Health.State != topology.StateFailed && l.Health.State != topology.StateMissing), lv...)
-		gauge(linkDegraded, b2f(l.Health.State == topology.StateDegraded), lv...)
-		for _, m := range []struct {
-			attr  string
-			d     *prometheus.Desc
-			scale float64
-		}{{topology.AttrSpeedGTs, linkSpeed, 1e9}, {topology.AttrMaxSpeedGTs, linkMaxSpeed, 1e9},
-			{topology.AttrWidth, linkWidth, 1}, {topology.AttrMaxWidth, linkMaxWidth, 1}} {
-			if v, ok := topology.Number(l.Attrs, m.attr); ok {
-				gauge(m.d, v*m.scale, lv...)
-			}
+	}
+	if c.stateErrors != nil {
+		for file, n := range c.stateErrors() {
+			m.counter(stateErrors, float64(n), file)
 		}
-		if managed, _ := l.Attrs[topology.AttrPowerManaged].(bool); managed {
-			gauge(linkPowerMgd, 1, lv...)
-		}
-		for _, k := range slices.Sorted(maps.Keys(l.Counters)) {
-			if k == topology.CounterCorrected || k == topology.CounterUncorrected {
-				continue // on the DIMM's memory_errors_total
-			}
-			counter(linkErrors, float64(l.Counters[k]), append(lv, k)...)
+	}
+	if c.stateWrites != nil {
+		errs, pending := c.stateWrites()
+		m.counter(stateWriteErrors, float64(errs))
+		m.gauge(statePending, float64(pending))
+	}
+}
+
+// scanFamilies are the scan's time and how each collector fared.
+func scanFamilies(m metrics, g *topology.Graph) {
+	m.gauge(scanTime, float64(g.Time.UnixNano())/1e9)
+	for _, st := range g.Collectors {
+		m.gauge(collectorOK, b2f(st.Success()), st.Name)
+		m.gauge(collectorDur, st.DurationSeconds, st.Name)
+	}
+}
+
+// componentFamilies are a part's identity and its one-hot health.
+func componentFamilies(m metrics, comp *topology.Component) {
+	j := joinLabels(comp)
+	m.gauge(componentInfo, 1, comp.ID, comp.Kind, comp.Name, comp.Parent, comp.Vendor, comp.Model, comp.Firmware,
+		comp.Serial, j.partNumber, j.pciBusID, j.uuid, j.device)
+	for _, s := range topology.States {
+		m.gauge(componentState, b2f(comp.Health.State == s), comp.ID, comp.Kind, string(s))
+	}
+}
+
+// memoryErrorFamily is a DIMM's, controller's or GPU's ECC counts.
+func memoryErrorFamily(m metrics, comp *topology.Component) {
+	if v, ok := comp.Counters[topology.CounterCorrected]; ok {
+		m.counter(memoryErrors, float64(v), comp.ID, comp.Kind, "corrected")
+	}
+	if v, ok := comp.Counters[topology.CounterUncorrected]; ok {
+		m.counter(memoryErrors, float64(v), comp.ID, comp.Kind, "uncorrected")
+	}
+}
+
+// throttleFamily is a CPU package's thermal throttle counts.
+func throttleFamily(m metrics, comp *topology.Component) {
+	for typ, k := range map[string]string{"package": topology.CounterThrottlePackage, "core": topology.CounterThrottleCore} {
+		if v, ok := comp.Counters[k]; ok {
+			m.counter(cpuThrottles, float64(v), comp.ID, typ)
 		}
 	}
 }
 
-// nvmeHealth is a controller's health log as its families.
-func nvmeHealth(counter, gauge func(*prometheus.Desc, float64, ...string), id string, h topology.NVMeHealth) {
-	counter(nvmeMedia, float64(h.MediaErrors), id)
-	gauge(nvmeWarning, float64(h.CriticalWarning), id)
-	gauge(nvmeUsed, float64(h.PercentageUsed), id)
-	gauge(nvmeSpare, float64(h.AvailableSparePercent)/100, id)
-	gauge(nvmeSpareMin, float64(h.AvailableSpareThresholdPercent)/100, id)
+// diskIOFamily is a disk's failed and timed-out commands.
+func diskIOFamily(m metrics, comp *topology.Component) {
+	for typ, k := range map[string]string{"error": topology.CounterDiskIOErrors, "timeout": topology.CounterDiskIOTimeouts} {
+		if v, ok := comp.Counters[k]; ok {
+			m.counter(diskIOErrors, float64(v), comp.ID, typ)
+		}
+	}
+}
+
+// nvmeFamilies are a controller's health log.
+func nvmeFamilies(m metrics, id string, h topology.NVMeHealth) {
+	m.counter(nvmeMedia, float64(h.MediaErrors), id)
+	m.gauge(nvmeWarning, float64(h.CriticalWarning), id)
+	m.gauge(nvmeUsed, float64(h.PercentageUsed), id)
+	m.gauge(nvmeSpare, float64(h.AvailableSparePercent)/100, id)
+	m.gauge(nvmeSpareMin, float64(h.AvailableSpareThresholdPercent)/100, id)
 	if h.TemperatureCelsius != nil {
-		gauge(nvmeTemp, *h.TemperatureCelsius, id)
+		m.gauge(nvmeTemp, *h.TemperatureCelsius, id)
+	}
+}
+
+// i2cFamily is whether an I²C adapter's bus is locked.
+func i2cFamily(m metrics, comp *topology.Component) {
+	if comp.Kind != topology.KindI2CAdapter {
+		return
+	}
+	if v, ok := topology.Number(comp.Attrs, topology.AttrI2CBusLocked); ok {
+		m.gauge(i2cLocked, v, comp.ID)
+	}
+}
+
+// sensorFamiliesOf are a part's sensor readings, each in its unit's
+// family (sensorFamilies), else in hwgraph_sensor_value.
+func sensorFamiliesOf(m metrics, comp *topology.Component) {
+	for _, r := range comp.Readings() {
+		if d, ok := sensorFamilies[r.Unit]; ok {
+			m.gauge(d, *r.Value, comp.ID, r.Name)
+		} else {
+			m.gauge(sensorValue, *r.Value, comp.ID, r.Name, r.Unit)
+		}
+	}
+}
+
+// xidFamily is a GPU's Xid counts, by code.
+func xidFamily(m metrics, comp *topology.Component) {
+	for k, n := range comp.Counters {
+		if code, ok := strings.CutPrefix(k, topology.CounterXidPrefix); ok {
+			m.counter(xidErrors, float64(n), comp.ID, code)
+		}
+	}
+}
+
+// linkFamilies are a link's identity, state, training and errors.
+func linkFamilies(m metrics, l *topology.Link) {
+	lv := []string{l.ID, l.Kind, l.From, l.To}
+	m.gauge(linkInfo, 1, lv...)
+	if l.Kind == topology.LinkNUMAInterconnect {
+		// The firmware's distance table: it cannot go down or train
+		// down, and up and degraded for every pair of a 64-node
+		// machine were 4,032 series that never change.
+		return
+	}
+	m.gauge(linkUp, b2f(l.Health.State != topology.StateFailed && l.Health.State != topology.StateMissing), lv...)
+	m.gauge(linkDegraded, b2f(l.Health.State == topology.StateDegraded), lv...)
+	for _, t := range []struct {
+		attr  string
+		d     *prometheus.Desc
+		scale float64
+	}{{topology.AttrSpeedGTs, linkSpeed, 1e9}, {topology.AttrMaxSpeedGTs, linkMaxSpeed, 1e9},
+		{topology.AttrWidth, linkWidth, 1}, {topology.AttrMaxWidth, linkMaxWidth, 1}} {
+		if v, ok := topology.Number(l.Attrs, t.attr); ok {
+			m.gauge(t.d, v*t.scale, lv...)
+		}
+	}
+	if managed, _ := l.Attrs[topology.AttrPowerManaged].(bool); managed {
+		m.gauge(linkPowerMgd, 1, lv...)
+	}
+	for _, k := range slices.Sorted(maps.Keys(l.Counters)) {
+		if k == topology.CounterCorrected || k == topology.CounterUncorrected {
+			continue // on the DIMM's memory_errors_total
+		}
+		m.counter(linkErrors, float64(l.Counters[k]), append(lv, k)...)
 	}
 }
 
