@@ -47,7 +47,7 @@ func TestJoinWithDCGM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &scan.Engine{Registry: reg, Env: collectors.Env{Root: fixture.Dir(t)}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: reg, Env: collectors.Env{Root: fixture.Dir(t)}}}
 	s.Scan(context.Background())
 	hw := httptest.NewServer(exporter.Handler(s))
 	defer hw.Close()

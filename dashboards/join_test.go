@@ -40,7 +40,7 @@ func TestJoinsWithNodeExporter(t *testing.T) {
 	root := fixture.Root(t, "procfs/fixtures.tar.gz")
 	node := promtest.NodeExporter(t, "--path.sysfs="+filepath.Join(root, "sys"), "--path.procfs="+filepath.Join(root, "proc"),
 		"--collector.disable-defaults", "--collector.nvme", "--collector.netclass")
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}}}
 	s.Scan(context.Background())
 	hw := httptest.NewServer(exporter.Handler(s))
 	defer hw.Close()

@@ -69,7 +69,7 @@ func serveCaptures(t *testing.T) []target {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, c)}, Store: st}
+		s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, c)}}, Store: st}
 		s.Scan(context.Background())
 		srv := httptest.NewServer(exporter.Handler(s))
 		t.Cleanup(srv.Close)

@@ -68,7 +68,7 @@ func agentEvents(t *testing.T, onScan func(*topology.Graph)) []topology.Event {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	e := &scan.Engine{Registry: collectors.New(collectors.Options{KmsgFile: log}), Env: collectors.Env{Root: root}, Store: st, OnScan: onScan}
+	e := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{KmsgFile: log}), Env: collectors.Env{Root: root}}, Store: st, OnScan: onScan}
 	for i, line := range []string{
 		"[  200.000002] nvme 0000:01:00.0: PCIe Bus Error: severity=Corrected, type=Physical Layer, (Receiver ID)\n",
 		"[  300.000003] i2c i2c-3: SCL is stuck low, exit recovery\n",

@@ -30,7 +30,7 @@ func TestJoinLabels(t *testing.T) {
 		{"hwloc/2pa-pcidomain32bits.tar.bz2", "pci:10000:00:04.0", join{pciBusID: "00010000:00:04.0"}},
 		{"hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2", "dimm:DIMM-A1", join{partNumber: "HMT351R7CFR8C-PB"}},
 	} {
-		s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, tc.capture)}}
+		s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, tc.capture)}}}
 		g := s.Scan(t.Context())
 		c, ok := g.Component(tc.id)
 		if !ok {
@@ -60,7 +60,7 @@ func TestJoinLabelsGPU(t *testing.T) {
 // values node_exporter gives the same files (node_hwmon_fan_rpm 1098 for
 // nct6779 fan2; node_hwmon_temp_celsius 55 for hwmon4's foosensor).
 func TestUnitFamilies(t *testing.T) {
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "node_exporter/sys.tar.gz")}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "node_exporter/sys.tar.gz")}}}
 	s.Scan(t.Context())
 	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
@@ -90,7 +90,7 @@ func TestFaultNVMeHealthFamilies(t *testing.T) {
 	page[3], page[4], page[5] = 57, 10, 3
 	binary.LittleEndian.PutUint64(page[160:], 7)
 	reg := collectors.New(collectors.Options{NVMeReplay: map[string][]byte{"nvme0": page}})
-	g := (&scan.Engine{Registry: reg, Env: collectors.Env{Root: fixture.Root(t, "node_exporter/sys.tar.gz")}}).Scan(t.Context())
+	g := (&scan.Engine{Source: &scan.Machine{Registry: reg, Env: collectors.Env{Root: fixture.Root(t, "node_exporter/sys.tar.gz")}}}).Scan(t.Context())
 	var b strings.Builder
 	if err := WriteText(&b, g); err != nil {
 		t.Fatal(err)

@@ -70,7 +70,7 @@ func rssKiB() int {
 // No scrape fails, and goroutines and memory do not grow with time. The
 // latencies and RSS are logged, not asserted: speed is the benchmark's.
 func TestLoadConcurrentScrapes(t *testing.T) {
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}}
 	s.Scan(context.Background())
 	url := listen(t, Handler(s), nil) + "/metrics"
 	secs := 3
@@ -131,7 +131,7 @@ func TestLoadConcurrentScrapes(t *testing.T) {
 // TestSlowClientIsCut: a client that sends half a request and stalls is
 // disconnected after the header timeout instead of holding a goroutine.
 func TestSlowClientIsCut(t *testing.T) {
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}}
 	s.Scan(context.Background())
 	url := listen(t, Handler(s), func(srv *http.Server) { srv.ReadHeaderTimeout = 200 * time.Millisecond })
 	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
@@ -173,7 +173,7 @@ func TestScrapeDuringHungScan(t *testing.T) {
 	defer close(h.release)
 	reg := &collectors.Registry{}
 	reg.Register(h)
-	s := &scan.Engine{Registry: reg, Timeout: 300 * time.Millisecond}
+	s := &scan.Engine{Source: &scan.Machine{Registry: reg}, Timeout: 300 * time.Millisecond}
 	first := s.Scan(context.Background())
 	url := listen(t, Handler(s), nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -239,7 +239,7 @@ func TestTLSAndBasicAuth(t *testing.T) {
 	cfgPath := filepath.Join(dir, "web.yml")
 	os.WriteFile(cfgPath, []byte(cfg), 0o600)
 
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}}
 	s.Scan(context.Background())
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

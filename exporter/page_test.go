@@ -92,7 +92,7 @@ func TestTopologyPageInChromium(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dev, "current_link_width"), []byte("2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}}}
 	g := s.Scan(context.Background())
 	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
@@ -134,7 +134,7 @@ func TestTopologyPageInChromium(t *testing.T) {
 // capture, measured in Chromium and logged (a number for the README, not
 // a timed assertion).
 func TestPageFirstDraw137(t *testing.T) {
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}}
 	g := s.Scan(context.Background())
 	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
@@ -149,6 +149,15 @@ func TestPageFirstDraw137(t *testing.T) {
 // (procfs' capture gathered a thousand times, one host unreachable, zones
 // from Prometheus' target labels): a tile per host, the counts on top,
 // grouped by zone; a click opens one host's drawing. Load and draw times
+// merged is a fleet of agents' results merged by hand, as cluster.Fleet
+// merges what it fetched.
+type merged []cluster.Result
+
+func (m merged) Make(context.Context, *topology.Graph) (*topology.Graph, error) {
+	return cluster.Merge(m), nil
+}
+func (merged) Judged() {}
+
 // are logged.
 func TestFleetPageInChromium(t *testing.T) {
 	one := collectors.New(collectors.Options{}).Scan(context.Background(), collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}, nil)
@@ -158,7 +167,7 @@ func TestFleetPageInChromium(t *testing.T) {
 			Labels: map[string]string{"zone": fmt.Sprintf("zone-%c", 'a'+i%4)}}, Graph: one}
 	}
 	results[7] = cluster.Result{Target: cluster.Target{Name: "node0007:9877", Labels: map[string]string{"zone": "zone-d"}}, Err: fmt.Errorf("connection refused")}
-	e := &scan.Engine{Gather: func(context.Context) (*topology.Graph, error) { return cluster.Merge(results), nil }, Timeout: time.Minute}
+	e := &scan.Engine{Source: merged(results), Timeout: time.Minute}
 	e.Scan(context.Background())
 	srv := httptest.NewServer(Handler(e))
 	defer srv.Close()
@@ -187,7 +196,7 @@ func TestFleetPageInChromium(t *testing.T) {
 // TestAPI: /api/v1/graph is the JSON document, /healthz answers once a
 // scan finished, /metrics carries the families.
 func TestAPI(t *testing.T) {
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}}
 	srv := httptest.NewServer(Handler(s))
 	defer srv.Close()
 	get := func(path string) (int, string) { return httpGet(t, srv, path) }
@@ -336,7 +345,7 @@ func TestEventsAPIPages(t *testing.T) {
 // --web.disable-exporter-metrics leaves out the agent's go_* and
 // process_* series but keeps the graph's.
 func TestHandlerOptions(t *testing.T) {
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "procfs/fixtures.tar.gz")}}}
 	s.Scan(t.Context())
 	for _, tc := range []struct {
 		opts               Options

@@ -14,7 +14,7 @@ import (
 // BenchmarkScrape serves /metrics of the 137-function capture as
 // Prometheus asks for it (OpenMetrics, gzip), without the network.
 func BenchmarkScrape(b *testing.B) {
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(b, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(b, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")}}}
 	s.Scan(context.Background())
 	h := Handler(s)
 	for _, enc := range []string{"gzip", "identity"} {

@@ -1,6 +1,6 @@
-// Package scan is hwgraph's one engine. It makes a graph — the collectors
-// of a registry run under a deadline, or a fleet gathered from its agents
-// —, judges it against the previous graph (the state folder's baseline
+// Package scan is hwgraph's one engine. A Source makes a graph — a
+// machine's collectors run under a deadline (Machine), or a fleet
+// gathered from its agents (cluster.Fleet) —, and the engine judges it against the previous graph (the state folder's baseline
 // and last scan, or the scan before in memory), records it, keeps the
 // recent events, and rescans when the kernel announces a device event.
 // The CLI's commands, `serve` and `cluster serve` all scan through it.
@@ -18,10 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/history"
 	"github.com/hwgraph/hwgraph/topology"
-	"github.com/hwgraph/hwgraph/uevent"
 )
 
 // Defaults of the flags that set Timeout, the interval of Run and
@@ -34,16 +32,10 @@ const (
 	DefaultFoldWindow = 5 * time.Minute
 )
 
-// Engine scans and remembers. Set Registry and Env to scan a machine, or
-// Gather to make each graph another way (the fleet view); the rest is
-// optional.
+// Engine scans and remembers. Source makes each graph (a Machine, or a
+// fleet); the rest is optional.
 type Engine struct {
-	Registry *collectors.Registry
-	Env      collectors.Env
-	// Gather, when set, makes each graph instead of the registry: it is
-	// not judged again, nor compared with the one before: its parts were,
-	// where they were made, and its events are theirs.
-	Gather func(ctx context.Context) (*topology.Graph, error)
+	Source Source
 	// Timeout bounds one scan; 0 is DefaultTimeout.
 	Timeout time.Duration
 	// Store, when set, is the state folder each scan is judged against
@@ -59,9 +51,6 @@ type Engine struct {
 	// within it of the first are one event with a count, in the scan's
 	// events, the journal and the recent events. 0 folds nothing.
 	FoldWindow time.Duration
-	// DeviceEvents says whether Start listens to the kernel's device
-	// events; DeviceEventsAuto (the zero value) does on the live machine.
-	DeviceEvents DeviceEvents
 	// Details, when set, gives the whole graph of one part of a compact
 	// graph (a host of a fleet built from Prometheus' series): the page
 	// asks for it when someone opens that host.
@@ -82,8 +71,8 @@ type Engine struct {
 	backoff     time.Duration
 }
 
-// DeviceEvents is whether an engine listens to the kernel's device
-// events (Engine.DeviceEvents). While it hears them, its registry trusts
+// DeviceEvents is whether a Machine listens to the kernel's device
+// events (Machine.DeviceEvents). While it hears them, its registry trusts
 // what changes only with one between them (collectors.Registry.SetHeard).
 type DeviceEvents int
 
@@ -161,8 +150,8 @@ func (e *Engine) previous() *topology.Graph {
 	return g
 }
 
-// make runs the registry (judged against prev) or Gather under the
-// timeout; nil when Gather failed.
+// make has the source make a graph under the timeout; nil when it
+// failed.
 func (e *Engine) make(ctx context.Context, prev *topology.Graph) *topology.Graph {
 	timeout := e.Timeout
 	if timeout <= 0 {
@@ -170,15 +159,12 @@ func (e *Engine) make(ctx context.Context, prev *topology.Graph) *topology.Graph
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if e.Gather != nil {
-		g, err := e.Gather(ctx)
-		if err != nil {
-			e.logger().Error("gathering", "err", err)
-			return nil
-		}
-		return g
+	g, err := e.Source.Make(ctx, prev)
+	if err != nil {
+		e.logger().Error("gathering", "err", err)
+		return nil
 	}
-	return e.Registry.Scan(ctx, e.Env, prev)
+	return g
 }
 
 // Scan makes a graph, judges and records it, and publishes it: Graph,
@@ -193,7 +179,10 @@ func (e *Engine) Scan(ctx context.Context) *topology.Graph {
 		return prev // nothing new to show: the last graph stays
 	}
 	now := time.Now().UTC()
+	_, judged := e.Source.(Judged)
 	switch {
+	case judged:
+		// As its agents made it: their parts judged, their events.
 	case e.Store != nil && e.Store.ReadOnly():
 		// Another process writes the folder: judge against it only.
 		if _, err := e.Store.Judge(g, prev, now); err != nil {
@@ -202,7 +191,7 @@ func (e *Engine) Scan(ctx context.Context) *topology.Graph {
 	case e.Store != nil:
 		e.Store.FoldWindow = e.FoldWindow
 		e.recorded(e.Store.Record(g, prev, now))
-	case prev != nil && e.Gather == nil:
+	case prev != nil:
 		g.Events = append(topology.Diff(prev, g, now), g.Events...)
 	}
 	g.Events = topology.FoldEvents(g.Events, e.FoldWindow)
@@ -318,59 +307,12 @@ func (e *Engine) Accept(ctx context.Context) (*topology.Graph, error) {
 	return g, err
 }
 
-// Start starts what listens between scans, until ctx is done: on the
-// live machine, the kernel's device events (a device added, removed or
-// changed kicks a scan) and the collectors' watchers (NVML's Xid events).
+// Start starts what the source listens to between scans (Starter), until
+// ctx is done: a device event, an Xid, kicks a scan.
 func (e *Engine) Start(ctx context.Context) {
 	e.init()
-	if e.Registry == nil || e.Gather != nil {
-		return
-	}
-	listen := e.DeviceEvents == DeviceEventsOn || e.DeviceEvents == DeviceEventsAuto && e.Env.Live()
-	if listen {
-		go e.listen(ctx)
-	} else {
-		e.logger().Info("not listening to device events (a captured tree, or turned off): every scan reads in full what changes only with one")
-	}
-	if !e.Env.Live() {
-		return
-	}
-	for _, w := range e.Registry.Watchers() {
-		go func() {
-			err := w.Watch(ctx, e.Env)
-			if err != nil && ctx.Err() == nil && !errors.Is(err, collectors.ErrAbsent) {
-				e.logger().Warn("watch stopped", "collector", w.Name(), "err", err)
-			}
-		}()
-	}
-}
-
-// listen hears the kernel's device events until ctx is done: each that
-// calls for a scan is given to the registry, which forgets what it
-// changed, and kicks one. While it hears them, the registry's scans
-// trust what changes only with one.
-func (e *Engine) listen(ctx context.Context) {
-	err := uevent.Listen(ctx, e.hearing, e.deviceEvent)
-	e.Registry.SetHeard(false)
-	if err != nil && ctx.Err() == nil {
-		e.logger().Warn("not listening to device events: scanning on the interval only, every scan reading in full", "err", err)
-	}
-}
-
-// hearing is called once device events reach the engine.
-func (e *Engine) hearing() {
-	// What changed before the socket was bound came with no event heard:
-	// the next scan reads everything whole.
-	e.Registry.Invalidate()
-	e.Registry.SetHeard(true)
-}
-
-// deviceEvent gives one device event to the registry, which forgets what
-// it changed, and kicks a scan for one that calls for it.
-func (e *Engine) deviceEvent(ev uevent.Event) {
-	e.Registry.DeviceEvent(ev)
-	if ev.Rescan() {
-		e.Kick()
+	if s, ok := e.Source.(Starter); ok {
+		s.Start(ctx, e.Kick, e.logger())
 	}
 }
 

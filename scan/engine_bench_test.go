@@ -23,8 +23,9 @@ func BenchmarkEngineScan(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer st.Close()
-			e := &Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}, Store: st}
-			e.Registry.SetHeard(heard)
+			m := &Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}}
+			m.Registry.SetHeard(heard)
+			e := &Engine{Source: m, Store: st}
 			e.Scan(context.Background())
 			b.ReportAllocs()
 			b.ResetTimer()

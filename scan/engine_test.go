@@ -32,7 +32,7 @@ func TestFaultStateUnwritableLosesNoEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	e := &Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}, Store: st}
+	e := &Engine{Source: &Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}}, Store: st}
 	dev, err := filepath.EvalSymlinks(filepath.Join(root, "sys/bus/pci/devices/0000:01:00.0"))
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestFaultCursorWaitsForTheJournal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &Engine{Registry: collectors.New(collectors.Options{KmsgFile: log, State: st.Cursors()}), Env: collectors.Env{Root: root}, Store: st}, st
+		return &Engine{Source: &Machine{Registry: collectors.New(collectors.Options{KmsgFile: log, State: st.Cursors()}), Env: collectors.Env{Root: root}}, Store: st}, st
 	}
 	aer := func(st *history.Store) int {
 		events, err := st.Journal.Query(time.Time{}, "")

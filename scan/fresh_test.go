@@ -48,6 +48,7 @@ type freshness struct {
 	root string
 	kmsg string
 	e    *Engine
+	m    *Machine // e's source
 }
 
 func newFreshness(t *testing.T, capture string, opts collectors.Options) *freshness {
@@ -57,8 +58,9 @@ func newFreshness(t *testing.T, capture string, opts collectors.Options) *freshn
 		t.Fatal(err)
 	}
 	opts.KmsgFile = f.kmsg
-	f.e = &Engine{Registry: collectors.New(opts), Env: collectors.Env{Root: root}}
-	f.e.hearing()
+	f.m = &Machine{Registry: collectors.New(opts), Env: collectors.Env{Root: root}}
+	f.e = &Engine{Source: f.m}
+	f.m.hearing()
 	return f
 }
 
@@ -124,7 +126,7 @@ func (f *freshness) unbind(dev string) (driver, uevents string) {
 }
 
 func (f *freshness) event(action, devpath, subsystem string) {
-	f.e.deviceEvent(uevent.Event{Action: action, DevPath: devpath, Subsystem: subsystem})
+	f.m.deviceEvent(uevent.Event{Action: action, DevPath: devpath, Subsystem: subsystem}, f.e.Kick)
 }
 
 // TestFaultHeardScansStayFresh replays device events and kernel log
@@ -178,7 +180,7 @@ func TestFaultHeardScansStayFresh(t *testing.T) {
 
 	f.unbind(nvme)
 	f.scan("NVMe unbound, its event lost", false)
-	f.e.deviceEvent(uevent.Lost)
+	f.m.deviceEvent(uevent.Lost, f.e.Kick)
 	f.scan("events lost: everything read again", true)
 }
 
@@ -202,7 +204,7 @@ func TestFaultHeardScansReadWholeAtTheFullInterval(t *testing.T) {
 // unbound with no event shows at the next scan.
 func TestUnheardScansReadEverything(t *testing.T) {
 	f := newFreshness(t, "node_exporter/sys.tar.gz", collectors.Options{})
-	f.e.Registry.SetHeard(false)
+	f.m.Registry.SetHeard(false)
 	f.scan("first scan", true)
 	f.unbind("sys/devices/pci0000:40/0000:40:01.3/0000:45:00.0")
 	f.scan("NIC unbound, no event", true)
@@ -217,8 +219,7 @@ func TestCaptureSaysItHearsNoEvents(t *testing.T) {
 		lines  int
 	}{{DeviceEventsAuto, 1}, {DeviceEventsOff, 1}, {DeviceEventsOn, 0}} {
 		var buf strings.Builder
-		e := &Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}, DeviceEvents: tc.events,
-			Logger: slog.New(slog.NewTextHandler(&buf, nil))}
+		e := &Engine{Source: &Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: root}, DeviceEvents: tc.events}, Logger: slog.New(slog.NewTextHandler(&buf, nil))}
 		ctx, cancel := context.WithCancel(context.Background())
 		e.Start(ctx)
 		e.Scan(ctx)

@@ -41,7 +41,7 @@ func TestHealthyCapturesRaiseNoAlarm(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			e := &Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, c)}, Store: st}
+			e := &Engine{Source: &Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, c)}}, Store: st}
 			e.Scan(context.Background())
 			g := e.Scan(context.Background())
 			quiet := func(id string, h topology.Health) {

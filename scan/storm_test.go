@@ -44,7 +44,7 @@ func TestFaultAERFloodFolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	e := &Engine{Registry: collectors.New(collectors.Options{KmsgFile: log}), Env: collectors.Env{Root: root}, Store: st, FoldWindow: DefaultFoldWindow}
+	e := &Engine{Source: &Machine{Registry: collectors.New(collectors.Options{KmsgFile: log}), Env: collectors.Env{Root: root}}, Store: st, FoldWindow: DefaultFoldWindow}
 	kernel := func(g *topology.Graph) []topology.Event {
 		var out []topology.Event
 		for _, ev := range g.Events {
@@ -95,7 +95,7 @@ func TestFaultAERFloodFolds(t *testing.T) {
 	// Off: every line an event, as before.
 	os.Remove(log)
 	flood(0)
-	off := &Engine{Registry: collectors.New(collectors.Options{KmsgFile: log}), Env: collectors.Env{Root: root}}
+	off := &Engine{Source: &Machine{Registry: collectors.New(collectors.Options{KmsgFile: log}), Env: collectors.Env{Root: root}}}
 	if n := len(kernel(off.Scan(context.Background()))); n != 10000 {
 		t.Errorf("without folding: %d events, want 10000", n)
 	}

@@ -148,7 +148,7 @@ func captureRegistry(ctx context.Context, sc *scanConfig, opts collectors.Option
 	}
 	if len(liveOnes) > 0 {
 		asked, _ := reg.Select(liveOnes)
-		(&scan.Engine{Registry: asked, Env: sc.env(), Timeout: sc.timeout}).Scan(ctx)
+		(&scan.Engine{Source: &scan.Machine{Registry: asked, Env: sc.env()}, Timeout: sc.timeout}).Scan(ctx)
 		if rec != nil {
 			man.NVML = rec.Calls()
 		}

@@ -56,7 +56,7 @@ func TestCheckConditions(t *testing.T) {
 // check answers from its graph (no scan: the root it is given cannot be
 // read) and says so on stderr; an agent that is not there makes it scan.
 func TestCheckAsksTheAgent(t *testing.T) {
-	e := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "node_exporter/sys.tar.gz")}}
+	e := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, "node_exporter/sys.tar.gz")}}}
 	e.Scan(t.Context())
 	srv := httptest.NewServer(exporter.Handler(e))
 	defer srv.Close()

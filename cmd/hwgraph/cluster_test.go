@@ -23,7 +23,7 @@ import (
 
 // agent runs `hwgraph serve`'s handler over a capture on loopback.
 func agent(t *testing.T, capture string) (*httptest.Server, *topology.Graph) {
-	s := &scan.Engine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, capture)}}
+	s := &scan.Engine{Source: &scan.Machine{Registry: collectors.New(collectors.Options{}), Env: collectors.Env{Root: fixture.Root(t, capture)}}}
 	g := s.Scan(context.Background())
 	srv := httptest.NewServer(exporter.Handler(s))
 	t.Cleanup(srv.Close)
@@ -122,7 +122,7 @@ func TestClusterFromPrometheusAndTargets(t *testing.T) {
 // (a port scanner, and a way into hosts behind it), followed redirects
 // anywhere, told open ports from closed ones and fetched without bound.
 // Now only hosts the fleet holds are fetched, a redirect is not followed,
-// the caller hears a generic error, and at most maxDetailFetches run at
+// the caller hears a generic error, and at most cluster.MaxDetailFetches run at
 // once.
 func TestClusterDetailSSRF(t *testing.T) {
 	var trapped atomic.Int32 // requests that reached the host outside the fleet
@@ -157,8 +157,8 @@ func TestClusterDetailSSRF(t *testing.T) {
 	prom := promtest.Start(t, []string{addr(good), addr(slow)}, 1)
 
 	var log strings.Builder
-	cc := &clusterConfig{prometheus: prom.URL(), job: "hwgraph", timeout: 5 * time.Second, maxGraphBytes: int64(topology.DefaultLimits.MaxBytes)}
-	e := cc.engine(time.Minute, slog.New(slog.NewTextHandler(&log, nil)))
+	f := &cluster.Fleet{Prometheus: prom.URL(), Job: "hwgraph", Timeout: 5 * time.Second, MaxGraphBytes: int64(topology.DefaultLimits.MaxBytes)}
+	e := fleetEngine(f, time.Minute, slog.New(slog.NewTextHandler(&log, nil)))
 	if e.Scan(context.Background()) == nil {
 		t.Fatal("no fleet gathered")
 	}
@@ -186,7 +186,7 @@ func TestClusterDetailSSRF(t *testing.T) {
 	rf := &topology.Component{ID: cluster.HostID(addr(redirecting)), Kind: cluster.KindHostNode, Name: addr(redirecting), Parent: topology.HostID}
 	rf.SetAttr("agent", redirecting.URL)
 	withRedirect := topology.Build(&topology.Fragment{Components: []*topology.Component{rf}})
-	d := cc.details(func() *topology.Graph { return withRedirect }, slog.New(slog.NewTextHandler(&log, nil)))
+	d := f.Details(func() *topology.Graph { return withRedirect }, slog.New(slog.NewTextHandler(&log, nil)))
 	if _, err := d(context.Background(), rf.ID); err == nil || strings.Contains(err.Error(), "302") || strings.Contains(err.Error(), trap.URL) {
 		t.Errorf("redirecting agent: %v, want a generic error", err)
 	}
@@ -197,7 +197,7 @@ func TestClusterDetailSSRF(t *testing.T) {
 		t.Errorf("%d requests reached the host outside the fleet", n)
 	}
 
-	// 30 callers open the slow host at once: at most maxDetailFetches
+	// 30 callers open the slow host at once: at most cluster.MaxDetailFetches
 	// fetch; the rest wait for a slot.
 	var wg sync.WaitGroup
 	for range 30 {
@@ -210,7 +210,7 @@ func TestClusterDetailSSRF(t *testing.T) {
 	time.Sleep(time.Second)
 	close(release)
 	wg.Wait()
-	if m := most.Load(); m < 1 || m > maxDetailFetches {
-		t.Errorf("%d fetches of one host's graph at once, want 1 to %d", m, maxDetailFetches)
+	if m := most.Load(); m < 1 || m > cluster.MaxDetailFetches {
+		t.Errorf("%d fetches of one host's graph at once, want 1 to %d", m, cluster.MaxDetailFetches)
 	}
 }

@@ -282,8 +282,7 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bo
 		}
 	}
 	events := map[string]scan.DeviceEvents{"auto": scan.DeviceEventsAuto, "on": scan.DeviceEventsOn, "off": scan.DeviceEventsOff}[c.deviceEvents]
-	return &scan.Engine{Registry: reg, Env: c.env(), Timeout: c.timeout, Store: st, Logger: logger, FoldWindow: c.foldWindow,
-		DeviceEvents: events}, done, 0
+	return &scan.Engine{Source: &scan.Machine{Registry: reg, Env: c.env(), DeviceEvents: events}, Timeout: c.timeout, Store: st, Logger: logger, FoldWindow: c.foldWindow}, done, 0
 }
 
 // scanOnce is the bare command: one scan, judged and recorded.
