@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"time"
 
+	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
 )
@@ -72,28 +73,28 @@ func (m *Manifest) Write(dir string) error {
 // The tree may come from anyone: the read stays inside root and is
 // bounded.
 func ReadManifest(root string) (*Manifest, error) {
-	r, err := os.OpenRoot(root)
+	release, err := sysfsattr.Confine(root)
 	if err != nil {
 		return nil, fmt.Errorf("capture manifest: %w", err)
 	}
-	defer r.Close()
-	f, err := r.Open(ManifestPath)
+	defer release()
+	p := filepath.Join(root, ManifestPath)
+	typ, err := sysfsattr.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("capture manifest: %w", err)
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	if typ != 0 {
 		return nil, fmt.Errorf("capture manifest %s: not a regular file", ManifestPath)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
+	b, err := sysfsattr.ReadFile(p, maxManifest)
+	if sysfsattr.IsTooBig(err) {
+		return nil, fmt.Errorf("capture manifest %s: larger than %d bytes", ManifestPath, maxManifest)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("capture manifest: %w", err)
-	}
-	if len(b) > maxManifest {
-		return nil, fmt.Errorf("capture manifest %s: larger than %d bytes", ManifestPath, maxManifest)
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {

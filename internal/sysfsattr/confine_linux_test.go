@@ -4,7 +4,7 @@ import "testing"
 
 // forcePortable makes a confined root resolve as on a kernel without
 // openat2.
-func forcePortable(t *testing.T, root string) {
+func forcePortable(t testing.TB, root string) {
 	t.Helper()
 	r, _ := confinedAt(root)
 	if r == nil {

@@ -4,6 +4,14 @@
 // and a huge file must cost a bounded read, not all of memory), Dir for the
 // attributes of one device folder with the problems found, and the listing
 // of numbered folders (node0, cpu12, mc1).
+//
+// It is also the one way hwgraph confines what it reads below a root it
+// was given (Confine): openat2 with RESOLVE_IN_ROOT, one system call a
+// path, and os.Root only where openat2 is missing. Read whole, the
+// 256ia64 capture takes about 1,900 system calls this way and 99,000
+// through os.Root, 12 times as long (BenchmarkConfinedWalk); os.Root
+// stays for writing below a folder (a capture's staging, an unpacked
+// archive), which is not reading.
 package sysfsattr
 
 import (
