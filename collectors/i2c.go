@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	pi2c "periph.io/x/conn/v3/i2c"
+	"periph.io/x/host/v3/sysfs"
+
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/i2c"
 	"github.com/hwgraph/hwgraph/internal/memo"
@@ -35,6 +38,34 @@ func init() {
 	register("i2c", func(o Options) Collector {
 		return &I2C{Prober: o.I2CProber, Walk: &memo.Memo[map[int]string]{MaxAge: o.fullScanInterval()}}
 	})
+	registerFlags(func(f Flags) func(*Options, bool) error {
+		list := f.Flag("i2c-read", "Opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written).").String()
+		return func(o *Options, live bool) error {
+			if *list == "" {
+				return nil
+			}
+			p, err := i2cProber(*list, live)
+			if err != nil {
+				return fmt.Errorf("--i2c-read: %w", err)
+			}
+			o.I2CProber = p
+			return nil
+		}
+	})
+}
+
+// i2cProber reads the allow-list for periph's Linux /dev/i2c-N driver.
+func i2cProber(list string, live bool) (*i2c.Prober, error) {
+	if !live {
+		return nil, errors.New("reads the live machine's buses; it cannot be used with --root")
+	}
+	targets, err := i2c.ParseTargets(list)
+	if err != nil {
+		return nil, err
+	}
+	return &i2c.Prober{Targets: targets, Open: func(bus int) (pi2c.BusCloser, error) {
+		return sysfs.NewI2C(bus)
+	}}, nil
 }
 
 // Name implements Collector.

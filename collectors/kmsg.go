@@ -47,6 +47,15 @@ type Kmsg struct {
 
 func init() {
 	register("kmsg", func(o Options) Collector { return &Kmsg{File: o.KmsgFile, State: o.State} })
+	registerFlags(func(f Flags) func(*Options, bool) error {
+		file := f.Flag("kmsg", "Read this saved kernel log (dmesg or /dev/kmsg format) instead of /dev/kmsg.").String()
+		return func(o *Options, _ bool) error {
+			if *file != "" {
+				o.KmsgFile = *file
+			}
+			return nil
+		}
+	})
 }
 
 // Name implements Collector.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -17,18 +16,6 @@ import (
 	"github.com/hwgraph/hwgraph/redfish"
 	"github.com/hwgraph/hwgraph/topology"
 )
-
-// RedfishTarget is a BMC reached over Redfish.
-type RedfishTarget struct {
-	// URL is the service's scheme and host: https://bmc.example.org,
-	// or http:// for a plain-HTTP service (test servers, some labs).
-	URL, User string
-	// Password comes from a file or the environment, never argv.
-	Password string
-	// HTTP carries the TLS settings (a CA file, or the system pool);
-	// nil is http.DefaultClient.
-	HTTP *http.Client
-}
 
 // Redfish reads the BMC's Redfish service and puts what it says on the
 // components it names: the BMC (bmc:0) with its firmware, each DIMM on

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -87,6 +88,18 @@ type BMCTarget struct {
 	CipherSuite int
 	// SkipChassis leaves out Get Chassis Status (see BMC).
 	SkipChassis bool
+}
+
+// RedfishTarget is a BMC reached over Redfish.
+type RedfishTarget struct {
+	// URL is the service's scheme and host: https://bmc.example.org,
+	// or http:// for a plain-HTTP service (test servers, some labs).
+	URL, User string
+	// Password comes from a file or the environment, never argv.
+	Password string
+	// HTTP carries the TLS settings (a CA file, or the system pool);
+	// nil is http.DefaultClient.
+	HTTP *http.Client
 }
 
 // builders are every collector, by name (register). Their fragments

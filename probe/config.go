@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
 	"sigs.k8s.io/yaml"
 
-	"github.com/hwgraph/hwgraph/internal/sysfsattr"
+	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/redfish"
 )
 
@@ -65,20 +64,6 @@ type Module struct {
 // DefaultTimeout bounds a probe whose module gives no timeout.
 const DefaultTimeout = 10 * time.Second
 
-// maxPasswordFile bounds a password file: /dev/zero must not be read
-// forever.
-const maxPasswordFile = 4096
-
-// ReadPasswordFile reads a BMC password from a file (a module's
-// password_file, or --bmc-password-file): bounded, its line end dropped.
-func ReadPasswordFile(path string) (string, error) {
-	b, err := sysfsattr.ReadFile(path, maxPasswordFile)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimRight(string(b), "\r\n"), nil
-}
-
 // LoadConfig reads and checks a configuration file: unknown fields are
 // errors, every module has a user, one password and the targets it may
 // be used for, and password files are read now.
@@ -102,7 +87,7 @@ func LoadConfig(path string) (*Config, error) {
 			return nil, fmt.Errorf("bmc config %s: module %q needs one of password and password_file", path, name)
 		}
 		if m.PasswordFile != "" {
-			if m.Password, err = ReadPasswordFile(m.PasswordFile); err != nil {
+			if m.Password, err = collectors.ReadPasswordFile(m.PasswordFile); err != nil {
 				return nil, fmt.Errorf("bmc config %s: module %q: %w", path, name, err)
 			}
 		}

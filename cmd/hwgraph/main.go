@@ -21,19 +21,14 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
-	pi2c "periph.io/x/conn/v3/i2c"
-	"periph.io/x/host/v3/sysfs"
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/capture/archive"
 	"github.com/hwgraph/hwgraph/collectors"
 	"github.com/hwgraph/hwgraph/exporter"
 	"github.com/hwgraph/hwgraph/history"
-	"github.com/hwgraph/hwgraph/i2c"
 	"github.com/hwgraph/hwgraph/internal/atomicfile"
 	"github.com/hwgraph/hwgraph/nvgpu"
-	"github.com/hwgraph/hwgraph/probe"
-	"github.com/hwgraph/hwgraph/redfish"
 	"github.com/hwgraph/hwgraph/scan"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -108,13 +103,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // scanConfig holds the flags every command that scans shares.
 type scanConfig struct {
-	root, hostRoot, i2cRead, bmcHost, bmcUser, bmcPassFile, stateDir, kmsgFile string
-	deviceEvents                                                               string
-	timeout, fullInterval, foldWindow                                          time.Duration
-	bmcNoChassis, stateDirGiven, bmcInsecure                                   bool
-	bmcCAFile                                                                  string
-	ceThreshold                                                                uint64
-	collectors                                                                 *collectorFlags
+	root, hostRoot, stateDir, deviceEvents string
+	timeout, fullInterval, foldWindow      time.Duration
+	stateDirGiven                          bool
+	ceThreshold                            uint64
+	collectors                             *collectorFlags
+	// flags are the collectors' own (collectors.AddFlags).
+	flags *collectors.FlagSet
 	// ownSignals is set by commands that stop on a signal and call
 	// engine's done themselves (serve, watch); for the others, engine
 	// removes an unpacked archive when a signal ends the process.
@@ -130,16 +125,9 @@ func addScanFlags(a *kingpin.Application) *scanConfig {
 	a.Flag("host-root", "This machine's filesystem mounted here (a container's /host): read as the live machine, with NVML, the kernel log, device events and the BMC.").StringVar(&c.hostRoot)
 	c.collectors = addCollectorFlags(a)
 	a.Flag("timeout", "Deadline for the whole scan; a collector still running then is reported as timed out.").Default(scan.DefaultTimeout.String()).DurationVar(&c.timeout)
-	a.Flag("i2c-read", "Opt-in: read these I2C devices, read-only, to detect locked buses: BUS:ADDR[:LEN],… (live machine only; nothing is ever written).").StringVar(&c.i2cRead)
-	a.Flag("bmc", "Read this BMC over IPMI RMCP+ (lanplus): HOST[:PORT]; without it the in-band /dev/ipmi0 is used when present.").StringVar(&c.bmcHost)
-	a.Flag("bmc-user", "IPMI user name for --bmc.").StringVar(&c.bmcUser)
-	a.Flag("bmc-password-file", "File holding the IPMI password for --bmc (or set HWGRAPH_BMC_PASSWORD); never given on the command line.").StringVar(&c.bmcPassFile)
-	a.Flag("bmc-ca-file", "PEM file of the CAs a Redfish BMC's certificate is checked against (default: the system's).").StringVar(&c.bmcCAFile)
-	a.Flag("bmc-insecure", "Do not check a Redfish BMC's TLS certificate (a lab BMC with a self-signed one); never the default.").BoolVar(&c.bmcInsecure)
-	a.Flag("bmc-no-chassis", "Skip Get Chassis Status, for BMCs that mishandle it (OpenIPMI's ipmi_sim exits on it).").BoolVar(&c.bmcNoChassis)
+	c.flags = collectors.AddFlags(a)
 	a.Flag("state-dir", "Folder for what is kept between runs (baseline, last scan, event journal, SEL cursor); \"\" keeps nothing. Used for the live machine; give it explicitly for --root.").Default(defaultStateDir()).IsSetByUser(&c.stateDirGiven).StringVar(&c.stateDir)
 	a.Flag("events.fold-window", "Fold repeats of one kind of event on one part within this long of the first into one event with a count (an Xid or AER storm); 0 keeps each.").Default(scan.DefaultFoldWindow.String()).DurationVar(&c.foldWindow)
-	a.Flag("kmsg", "Read this saved kernel log (dmesg or /dev/kmsg format) instead of /dev/kmsg.").StringVar(&c.kmsgFile)
 	a.Flag("scan.full-interval", "How long a PCI function's identity and placement are trusted between scans before they are read again whole (a device event rereads them at once).").Default(collectors.DefaultFullScanInterval.String()).DurationVar(&c.fullInterval)
 	a.Flag("scan.device-events", "Listen to the kernel's device events, and trust between them what changes only with one (a PCI function's driver and device path, the CPUs' topology): auto on the live machine, on also below --root (a benchmark of what a live agent reads), off never.").Default("auto").EnumVar(&c.deviceEvents, "auto", "on", "off")
 	a.Flag("ce-threshold", "New corrected memory errors between two scans that degrade a DIMM.").Default("1").Uint64Var(&c.ceThreshold)
@@ -188,8 +176,7 @@ func (c *scanConfig) env() collectors.Env {
 // options validates the flags into the collectors' options; the state
 // folder is set by engine.
 func (c *scanConfig) options() (collectors.Options, error) {
-	opts := collectors.Options{Rules: topology.Rules{CorrectedErrors: c.ceThreshold}, KmsgFile: c.kmsgFile, FullScanInterval: c.fullInterval,
-		Agent: c.agent}
+	opts := collectors.Options{Rules: topology.Rules{CorrectedErrors: c.ceThreshold}, FullScanInterval: c.fullInterval, Agent: c.agent}
 	if c.timeout <= 0 {
 		return opts, errors.New("--timeout must be positive")
 	}
@@ -199,39 +186,9 @@ func (c *scanConfig) options() (collectors.Options, error) {
 	if err := checkRoot(c.env().Root); err != nil {
 		return opts, err
 	}
-	if c.i2cRead != "" {
-		p, err := i2cProber(c.i2cRead, c.live())
-		if err != nil {
-			return opts, fmt.Errorf("--i2c-read: %w", err)
-		}
-		opts.I2CProber = p
-	}
-	scheme, host, _ := strings.Cut(c.bmcHost, "://")
-	if host == "" {
-		scheme, host = "ipmi", c.bmcHost // --bmc HOST: IPMI, as before
-	}
-	bmc, err := bmcTarget(host, c.bmcUser, c.bmcPassFile)
-	if err != nil {
+	if err := c.flags.Apply(&opts, c.live()); err != nil {
 		return opts, err
 	}
-	switch scheme {
-	case "ipmi":
-	case "redfish", "redfish+http":
-		web := "https://"
-		if scheme == "redfish+http" {
-			web = "http://"
-		}
-		hc, err := redfish.HTTPClient(c.bmcCAFile, c.bmcInsecure)
-		if err != nil {
-			return opts, fmt.Errorf("--bmc-ca-file: %w", err)
-		}
-		opts.Redfish = collectors.RedfishTarget{URL: web + host, User: bmc.User, Password: bmc.Password, HTTP: hc}
-		bmc = collectors.BMCTarget{}
-	default:
-		return opts, fmt.Errorf("--bmc %s: want HOST, ipmi://HOST, redfish://HOST or redfish+http://HOST", c.bmcHost)
-	}
-	bmc.SkipChassis = c.bmcNoChassis
-	opts.BMC = bmc
 	return opts, nil
 }
 
@@ -293,39 +250,6 @@ func (c *scanConfig) scanOnce(stderr io.Writer) (*topology.Graph, int) {
 	}
 	defer done()
 	return e.Scan(context.Background()), 0
-}
-
-// i2cProber reads the allow-list for periph's Linux /dev/i2c-N driver.
-func i2cProber(list string, live bool) (*i2c.Prober, error) {
-	if !live {
-		return nil, errors.New("reads the live machine's buses; it cannot be used with --root")
-	}
-	targets, err := i2c.ParseTargets(list)
-	if err != nil {
-		return nil, err
-	}
-	return &i2c.Prober{Targets: targets, Open: func(bus int) (pi2c.BusCloser, error) {
-		return sysfs.NewI2C(bus)
-	}}, nil
-}
-
-// bmcTarget is the BMC the flags name. The password is read from a file
-// or the environment: argv is visible to every user of the machine.
-func bmcTarget(host, user, passFile string) (collectors.BMCTarget, error) {
-	if host == "" {
-		return collectors.BMCTarget{}, nil
-	}
-	pass := os.Getenv("HWGRAPH_BMC_PASSWORD")
-	if passFile != "" {
-		var err error
-		if pass, err = probe.ReadPasswordFile(passFile); err != nil {
-			return collectors.BMCTarget{}, fmt.Errorf("--bmc-password-file: %w", err)
-		}
-	}
-	if pass == "" {
-		return collectors.BMCTarget{}, errors.New("--bmc needs a password: --bmc-password-file FILE or HWGRAPH_BMC_PASSWORD")
-	}
-	return collectors.BMCTarget{Host: host, User: user, Password: pass}, nil
 }
 
 func validFormat(f string) bool {
@@ -411,7 +335,7 @@ func (c *scanConfig) replay(opts *collectors.Options, m *capture.Manifest) {
 	if len(m.NVML) > 0 {
 		opts.NVML = nvgpu.NewReplay(m.NVML)
 	}
-	if m.BMC != nil && c.bmcHost == "" {
+	if m.BMC != nil && opts.BMC.Host == "" && opts.Redfish.URL == "" {
 		opts.BMCReplay = m.BMC
 	}
 	if len(m.NVMe) > 0 {
