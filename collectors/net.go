@@ -18,18 +18,25 @@ import (
 // finds: interface names, MAC, link state and speed from /sys/class/net,
 // and for InfiniBand/RoCE adapters the firmware, ports and port error
 // counters from /sys/class/infiniband. Interfaces without a device
-// (bonds, bridges, veth) are not hardware and are left out.
-type Net struct{}
-
-func init() {
-	register("net", func(Options) Collector { return Net{} })
+// (bonds, bridges, veth) are not hardware and are left out. While device
+// events are heard, which PCI function an interface is on, and an RDMA
+// device's identity, are kept until one comes.
+type Net struct {
+	kept netclass.Kept
 }
 
+func init() {
+	register("net", func(o Options) Collector { return &Net{kept: netclass.Kept{MaxAge: o.fullScanInterval()}} })
+}
+
+// Invalidate implements Invalidator.
+func (n *Net) Invalidate() { n.kept.Forget() }
+
 // Name implements Collector.
-func (Net) Name() string { return "net" }
+func (*Net) Name() string { return "net" }
 
 // Reads implements Collector.
-func (Net) Reads() []capture.Read {
+func (*Net) Reads() []capture.Read {
 	return append(capture.Paths(netclass.Files...), capture.Files(capture.HexID, netclass.AddressFiles...)...)
 }
 
@@ -37,9 +44,15 @@ func (Net) Reads() []capture.Read {
 const iffUp = 0x1
 
 // Collect implements Collector.
-func (Net) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
-	ifaces, nerr := netclass.Interfaces(env.Path("sys"))
-	rdma, ierr := netclass.RDMADevices(env.Path("sys"))
+func (n *Net) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
+	var kept *netclass.Kept
+	if env.Heard() {
+		kept = &n.kept
+	} else {
+		n.kept.Forget() // what was kept was not kept up to date meanwhile
+	}
+	ifaces, nerr := netclass.InterfacesWith(env.Path("sys"), kept)
+	rdma, ierr := netclass.RDMADevicesWith(env.Path("sys"), kept)
 	if nerr != nil && ierr != nil {
 		if errors.Is(nerr, fs.ErrNotExist) && errors.Is(ierr, fs.ErrNotExist) {
 			return nil, ErrAbsent

@@ -46,7 +46,11 @@ type Interface struct {
 
 // Interfaces reads every interface under <sysfs>/class/net, sorted by
 // name. A missing class is an fs.ErrNotExist-wrapped error.
-func Interfaces(sysfs string) ([]Interface, error) {
+func Interfaces(sysfs string) ([]Interface, error) { return InterfacesWith(sysfs, nil) }
+
+// InterfacesWith reads as Interfaces, each interface's PCI function from
+// kept when it holds it.
+func InterfacesWith(sysfs string, kept *Kept) ([]Interface, error) {
 	dir := filepath.Join(sysfs, "class", "net")
 	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
@@ -57,7 +61,7 @@ func Interfaces(sysfs string) ([]Interface, error) {
 		if e.Type == 0 {
 			continue // a regular file (bonding_masters), not an interface
 		}
-		out = append(out, readInterface(filepath.Join(dir, e.Name), e.Name))
+		out = append(out, readInterface(filepath.Join(dir, e.Name), e.Name, kept))
 	}
 	return out, nil
 }
@@ -67,7 +71,7 @@ func Interfaces(sysfs string) ([]Interface, error) {
 var interfaceAttrs = sysfsattr.NewNames("address", "operstate", "phys_port_name", "duplex", "speed", "mtu", "carrier",
 	"carrier_down_count", "flags", "device")
 
-func readInterface(dir, name string) Interface {
+func readInterface(dir, name string, kept *Kept) Interface {
 	// Held open, the folder's long path is resolved once, not per
 	// attribute.
 	d, err := sysfsattr.OpenDir(dir)
@@ -81,7 +85,12 @@ func readInterface(dir, name string) Interface {
 	case err != nil:
 		d = sysfsattr.NewDir(dir) // read what can be read, each attribute by path
 	}
-	i := Interface{Name: name, PCI: pciFunction(d)}
+	i := Interface{Name: name}
+	if pci, ok := kept.pci(name); ok {
+		i.PCI = pci
+	} else {
+		i.PCI = pciFunction(d)
+	}
 	i.Address = optional(d, "address")
 	i.OperState = optional(d, "operstate")
 	i.PhysPortName = optional(d, "phys_port_name")
@@ -96,6 +105,9 @@ func readInterface(dir, name string) Interface {
 		}
 	}
 	i.Problems = d.Problems
+	if len(i.Problems) == 0 {
+		kept.keepPCI(name, i.PCI)
+	}
 	return i
 }
 
@@ -153,7 +165,11 @@ type Port struct {
 
 // RDMADevices reads every device under <sysfs>/class/infiniband. A
 // missing class is an fs.ErrNotExist-wrapped error.
-func RDMADevices(sysfs string) ([]RDMADevice, error) {
+func RDMADevices(sysfs string) ([]RDMADevice, error) { return RDMADevicesWith(sysfs, nil) }
+
+// RDMADevicesWith reads as RDMADevices, each device's identity (PCI
+// function, firmware, board, type, GUID) from kept when it holds it.
+func RDMADevicesWith(sysfs string, kept *Kept) ([]RDMADevice, error) {
 	dir := filepath.Join(sysfs, "class", "infiniband")
 	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
@@ -161,15 +177,18 @@ func RDMADevices(sysfs string) ([]RDMADevice, error) {
 	}
 	out := make([]RDMADevice, 0, len(ents))
 	for _, e := range ents {
-		out = append(out, readRDMA(filepath.Join(dir, e.Name), e.Name))
+		out = append(out, readRDMA(filepath.Join(dir, e.Name), e.Name, kept))
 	}
 	return out, nil
 }
 
-func readRDMA(dir, name string) RDMADevice {
+func readRDMA(dir, name string, kept *Kept) RDMADevice {
 	d := sysfsattr.NewDir(dir)
-	r := RDMADevice{Name: name, PCI: pciFunction(d), Firmware: d.Str("fw_ver"), BoardID: d.Str("board_id"),
-		HCAType: d.Str("hca_type"), NodeGUID: d.Str("node_guid")}
+	r, known := kept.device(name)
+	if !known {
+		r = RDMADevice{Name: name, PCI: pciFunction(d), Firmware: d.Str("fw_ver"), BoardID: d.Str("board_id"),
+			HCAType: d.Str("hca_type"), NodeGUID: d.Str("node_guid")}
+	}
 	ports, err := sysfsattr.ReadDir(filepath.Join(dir, "ports"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) { // a device without ports: Intel MIC's scif0
 		d.Problem(fmt.Errorf("list %s ports: %w", name, err))
@@ -183,6 +202,9 @@ func readRDMA(dir, name string) RDMADevice {
 	}
 	sort.Slice(r.Ports, func(i, j int) bool { return r.Ports[i].Number < r.Ports[j].Number })
 	r.Problems = d.Problems
+	if !known && len(r.Problems) == 0 {
+		kept.keepDevice(r)
+	}
 	return r
 }
 
