@@ -3,6 +3,15 @@
 // supplies, temperatures and fans, and the firmware inventory. It only
 // reads: the only requests that are not GETs open and delete its own
 // session.
+//
+// gofish (github.com/stmcginnis/gofish), the field's Go Redfish client,
+// was weighed to replace it: the Go module proxy this project builds
+// from refuses that module (403, "not available", on 2026-12-07), so it
+// can be neither adopted nor compared here. What a replacement must do
+// as this package does — every body bounded (maxBody), collections'
+// nextLink chains bounded, $expand where the service offers it, retries
+// of a busy service, a session opened and deleted — is tested on DMTF's
+// mockups beside it.
 package redfish
 
 import (
