@@ -39,8 +39,7 @@ func runCapture(args []string, stdout, stderr io.Writer) int {
 	}
 	if *out != "-" {
 		if _, err := os.Lstat(*out); err == nil {
-			fmt.Fprintf(stderr, "hwgraph capture: %s exists; remove it or name another file\n", *out)
-			return 1
+			return fail(stderr, 1, "hwgraph capture: %s exists; remove it or name another file", *out)
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -48,14 +47,12 @@ func runCapture(args []string, stdout, stderr io.Writer) int {
 	sc.ownSignals = true
 	m, rootDone, err := sc.openRoot()
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
-		return 2
+		return fail(stderr, 2, "hwgraph capture: %v", err)
 	}
 	defer rootDone()
 	opts, err := sc.options()
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
-		return 2
+		return fail(stderr, 2, "hwgraph capture: %v", err)
 	}
 	man := &capture.Manifest{Format: capture.Format, Created: time.Now().UTC(), Version: version.Version}
 	var red *capture.Redactor
@@ -64,32 +61,27 @@ func runCapture(args []string, stdout, stderr io.Writer) int {
 	}
 	reg, err := captureRegistry(ctx, sc, opts, m, man)
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
-		return 2
+		return fail(stderr, 2, "hwgraph capture: %v", err)
 	}
 	stage, err := os.MkdirTemp("", "hwgraph-capture-")
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
-		return 1
+		return fail(stderr, 1, "hwgraph capture: %v", err)
 	}
 	defer os.RemoveAll(stage)
 	man.Collectors = reg.Names()
 	man.Copied, err = capture.Copy(ctx, sc.env().Root, stage, reg.Reads(), red, capture.DefaultLimits)
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
-		return 1
+		return fail(stderr, 1, "hwgraph capture: %v", err)
 	}
 	if red != nil {
 		man.Redact(red)
 	}
 	if err := man.Write(stage); err != nil {
-		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
-		return 1
+		return fail(stderr, 1, "hwgraph capture: %v", err)
 	}
 	size, err := writeArchive(ctx, *out, stdout, stage)
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph capture: %v\n", err)
-		return 1
+		return fail(stderr, 1, "hwgraph capture: %v", err)
 	}
 	fmt.Fprintln(stderr, captureSummary(man, sc.env().Root, *out, size))
 	return 0

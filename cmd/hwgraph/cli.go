@@ -20,6 +20,22 @@ type cli struct {
 	*kingpin.Application
 	stderr io.Writer
 	ended  *int // the exit code --help or --version ended the command with
+	// format and formats are the command's --format and what it may be
+	// (formatFlag), checked by parse.
+	format  *string
+	formats []string
+}
+
+// eventFormats are the formats of the commands that print events.
+var eventFormats = []string{"text", "json"}
+
+// formatFlag declares the command's --format, one of formats (the first
+// is the default), checked when the flags are parsed: every command's
+// format is checked this one way.
+func (c *cli) formatFlag(help string, formats ...string) *string {
+	c.formats = formats
+	c.format = c.Flag("format", help).Default(formats[0]).String()
+	return c.format
 }
 
 func newCLI(name, help string, stdout, stderr io.Writer) *cli {
@@ -43,8 +59,10 @@ func (c *cli) parse(args []string) (code int, done bool) {
 		return *c.ended, true
 	}
 	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v (see --help)\n", c.Name, err)
-		return 2, true
+		return fail(c.stderr, 2, "%s: %v (see --help)", c.Name, err), true
+	}
+	if c.format != nil && !slices.Contains(c.formats, *c.format) {
+		return fail(c.stderr, 2, "%s: unknown format %q (want one of %s)", c.Name, *c.format, strings.Join(c.formats, ", ")), true
 	}
 	return 0, false
 }
@@ -104,4 +122,11 @@ func (f *collectorFlags) selected() []string {
 		}
 	}
 	return out
+}
+
+// fail says on stderr why a command ends, and returns the exit code it
+// ends with: every command's errors end this one way.
+func fail(stderr io.Writer, code int, format string, args ...any) int {
+	fmt.Fprintf(stderr, format+"\n", args...)
+	return code
 }

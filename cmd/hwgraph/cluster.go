@@ -48,25 +48,19 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 	}
 	c := newCLI("hwgraph cluster", "One topology of many machines, from their agents (hwgraph serve). hwgraph cluster serve serves it.", stdout, stderr)
 	cc := addClusterFlags(c.Application)
-	format := c.Flag("format", "Output format: "+strings.Join(topology.Formats, ", ")+".").Default("tree").String()
+	format := c.formatFlag("Output format: "+strings.Join(topology.Formats, ", ")+".", topology.Formats...)
 	if code, done := c.parse(args); done {
 		return code
 	}
-	if !validFormat(*format) {
-		fmt.Fprintf(stderr, "hwgraph: unknown format %q\n", *format)
-		return 2
-	}
 	g, err := cc.Make(context.Background(), nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph cluster: %v\n", err)
-		return 2
+		return fail(stderr, 2, "hwgraph cluster: %v", err)
 	}
 	if *format == "tree" {
 		fmt.Fprintf(stdout, "hosts: %s\n", cluster.Summary(g))
 	}
 	if err := topology.Render(stdout, g, *format); err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 1
+		return fail(stderr, 1, "hwgraph: %v", err)
 	}
 	return 0
 }

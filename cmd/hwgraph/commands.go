@@ -34,8 +34,7 @@ func runBaseline(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if sc.stateDir == "" {
-		fmt.Fprintln(stderr, "hwgraph: baseline accept needs --state-dir")
-		return 2
+		return fail(stderr, 2, "hwgraph: baseline accept needs --state-dir")
 	}
 	e, done, code := sc.engine(cliLogger(stderr), stderr, false)
 	if e == nil {
@@ -44,8 +43,7 @@ func runBaseline(args []string, stdout, stderr io.Writer) int {
 	defer done()
 	g, err := e.Accept(context.Background())
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 1
+		return fail(stderr, 1, "hwgraph: %v", err)
 	}
 	fmt.Fprintf(stdout, "baseline accepted: %d components, %d links (%s)\n", len(g.Components), len(g.Links), sc.stateDir)
 	return 0
@@ -55,7 +53,7 @@ func runBaseline(args []string, stdout, stderr io.Writer) int {
 // graphs, captures or captured trees, as events.
 func runDiff(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("hwgraph diff", "What changed between two graphs, as events. OLD and NEW are graphs saved with --format json, capture archives (hwgraph capture) or captured trees.", stdout, stderr)
-	format := c.Flag("format", "text or json.").Default("text").String()
+	format := c.formatFlag("text or json.", eventFormats...)
 	oldPath := c.Arg("OLD", "The earlier graph, capture or tree.").Required().String()
 	newPath := c.Arg("NEW", "The later graph, capture or tree.").Required().String()
 	if code, done := c.parse(args); done {
@@ -78,27 +76,24 @@ func runEvents(args []string, stdout, stderr io.Writer) int {
 	stateDir := c.Flag("state-dir", "The state folder holding the journal.").Default(defaultStateDir()).String()
 	since := c.Flag("since", "Only events since: a duration back (1h, 7d) or an RFC 3339 time (default: all kept).").String()
 	id := c.Flag("component", "Only events of this component or link ID.").String()
-	format := c.Flag("format", "text or json.").Default("text").String()
+	format := c.formatFlag("text or json.", eventFormats...)
 	if code, done := c.parse(args); done {
 		return code
 	}
 	from, err := topology.ParseSince(*since, time.Now())
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: --since: %v\n", err)
-		return 2
+		return fail(stderr, 2, "hwgraph: --since: %v", err)
 	}
 	// Read-only: beside a running agent, and without creating a folder
 	// that a typo named.
 	st, err := history.OpenReadOnly(*stateDir)
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 1
+		return fail(stderr, 1, "hwgraph: %v", err)
 	}
 	defer st.Close()
 	events, err := st.Journal.Query(from, *id)
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 1
+		return fail(stderr, 1, "hwgraph: %v", err)
 	}
 	return printEvents(stdout, stderr, events, *format)
 }
@@ -112,16 +107,12 @@ func printEvents(stdout, stderr io.Writer, events []topology.Event, format strin
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(events); err != nil {
-			fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-			return 1
+			return fail(stderr, 1, "hwgraph: %v", err)
 		}
-	case "text":
+	default:
 		for _, e := range events {
 			fmt.Fprintln(stdout, eventLine(e))
 		}
-	default:
-		fmt.Fprintf(stderr, "hwgraph: unknown format %q (text or json)\n", format)
-		return 2
 	}
 	return 0
 }
@@ -172,14 +163,12 @@ func loadGraph(path string, stderr io.Writer) (*topology.Graph, int) {
 	if isJSONFile(path) {
 		f, err := os.Open(path)
 		if err != nil {
-			fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-			return nil, 1
+			return nil, fail(stderr, 1, "hwgraph: %v", err)
 		}
 		defer f.Close()
 		g, err := topology.ReadJSON(f)
 		if err != nil {
-			fmt.Fprintf(stderr, "hwgraph: %s: %v\n", path, err)
-			return nil, 1
+			return nil, fail(stderr, 1, "hwgraph: %s: %v", path, err)
 		}
 		return g, 0
 	}

@@ -57,17 +57,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"Commands: serve, watch, baseline accept, events, check, capture, diff, cluster [serve]; hwgraph COMMAND --help.", stdout, stderr)
 	sc := addScanFlags(c.Application)
 	formats := append(slices.Clone(topology.Formats), "prom")
-	format := c.Flag("format", "Output format: "+strings.Join(formats, ", ")+" (prom: the graph's series as /metrics serves them, for node_exporter's textfile collector).").Default("tree").String()
+	format := c.formatFlag("Output format: "+strings.Join(formats, ", ")+" (prom: the graph's series as /metrics serves them, for node_exporter's textfile collector).", formats...)
 	var svgOpt topology.SVGOptions
 	c.Flag("no-io", "With --format svg: CPUs and memory only, as lstopo --no-io.").BoolVar(&svgOpt.NoIO)
 	c.Flag("only-unhealthy", "With --format svg: only the parts that are not ok, in the boxes that hold them.").BoolVar(&svgOpt.OnlyUnhealthy)
 	output := c.Flag("output", "Write to this file instead of standard output; it appears whole or not at all (a textfile collector's hwgraph.prom).").Short('o').PlaceHolder("FILE").String()
 	if code, done := c.parse(args); done {
 		return code
-	}
-	if !slices.Contains(formats, *format) {
-		fmt.Fprintf(stderr, "hwgraph: unknown format %q (want one of %s)\n", *format, strings.Join(formats, ", "))
-		return 2
 	}
 	if os.Getenv("GOGC") == "" {
 		// A one-shot run lives for milliseconds and keeps all it reads:
@@ -95,8 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = render(stdout)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return 1
+		return fail(stderr, 1, "hwgraph: %v", err)
 	}
 	return 0
 }
@@ -201,14 +196,12 @@ func (c *scanConfig) options() (collectors.Options, error) {
 func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bool) (e *scan.Engine, done func(), code int) {
 	m, rootDone, err := c.openRoot()
 	if err != nil {
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return nil, nil, 2
+		return nil, nil, fail(stderr, 2, "hwgraph: %v", err)
 	}
 	opts, err := c.options()
 	if err != nil {
 		rootDone()
-		fmt.Fprintf(stderr, "hwgraph: %v\n", err)
-		return nil, nil, 2
+		return nil, nil, fail(stderr, 2, "hwgraph: %v", err)
 	}
 	c.replay(&opts, m)
 	done = rootDone
@@ -222,8 +215,7 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bo
 		}
 		if err != nil {
 			rootDone()
-			fmt.Fprintf(stderr, "hwgraph: %v (--state-dir \"\" keeps no state)\n", err)
-			return nil, nil, 1
+			return nil, nil, fail(stderr, 1, "hwgraph: %v (--state-dir \"\" keeps no state)", err)
 		}
 		if !st.ReadOnly() {
 			opts.State = st.Cursors()
@@ -234,8 +226,7 @@ func (c *scanConfig) engine(logger *slog.Logger, stderr io.Writer, readBeside bo
 	if only := c.collectors.selected(); only != nil {
 		if reg, err = reg.Select(only); err != nil {
 			done()
-			fmt.Fprintf(stderr, "hwgraph: --collectors: %v\n", err)
-			return nil, nil, 2
+			return nil, nil, fail(stderr, 2, "hwgraph: --collectors: %v", err)
 		}
 	}
 	events := map[string]scan.DeviceEvents{"auto": scan.DeviceEventsAuto, "on": scan.DeviceEventsOn, "off": scan.DeviceEventsOff}[c.deviceEvents]
@@ -250,15 +241,6 @@ func (c *scanConfig) scanOnce(stderr io.Writer) (*topology.Graph, int) {
 	}
 	defer done()
 	return e.Scan(context.Background()), 0
-}
-
-func validFormat(f string) bool {
-	for _, v := range topology.Formats {
-		if f == v {
-			return true
-		}
-	}
-	return false
 }
 
 // checkRoot refuses a root that is not a directory or holds neither sys/
