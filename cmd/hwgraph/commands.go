@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -20,17 +19,10 @@ import (
 // runBaseline is `hwgraph baseline accept`: scan, and take the result as
 // the new normal (after a planned change: a DIMM pulled, a card moved).
 func runBaseline(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "accept" {
-		if slices.Contains(args, "--version") {
-			printVersion(stdout)
-			return 0
-		}
-		fmt.Fprintln(stderr, "Usage: hwgraph baseline accept [flags]")
-		return 2
-	}
-	c := newCLI("hwgraph baseline accept", "Scans, and takes the result as the new normal (after a planned change: a DIMM pulled, a card moved).", stdout, stderr)
+	c := newCLI("hwgraph baseline", "Scans, and takes the result as the new normal (after a planned change: a DIMM pulled, a card moved).", stdout, stderr)
+	c.Arg("accept", "accept: take this scan as the baseline.").Required().Enum("accept")
 	sc := addScanFlags(c.Application)
-	if code, done := c.parse(args[1:]); done {
+	if code, done := c.parse(args); done {
 		return code
 	}
 	if sc.stateDir == "" {

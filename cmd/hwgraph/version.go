@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"runtime/debug"
 	"strings"
 
@@ -31,9 +29,4 @@ func fillVersion(bi *debug.BuildInfo, ok bool) {
 	if v := bi.Main.Version; v != "" && v != "(devel)" {
 		version.Version = strings.TrimPrefix(v, "v")
 	}
-}
-
-// printVersion is every subcommand's --version.
-func printVersion(w io.Writer) {
-	fmt.Fprintln(w, version.Print("hwgraph"))
 }
