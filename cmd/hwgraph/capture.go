@@ -22,69 +22,67 @@ import (
 	"github.com/hwgraph/hwgraph/scan"
 )
 
-func init() { commands["capture"] = runCapture }
-
-// runCapture is `hwgraph capture -o FILE`: the files the collectors read
+// captureCommand is `hwgraph capture -o FILE`: the files the collectors read
 // and what the live sources answered, in one archive that `--root FILE`
 // reads anywhere.
-func runCapture(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("hwgraph capture", "Copies what hwgraph reads of this machine (or of --root) into an archive that "+
+func captureCommand(app *cli) {
+	c := app.command(nil, "capture", "Copies what hwgraph reads of this machine (or of --root) into an archive that "+
 		"`hwgraph --root FILE` reads anywhere: sysfs, /proc and SMBIOS files, and NVML's and the BMC's answers. "+
-		"Nothing is written to hardware.", stdout, stderr)
-	sc := addScanFlags(c.Application)
+		"Nothing is written to hardware.")
+	sc := addScanFlags(c)
 	out := c.Flag("output", "Write the archive to this file (.tar.gz), or - for standard output.").Short('o').Required().PlaceHolder("FILE").String()
 	redact := c.Flag("redact", "Replace serial numbers, UUIDs, GUIDs, MAC addresses, WWNs, asset tags and host names by placeholders, for a public bug report.").Bool()
-	if code, done := c.parse(args); done {
-		return code
-	}
-	if *out != "-" {
-		if _, err := os.Lstat(*out); err == nil {
-			return fail(stderr, 1, "hwgraph capture: %s exists; remove it or name another file", *out)
+	c.run = func() int {
+		stdout, stderr := app.stdout, app.stderr
+		if *out != "-" {
+			if _, err := os.Lstat(*out); err == nil {
+				return fail(stderr, 1, "hwgraph capture: %s exists; remove it or name another file", *out)
+			}
 		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		sc.ownSignals = true
+		m, rootDone, err := sc.openRoot()
+		if err != nil {
+			return fail(stderr, 2, "hwgraph capture: %v", err)
+		}
+		defer rootDone()
+		opts, err := sc.options()
+		if err != nil {
+			return fail(stderr, 2, "hwgraph capture: %v", err)
+		}
+		man := &capture.Manifest{Format: capture.Format, Created: time.Now().UTC(), Version: version.Version}
+		var red *capture.Redactor
+		if *redact {
+			red = capture.NewRedactor()
+		}
+		reg, err := captureRegistry(ctx, sc, opts, m, man)
+		if err != nil {
+			return fail(stderr, 2, "hwgraph capture: %v", err)
+		}
+		stage, err := os.MkdirTemp("", "hwgraph-capture-")
+		if err != nil {
+			return fail(stderr, 1, "hwgraph capture: %v", err)
+		}
+		defer os.RemoveAll(stage)
+		man.Collectors = reg.Names()
+		man.Copied, err = capture.Copy(ctx, sc.env().Root, stage, reg.Reads(), red, capture.DefaultLimits)
+		if err != nil {
+			return fail(stderr, 1, "hwgraph capture: %v", err)
+		}
+		if red != nil {
+			man.Redact(red)
+		}
+		if err := man.Write(stage); err != nil {
+			return fail(stderr, 1, "hwgraph capture: %v", err)
+		}
+		size, err := writeArchive(ctx, *out, stdout, stage)
+		if err != nil {
+			return fail(stderr, 1, "hwgraph capture: %v", err)
+		}
+		fmt.Fprintln(stderr, captureSummary(man, sc.env().Root, *out, size))
+		return 0
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	sc.ownSignals = true
-	m, rootDone, err := sc.openRoot()
-	if err != nil {
-		return fail(stderr, 2, "hwgraph capture: %v", err)
-	}
-	defer rootDone()
-	opts, err := sc.options()
-	if err != nil {
-		return fail(stderr, 2, "hwgraph capture: %v", err)
-	}
-	man := &capture.Manifest{Format: capture.Format, Created: time.Now().UTC(), Version: version.Version}
-	var red *capture.Redactor
-	if *redact {
-		red = capture.NewRedactor()
-	}
-	reg, err := captureRegistry(ctx, sc, opts, m, man)
-	if err != nil {
-		return fail(stderr, 2, "hwgraph capture: %v", err)
-	}
-	stage, err := os.MkdirTemp("", "hwgraph-capture-")
-	if err != nil {
-		return fail(stderr, 1, "hwgraph capture: %v", err)
-	}
-	defer os.RemoveAll(stage)
-	man.Collectors = reg.Names()
-	man.Copied, err = capture.Copy(ctx, sc.env().Root, stage, reg.Reads(), red, capture.DefaultLimits)
-	if err != nil {
-		return fail(stderr, 1, "hwgraph capture: %v", err)
-	}
-	if red != nil {
-		man.Redact(red)
-	}
-	if err := man.Write(stage); err != nil {
-		return fail(stderr, 1, "hwgraph capture: %v", err)
-	}
-	size, err := writeArchive(ctx, *out, stdout, stage)
-	if err != nil {
-		return fail(stderr, 1, "hwgraph capture: %v", err)
-	}
-	fmt.Fprintln(stderr, captureSummary(man, sc.env().Root, *out, size))
-	return 0
 }
 
 // captureRegistry builds the collectors the flags select. On the live

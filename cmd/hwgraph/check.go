@@ -16,36 +16,31 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-func init() { commands["check"] = runCheck }
-
-// runCheck is `hwgraph check --condition C`: a node-problem-detector
+// checkCommand is `hwgraph check --condition C`: a node-problem-detector
 // custom plugin. It asks the local agent for its last graph (no rescan)
 // and scans once, judging against the state folder without writing it,
 // when no agent answers; it prints one line and exits 0 (OK), 1 (a part
 // of the condition is degraded, failed or missing) or 2 (unknown).
-func runCheck(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("hwgraph check", "A node-problem-detector custom plugin: exits 0 when the condition's parts are healthy, 1 with the first problem on stdout, 2 when it cannot tell.", stdout, stderr)
+func checkCommand(app *cli) {
+	c := app.command(nil, "check", "A node-problem-detector custom plugin: exits 0 when the condition's parts are healthy, 1 with the first problem on stdout, 2 when it cannot tell.")
 	names := condition.Names()
 	cond := c.Flag("condition", "The condition to check: "+strings.Join(names, ", ")+".").Required().Enum(names...)
 	agent := c.Flag("agent", "The local agent (hwgraph serve) to ask first; \"\" scans without asking.").Default("http://127.0.0.1:9877").Envar("HWGRAPH_AGENT").String()
 	agentTimeout := c.Flag("agent.timeout", "How long to wait for the agent before scanning instead.").Default("2s").Duration()
-	sc := addScanFlags(c.Application)
-	if code, done := c.parse(args); done {
-		if code != 0 {
-			return int(condition.Unknown) // a usage error says nothing of the hardware
+	sc := addScanFlags(c)
+	c.run = func() int {
+		stdout, stderr := app.stdout, app.stderr
+		g, how, err := checkGraph(*agent, *agentTimeout, sc, stderr)
+		if err != nil {
+			fmt.Fprintf(stdout, "unknown: %v\n", err)
+			return int(condition.Unknown)
 		}
-		return code
+		fmt.Fprintf(stderr, "hwgraph check: %s\n", how)
+		cnd, _ := condition.Named(*cond)
+		status, line := cnd.Judge(g)
+		fmt.Fprintln(stdout, topology.Printable(line))
+		return int(status)
 	}
-	g, how, err := checkGraph(*agent, *agentTimeout, sc, stderr)
-	if err != nil {
-		fmt.Fprintf(stdout, "unknown: %v\n", err)
-		return int(condition.Unknown)
-	}
-	fmt.Fprintf(stderr, "hwgraph check: %s\n", how)
-	cnd, _ := condition.Named(*cond)
-	status, line := cnd.Judge(g)
-	fmt.Fprintln(stdout, topology.Printable(line))
-	return int(status)
 }
 
 // checkGraph is the agent's last graph, else one scan of this machine.

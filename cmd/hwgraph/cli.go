@@ -12,35 +12,38 @@ import (
 	"github.com/hwgraph/hwgraph/collectors"
 )
 
-// cli is one command's flags, parsed by kingpin as in node_exporter:
-// --flags in --help, --no-FLAG for booleans, --version everywhere. Help
-// and the version go to stdout, errors to stderr, and neither exits the
-// process, so tests drive the whole command.
+// cli is hwgraph's command line, parsed by kingpin as in node_exporter:
+// one application, a kingpin command each (the bare `hwgraph` is the
+// default, show), --flags in --help, --no-FLAG for booleans, --version
+// everywhere. Help and the version go to stdout, errors to stderr, and
+// neither exits the process, so tests drive the whole command.
 type cli struct {
 	*kingpin.Application
-	stderr io.Writer
-	ended  *int // the exit code --help or --version ended the command with
+	stdout, stderr io.Writer
+	ended          *int                // the exit code --help or --version ended the command with
+	commands       map[string]*command // by kingpin's FullCommand
+}
+
+// command is one of hwgraph's commands: its flags, and what it does once
+// they are parsed.
+type command struct {
+	*kingpin.CmdClause
+	cli *cli
+	// settle are run once the flags are parsed, before run: what depends
+	// on which flags were given.
+	settle []func()
+	run    func() int
 	// format and formats are the command's --format and what it may be
-	// (formatFlag), checked by parse.
+	// (formatFlag), checked once the flags are parsed.
 	format  *string
 	formats []string
 }
 
-// eventFormats are the formats of the commands that print events.
-var eventFormats = []string{"text", "json"}
-
-// formatFlag declares the command's --format, one of formats (the first
-// is the default), checked when the flags are parsed: every command's
-// format is checked this one way.
-func (c *cli) formatFlag(help string, formats ...string) *string {
-	c.formats = formats
-	c.format = c.Flag("format", help).Default(formats[0]).String()
-	return c.format
-}
-
-func newCLI(name, help string, stdout, stderr io.Writer) *cli {
-	c := &cli{Application: kingpin.New(name, help), stderr: stderr}
+func newCLI(stdout, stderr io.Writer) *cli {
+	c := &cli{Application: kingpin.New("hwgraph", "Shows this machine's components, links and their health, as a tree of its parts (hwgraph show, the default), and serves them to Prometheus (hwgraph serve)."),
+		stdout: stdout, stderr: stderr, commands: map[string]*command{}}
 	c.UsageWriter(stdout).ErrorWriter(stderr)
+	c.UsageTemplate(usageTemplate)
 	c.Version(version.Print("hwgraph"))
 	c.HelpFlag.Short('h')
 	c.Terminate(func(code int) {
@@ -51,21 +54,64 @@ func newCLI(name, help string, stdout, stderr io.Writer) *cli {
 	return c
 }
 
-// parse parses args; done is set when the command is to end with code:
-// after --help or --version (0), or a flag that is wrong (2).
-func (c *cli) parse(args []string) (code int, done bool) {
-	_, err := c.Parse(args)
+// command adds a command, below parent when it is not nil ("cluster
+// serve"); run is set by its declaration.
+func (c *cli) command(parent *command, name, help string) *command {
+	cmd := &command{cli: c}
+	if parent != nil {
+		cmd.CmdClause = parent.Command(name, help)
+	} else {
+		cmd.CmdClause = c.Command(name, help)
+	}
+	c.commands[cmd.FullCommand()] = cmd
+	return cmd
+}
+
+// execute parses args and runs the command they name: its exit code,
+// 0 after --help or --version, 2 for flags that are wrong.
+func (c *cli) execute(args []string) int {
+	name, err := c.Parse(args)
 	if c.ended != nil {
-		return *c.ended, true
+		return *c.ended
 	}
 	if err != nil {
-		return fail(c.stderr, 2, "%s: %v (see --help)", c.Name, err), true
+		return fail(c.stderr, 2, "hwgraph: %v (see --help)", err)
 	}
-	if c.format != nil && !slices.Contains(c.formats, *c.format) {
-		return fail(c.stderr, 2, "%s: unknown format %q (want one of %s)", c.Name, *c.format, strings.Join(c.formats, ", ")), true
+	cmd := c.commands[name]
+	if cmd.format != nil && !slices.Contains(cmd.formats, *cmd.format) {
+		return fail(c.stderr, 2, "hwgraph %s: unknown format %q (want one of %s)", name, *cmd.format, strings.Join(cmd.formats, ", "))
 	}
-	return 0, false
+	for _, s := range cmd.settle {
+		s()
+	}
+	return cmd.run()
 }
+
+// eventFormats are the formats of the commands that print events.
+var eventFormats = []string{"text", "json"}
+
+// formatFlag declares the command's --format, one of formats (the first
+// is the default), checked when the flags are parsed: every command's
+// format is checked this one way.
+func (c *command) formatFlag(help string, formats ...string) *string {
+	c.formats = formats
+	c.format = c.Flag("format", help).Default(formats[0]).String()
+	return c.format
+}
+
+// flagGroup is where flags are declared: a command, or the application.
+type flagGroup interface {
+	Flag(name, help string) *kingpin.FlagClause
+}
+
+// usageTemplate is kingpin's default, and for the bare `hwgraph --help`
+// also the default command's flags: what `hwgraph` alone takes.
+var usageTemplate = strings.Replace(kingpin.DefaultUsageTemplate, `{{else if .App.Commands -}}
+Commands:`, `{{else if .App.Commands -}}
+{{range .App.Commands}}{{if .Default}}Flags of hwgraph {{.Name}}, the default command:
+{{.Flags|FlagsToTwoColumns|FormatTwoColumns}}
+{{end}}{{end -}}
+Commands:`, 1)
 
 // collectorFlags are node_exporter's --collector.NAME and
 // --no-collector.NAME, beside hwgraph's --collectors list.
@@ -75,7 +121,7 @@ type collectorFlags struct {
 	enabled, given             map[string]*bool
 }
 
-func addCollectorFlags(a *kingpin.Application) *collectorFlags {
+func addCollectorFlags(a flagGroup) *collectorFlags {
 	f := &collectorFlags{enabled: map[string]*bool{}, given: map[string]*bool{}}
 	names := collectors.Names()
 	a.Flag("collectors", "Collectors to run, comma-separated (default all: "+strings.Join(names, ",")+"); --collector.NAME and --no-collector.NAME then add and remove.").IsSetByUser(&f.listGiven).StringVar(&f.list)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -12,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/common/version"
 
@@ -21,11 +19,9 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-func init() { commands["cluster"] = runCluster }
-
 // addClusterFlags binds the flags that say where the agents are found to
 // a fleet.
-func addClusterFlags(a *kingpin.Application) *cluster.Fleet {
+func addClusterFlags(a flagGroup) *cluster.Fleet {
 	f := &cluster.Fleet{}
 	a.Flag("targets", "Agents: host:port or URLs of `hwgraph serve`, comma-separated.").StringVar(&f.Targets)
 	a.Flag("targets-file", "File listing agents, one a line.").StringVar(&f.TargetsFile)
@@ -41,28 +37,34 @@ func addClusterFlags(a *kingpin.Application) *cluster.Fleet {
 	return f
 }
 
-// runCluster is `hwgraph cluster`: one topology of many machines.
-func runCluster(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "serve" {
-		return runClusterServe(args[1:], stdout, stderr)
-	}
-	c := newCLI("hwgraph cluster", "One topology of many machines, from their agents (hwgraph serve). hwgraph cluster serve serves it.", stdout, stderr)
-	cc := addClusterFlags(c.Application)
+// clusterCommand is `hwgraph cluster`: one topology of many machines,
+// printed (cluster show, the default) or served (cluster serve).
+func clusterCommand(app *cli) {
+	parent := app.command(nil, "cluster", "One topology of many machines, from their agents (hwgraph serve): shown (the default), or served.")
+	clusterShowCommand(app, parent)
+	clusterServeCommand(app, parent)
+}
+
+// clusterShowCommand is `hwgraph cluster [show]`: the fleet, printed.
+func clusterShowCommand(app *cli, parent *command) {
+	c := app.command(parent, "show", "One topology of many machines, from their agents (hwgraph serve), printed (the default).")
+	c.Default()
+	cc := addClusterFlags(c)
 	format := c.formatFlag("Output format: "+strings.Join(topology.Formats, ", ")+".", topology.Formats...)
-	if code, done := c.parse(args); done {
-		return code
+	c.run = func() int {
+		stdout, stderr := app.stdout, app.stderr
+		g, err := cc.Make(context.Background(), nil)
+		if err != nil {
+			return fail(stderr, 2, "hwgraph cluster: %v", err)
+		}
+		if *format == "tree" {
+			fmt.Fprintf(stdout, "hosts: %s\n", cluster.Summary(g))
+		}
+		if err := topology.Render(stdout, g, *format); err != nil {
+			return fail(stderr, 1, "hwgraph: %v", err)
+		}
+		return 0
 	}
-	g, err := cc.Make(context.Background(), nil)
-	if err != nil {
-		return fail(stderr, 2, "hwgraph cluster: %v", err)
-	}
-	if *format == "tree" {
-		fmt.Fprintf(stdout, "hosts: %s\n", cluster.Summary(g))
-	}
-	if err := topology.Render(stdout, g, *format); err != nil {
-		return fail(stderr, 1, "hwgraph: %v", err)
-	}
-	return 0
 }
 
 // fleetEngine gathers the fleet every refresh. Each agent has its own
@@ -73,25 +75,25 @@ func fleetEngine(f *cluster.Fleet, refresh time.Duration, logger *slog.Logger) *
 	return e
 }
 
-// runClusterServe is `hwgraph cluster serve`: the fleet page, refreshed.
+// clusterServeCommand is `hwgraph cluster serve`: the fleet page, refreshed.
 // The engine gathers the agents' graphs on the interval and keeps the
 // events between two gathers (a host gone unreachable, a part removed).
-func runClusterServe(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("hwgraph cluster serve", "The fleet's page, metrics and API, gathered from the agents on an interval.", stdout, stderr)
-	cc := addClusterFlags(c.Application)
-	webCfg := addWebFlags(c.Application, ":9878")
+func clusterServeCommand(app *cli, parent *command) {
+	stderr := app.stderr
+	c := app.command(parent, "serve", "The fleet's page, metrics and API, gathered from the agents on an interval.")
+	cc := addClusterFlags(c)
+	webCfg := addWebFlags(c, ":9878")
 	refresh := c.Flag("refresh", "Time between gathers.").Default(scan.DefaultInterval.String()).Duration()
-	logConfig := addLogFlags(c.Application, stderr)
-	if code, done := c.parse(args); done {
-		return code
+	logConfig := addLogFlags(c, stderr)
+	c.run = func() int {
+		logger := promslog.New(logConfig)
+		logger.Info("starting hwgraph cluster serve", "version", version.Info())
+		logger.Info("build context", "build_context", version.BuildContext())
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		e := fleetEngine(cc, *refresh, logger)
+		e.Scan(ctx)
+		go e.Run(ctx, *refresh)
+		return serveHTTP(ctx, e, webCfg, logger, nil)
 	}
-	logger := promslog.New(logConfig)
-	logger.Info("starting hwgraph cluster serve", "version", version.Info())
-	logger.Info("build context", "build_context", version.BuildContext())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	e := fleetEngine(cc, *refresh, logger)
-	e.Scan(ctx)
-	go e.Run(ctx, *refresh)
-	return serveHTTP(ctx, e, webCfg, logger, nil)
 }

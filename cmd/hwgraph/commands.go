@@ -16,78 +16,78 @@ import (
 	"github.com/hwgraph/hwgraph/topology"
 )
 
-// runBaseline is `hwgraph baseline accept`: scan, and take the result as
+// baselineCommand is `hwgraph baseline accept`: scan, and take the result as
 // the new normal (after a planned change: a DIMM pulled, a card moved).
-func runBaseline(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("hwgraph baseline", "Scans, and takes the result as the new normal (after a planned change: a DIMM pulled, a card moved).", stdout, stderr)
-	c.Arg("accept", "accept: take this scan as the baseline.").Required().Enum("accept")
-	sc := addScanFlags(c.Application)
-	if code, done := c.parse(args); done {
-		return code
+func baselineCommand(app *cli) {
+	parent := app.command(nil, "baseline", "The baseline a scan is judged against: hwgraph baseline accept.")
+	c := app.command(parent, "accept", "Scans, and takes the result as the new normal (after a planned change: a DIMM pulled, a card moved).")
+	sc := addScanFlags(c)
+	c.run = func() int {
+		stdout, stderr := app.stdout, app.stderr
+		if sc.stateDir == "" {
+			return fail(stderr, 2, "hwgraph: baseline accept needs --state-dir")
+		}
+		e, done, code := sc.engine(cliLogger(stderr), stderr, false)
+		if e == nil {
+			return code
+		}
+		defer done()
+		g, err := e.Accept(context.Background())
+		if err != nil {
+			return fail(stderr, 1, "hwgraph: %v", err)
+		}
+		fmt.Fprintf(stdout, "baseline accepted: %d components, %d links (%s)\n", len(g.Components), len(g.Links), sc.stateDir)
+		return 0
 	}
-	if sc.stateDir == "" {
-		return fail(stderr, 2, "hwgraph: baseline accept needs --state-dir")
-	}
-	e, done, code := sc.engine(cliLogger(stderr), stderr, false)
-	if e == nil {
-		return code
-	}
-	defer done()
-	g, err := e.Accept(context.Background())
-	if err != nil {
-		return fail(stderr, 1, "hwgraph: %v", err)
-	}
-	fmt.Fprintf(stdout, "baseline accepted: %d components, %d links (%s)\n", len(g.Components), len(g.Links), sc.stateDir)
-	return 0
 }
 
-// runDiff is `hwgraph diff OLD NEW`: what changed between two saved
+// diffCommand is `hwgraph diff OLD NEW`: what changed between two saved
 // graphs, captures or captured trees, as events.
-func runDiff(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("hwgraph diff", "What changed between two graphs, as events. OLD and NEW are graphs saved with --format json, capture archives (hwgraph capture) or captured trees.", stdout, stderr)
+func diffCommand(app *cli) {
+	c := app.command(nil, "diff", "What changed between two graphs, as events. OLD and NEW are graphs saved with --format json, capture archives (hwgraph capture) or captured trees.")
 	format := c.formatFlag("text or json.", eventFormats...)
 	oldPath := c.Arg("OLD", "The earlier graph, capture or tree.").Required().String()
 	newPath := c.Arg("NEW", "The later graph, capture or tree.").Required().String()
-	if code, done := c.parse(args); done {
-		return code
-	}
-	var graphs [2]*topology.Graph
-	for i, path := range []string{*oldPath, *newPath} {
-		var code int
-		if graphs[i], code = loadGraph(path, stderr); graphs[i] == nil {
-			return code
+	c.run = func() int {
+		stdout, stderr := app.stdout, app.stderr
+		var graphs [2]*topology.Graph
+		for i, path := range []string{*oldPath, *newPath} {
+			var code int
+			if graphs[i], code = loadGraph(path, stderr); graphs[i] == nil {
+				return code
+			}
 		}
+		return printEvents(stdout, stderr, topology.Diff(graphs[0], graphs[1], graphs[1].Time), *format)
 	}
-	return printEvents(stdout, stderr, topology.Diff(graphs[0], graphs[1], graphs[1].Time), *format)
 }
 
-// runEvents is `hwgraph events`: the journal, like ras-mc-ctl --errors for
+// eventsCommand is `hwgraph events`: the journal, like ras-mc-ctl --errors for
 // the whole machine.
-func runEvents(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("hwgraph events", "The journal of what changed, like ras-mc-ctl --errors for the whole machine.", stdout, stderr)
+func eventsCommand(app *cli) {
+	c := app.command(nil, "events", "The journal of what changed, like ras-mc-ctl --errors for the whole machine.")
 	stateDir := c.Flag("state-dir", "The state folder holding the journal.").Default(defaultStateDir()).String()
 	since := c.Flag("since", "Only events since: a duration back (1h, 7d) or an RFC 3339 time (default: all kept).").String()
 	id := c.Flag("component", "Only events of this component or link ID.").String()
 	format := c.formatFlag("text or json.", eventFormats...)
-	if code, done := c.parse(args); done {
-		return code
+	c.run = func() int {
+		stdout, stderr := app.stdout, app.stderr
+		from, err := topology.ParseSince(*since, time.Now())
+		if err != nil {
+			return fail(stderr, 2, "hwgraph: --since: %v", err)
+		}
+		// Read-only: beside a running agent, and without creating a folder
+		// that a typo named.
+		st, err := history.OpenReadOnly(*stateDir)
+		if err != nil {
+			return fail(stderr, 1, "hwgraph: %v", err)
+		}
+		defer st.Close()
+		events, err := st.Journal.Query(from, *id)
+		if err != nil {
+			return fail(stderr, 1, "hwgraph: %v", err)
+		}
+		return printEvents(stdout, stderr, events, *format)
 	}
-	from, err := topology.ParseSince(*since, time.Now())
-	if err != nil {
-		return fail(stderr, 2, "hwgraph: --since: %v", err)
-	}
-	// Read-only: beside a running agent, and without creating a folder
-	// that a typo named.
-	st, err := history.OpenReadOnly(*stateDir)
-	if err != nil {
-		return fail(stderr, 1, "hwgraph: %v", err)
-	}
-	defer st.Close()
-	events, err := st.Journal.Query(from, *id)
-	if err != nil {
-		return fail(stderr, 1, "hwgraph: %v", err)
-	}
-	return printEvents(stdout, stderr, events, *format)
 }
 
 func printEvents(stdout, stderr io.Writer, events []topology.Event, format string) int {
@@ -116,34 +116,34 @@ func eventLine(e topology.Event) string {
 	return fmt.Sprintf("%s  %-8s  %-16s  %-28s  %s%s", e.Time.Local().Format(time.RFC3339), e.Severity, e.Kind, e.Subject(), e.Message, e.FoldedSuffix())
 }
 
-// runWatch is `hwgraph watch`: rescan on an interval and at once on a
+// watchCommand is `hwgraph watch`: rescan on an interval and at once on a
 // kernel device event, and print events as they happen.
-func runWatch(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("hwgraph watch", "Scans on an interval and on device events, printing each change as it happens.", stdout, stderr)
-	sc := addScanFlags(c.Application)
+func watchCommand(app *cli) {
+	c := app.command(nil, "watch", "Scans on an interval and on device events, printing each change as it happens.")
+	sc := addScanFlags(c)
 	interval := c.Flag("interval", "Time between scans.").Default(scan.DefaultInterval.String()).Duration()
 	scans := c.Flag("scans", "Stop after this many scans (0: until interrupted).").Default("0").Int()
-	if code, done := c.parse(args); done {
-		return code
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	sc.ownSignals, sc.agent = true, true
-	e, done, code := sc.engine(cliLogger(stderr), stderr, false)
-	if e == nil {
-		return code
-	}
-	defer done()
-	e.Start(ctx)
-	for n := 1; ; n++ {
-		for _, ev := range e.Scan(ctx).Events {
-			fmt.Fprintln(stdout, eventLine(ev))
+	c.run = func() int {
+		stdout, stderr := app.stdout, app.stderr
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		sc.ownSignals, sc.agent = true, true
+		e, done, code := sc.engine(cliLogger(stderr), stderr, false)
+		if e == nil {
+			return code
 		}
-		if *scans > 0 && n >= *scans {
-			return 0
-		}
-		if !e.Wait(ctx, *interval) {
-			return 0
+		defer done()
+		e.Start(ctx)
+		for n := 1; ; n++ {
+			for _, ev := range e.Scan(ctx).Events {
+				fmt.Fprintln(stdout, eventLine(ev))
+			}
+			if *scans > 0 && n >= *scans {
+				return 0
+			}
+			if !e.Wait(ctx, *interval) {
+				return 0
+			}
 		}
 	}
 }

@@ -20,8 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alecthomas/kingpin/v2"
-
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/capture/archive"
 	"github.com/hwgraph/hwgraph/collectors"
@@ -37,63 +35,65 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// commands are the subcommands; the bare command scans and prints.
-var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"baseline": runBaseline,
-	"diff":     runDiff,
-	"events":   runEvents,
-	"watch":    runWatch,
-}
-
 // run is main without the process: it returns the exit code, so tests can
 // drive the whole command.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		if cmd, ok := commands[args[0]]; ok {
-			return cmd(args[1:], stdout, stderr)
-		}
+	c := newCLI(stdout, stderr)
+	for _, declare := range commandList {
+		declare(c)
 	}
-	c := newCLI("hwgraph", "Prints this machine's components, links and their health.\n\n"+
-		"Commands: serve, watch, baseline accept, events, check, capture, diff, cluster [serve]; hwgraph COMMAND --help.", stdout, stderr)
-	sc := addScanFlags(c.Application)
+	return c.execute(args)
+}
+
+// commandList declares hwgraph's commands, in the order --help lists
+// them; the first is the default.
+var commandList = []func(*cli){showCommand, serveCommand, watchCommand, baselineCommand, eventsCommand, checkCommand,
+	captureCommand, diffCommand, clusterCommand}
+
+// showCommand is the bare `hwgraph`: one scan of this machine (or of
+// --root), printed.
+func showCommand(app *cli) {
+	c := app.command(nil, "show", "Prints this machine's components, links and their health (the default: `hwgraph` alone).")
+	c.Default()
+	sc := addScanFlags(c)
 	formats := append(slices.Clone(topology.Formats), "prom")
 	format := c.formatFlag("Output format: "+strings.Join(formats, ", ")+" (prom: the graph's series as /metrics serves them, for node_exporter's textfile collector).", formats...)
 	var svgOpt topology.SVGOptions
 	c.Flag("no-io", "With --format svg: CPUs and memory only, as lstopo --no-io.").BoolVar(&svgOpt.NoIO)
 	c.Flag("only-unhealthy", "With --format svg: only the parts that are not ok, in the boxes that hold them.").BoolVar(&svgOpt.OnlyUnhealthy)
 	output := c.Flag("output", "Write to this file instead of standard output; it appears whole or not at all (a textfile collector's hwgraph.prom).").Short('o').PlaceHolder("FILE").String()
-	if code, done := c.parse(args); done {
-		return code
-	}
-	if os.Getenv("GOGC") == "" {
-		// A one-shot run lives for milliseconds and keeps all it reads:
-		// collecting as the heap grows is wasted work, so let it grow
-		// fivefold.
-		debug.SetGCPercent(400)
-	}
-	g, code := sc.scanOnce(stderr)
-	if g == nil {
-		return code
-	}
-	render := func(w io.Writer) error {
-		switch *format {
-		case "prom":
-			return exporter.WriteText(w, g)
-		case "svg":
-			return topology.WriteSVG(w, g, svgOpt)
+	c.run = func() int {
+		stdout, stderr := app.stdout, app.stderr
+		if os.Getenv("GOGC") == "" {
+			// A one-shot run lives for milliseconds and keeps all it
+			// reads: collecting as the heap grows is wasted work, so
+			// let it grow fivefold.
+			debug.SetGCPercent(400)
 		}
-		return topology.Render(w, g, *format)
+		g, code := sc.scanOnce(stderr)
+		if g == nil {
+			return code
+		}
+		render := func(w io.Writer) error {
+			switch *format {
+			case "prom":
+				return exporter.WriteText(w, g)
+			case "svg":
+				return topology.WriteSVG(w, g, svgOpt)
+			}
+			return topology.Render(w, g, *format)
+		}
+		var err error
+		if *output != "" {
+			err = atomicfile.Write(*output, render)
+		} else {
+			err = render(stdout)
+		}
+		if err != nil {
+			return fail(stderr, 1, "hwgraph: %v", err)
+		}
+		return 0
 	}
-	var err error
-	if *output != "" {
-		err = atomicfile.Write(*output, render)
-	} else {
-		err = render(stdout)
-	}
-	if err != nil {
-		return fail(stderr, 1, "hwgraph: %v", err)
-	}
-	return 0
 }
 
 // scanConfig holds the flags every command that scans shares.
@@ -114,7 +114,8 @@ type scanConfig struct {
 	agent bool
 }
 
-func addScanFlags(a *kingpin.Application) *scanConfig {
+func addScanFlags(cmd *command) *scanConfig {
+	a := cmd
 	c := &scanConfig{}
 	a.Flag("root", "Filesystem root to read: a captured tree holding sys/ and proc/, or a capture archive (hwgraph capture, hwloc-gather-topology); nothing live is asked.").Default("/").StringVar(&c.root)
 	a.Flag("host-root", "This machine's filesystem mounted here (a container's /host): read as the live machine, with NVML, the kernel log, device events and the BMC.").StringVar(&c.hostRoot)
@@ -126,7 +127,7 @@ func addScanFlags(a *kingpin.Application) *scanConfig {
 	a.Flag("scan.full-interval", "How long a PCI function's identity and placement are trusted between scans before they are read again whole (a device event rereads them at once).").Default(collectors.DefaultFullScanInterval.String()).DurationVar(&c.fullInterval)
 	a.Flag("scan.device-events", "Listen to the kernel's device events, and trust between them what changes only with one (a PCI function's driver and device path, the CPUs' topology): auto on the live machine, on also below --root (a benchmark of what a live agent reads), off never.").Default("auto").EnumVar(&c.deviceEvents, "auto", "on", "off")
 	a.Flag("ce-threshold", "New corrected memory errors between two scans that degrade a DIMM.").Default("1").Uint64Var(&c.ceThreshold)
-	a.Action(func(*kingpin.ParseContext) error { c.afterParse(); return nil })
+	cmd.settle = append(cmd.settle, c.afterParse)
 	return c
 }
 

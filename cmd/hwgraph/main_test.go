@@ -142,7 +142,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad format", []string{"--format", "xml"}, 2, `unknown format "xml" (want one of tree, json, dot, text, matrix, svg, prom)`},
 		{"bad events format", []string{"events", "--format", "xml"}, 2, `hwgraph events: unknown format "xml" (want one of text, json)`},
 		{"bad diff format", []string{"diff", "--format", "tree", "a", "b"}, 2, `hwgraph diff: unknown format "tree" (want one of text, json)`},
-		{"bad cluster format", []string{"cluster", "--format", "prom", "--targets", "x:1"}, 2, `hwgraph cluster: unknown format "prom"`},
+		{"bad cluster format", []string{"cluster", "--format", "prom", "--targets", "x:1"}, 2, `hwgraph cluster show: unknown format "prom"`},
 		{"missing root", []string{"--root", "/nonexistent/root"}, 2, "no such file or directory"},
 		{"root is a file", []string{"--root", file}, 2, "not a directory"},
 		{"empty root", []string{"--root", t.TempDir()}, 2, "holds neither sys/ nor proc/"},
