@@ -3,6 +3,7 @@ package collectors
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"strings"
@@ -52,9 +53,9 @@ func TestBMCAgainstIPMISim(t *testing.T) {
 	// Entity 0x07 (system board): the sensor describes the host.
 	reading := strings.Fields(bmcsim.Field(sensors, "Sensor Reading")) // "35 (+/- 0) degrees C"
 	h := g.Host
-	if len(reading) == 0 || fmt.Sprint(h.Attrs["sensor:Inlet Temp"]) != reading[0] || h.Attrs["sensor:Inlet Temp:unit"] != "degrees C" ||
-		fmt.Sprint(h.Attrs["sensor:Inlet Temp:upper_critical"]) != strings.TrimSuffix(bmcsim.Field(sensors, "Upper Critical"), ".000") {
-		t.Errorf("host sensor attrs %v; ipmitool:\n%s", h.Attrs, sensors)
+	if s, _ := h.Sensor("Inlet Temp"); len(reading) == 0 || s.Value == nil || fmt.Sprint(*s.Value) != reading[0] || s.Unit != "degrees C" ||
+		s.UpperCritical == nil || fmt.Sprint(*s.UpperCritical) != strings.TrimSuffix(bmcsim.Field(sensors, "Upper Critical"), ".000") {
+		t.Errorf("host sensor %+v; ipmitool:\n%s", s, sensors)
 	}
 	if b.Health.State != topology.StateOK {
 		t.Errorf("bmc health %+v", b.Health)
@@ -110,7 +111,7 @@ func TestBMCAgainstGoIPMIServer(t *testing.T) {
 		t.Errorf("bmc %+v", b)
 	}
 	// Its chassis is powered off (the mock HAL's default); it has no DCMI.
-	if g.Host.Attrs["chassis_power"] != "off" || g.Host.Attrs["sensor:"+powerSensorName] != nil {
+	if _, dcmi := g.Host.Sensor(powerSensorName); g.Host.Attrs["chassis_power"] != "off" || dcmi {
 		t.Errorf("host attrs %v", g.Host.Attrs)
 	}
 	sim := &bmcsim.IPMISim{Addr: addr}
@@ -141,10 +142,10 @@ func TestBMCDCMIPowerReading(t *testing.T) {
 	if st := status(g, "bmc"); st.State != "ok" || len(st.Problems) > 0 {
 		t.Fatalf("bmc collector %+v", st)
 	}
-	a := g.Host.Attrs
-	if a["sensor:"+powerSensorName] != 245.0 || a["sensor:"+powerSensorName+":unit"] != "Watts" || a["sensor:"+powerSensorName+":minimum"] != 180.0 ||
-		a["sensor:"+powerSensorName+":maximum"] != 310.0 || a["sensor:"+powerSensorName+":average"] != 240.0 || a["sensor:"+powerSensorName+":period_seconds"] != 1.0 {
-		t.Errorf("host attrs %v", a)
+	p, _ := g.Host.Sensor(powerSensorName)
+	if p.Value == nil || *p.Value != 245 || p.Unit != "Watts" ||
+		!maps.Equal(p.Extra, map[string]float64{"minimum": 180, "maximum": 310, "average": 240, "period_seconds": 1}) {
+		t.Errorf("host power sensor %+v", p)
 	}
 	sim := &bmcsim.IPMISim{Addr: addr}
 	out, err := sim.Ipmitool(t, "dcmi", "power", "reading")

@@ -20,26 +20,27 @@ func TestHwmonOnTheirComponents(t *testing.T) {
 	root := fixture.Root(t, "node_exporter/sys.tar.gz")
 	g := scan(t, root, "hwmon", "numa")
 	for _, tc := range []struct {
-		id, attr string
-		want     any
+		id, sensor string
+		value      float64
+		unit       string
+		limit      func(topology.Sensor) *float64
+		limitWant  float64
 	}{
-		{"package:0", "sensor:coretemp Core 0", 54.0},
-		{"package:0", "sensor:coretemp Core 0:upper_critical", 100.0},
-		{"package:0", "sensor:coretemp Core 0:unit", "degrees C"},
-		{"package:1", "sensor:coretemp Physical id 0", 55.0},
-		{"host", "sensor:nct6779 fan2", 1098.0},
-		{"host", "sensor:nct6779 fan2:unit", "RPM"},
-		{"host", "sensor:nct6779 in0", 0.792},
-		{"host", "sensor:nct6779 in0:max", 1.744},
-		{"host", "sensor:hwmon2 Right side", 1998.0},
-		{"host", "sensor:mt7996_phy0_2 temp1", 57.0},
+		{"package:0", "coretemp Core 0", 54, "degrees C", func(s topology.Sensor) *float64 { return s.UpperCritical }, 100},
+		{"package:1", "coretemp Physical id 0", 55, "degrees C", nil, 0},
+		{"host", "nct6779 fan2", 1098, "RPM", nil, 0},
+		{"host", "nct6779 in0", 0.792, "Volts", func(s topology.Sensor) *float64 { return s.Max }, 1.744},
+		{"host", "hwmon2 Right side", 1998, "RPM", nil, 0},
+		{"host", "mt7996_phy0_2 temp1", 57, "degrees C", nil, 0},
 	} {
 		c, ok := g.Component(tc.id)
 		if !ok {
 			t.Fatalf("%s missing", tc.id)
 		}
-		if got := c.Attrs[tc.attr]; got != tc.want {
-			t.Errorf("%s %s = %v (%T), want %v", tc.id, tc.attr, got, got, tc.want)
+		s, ok := c.Sensor(tc.sensor)
+		if !ok || s.Value == nil || *s.Value != tc.value || s.Unit != tc.unit ||
+			tc.limit != nil && (tc.limit(s) == nil || *tc.limit(s) != tc.limitWant) {
+			t.Errorf("%s %s = %+v, want %v %s (limit %v)", tc.id, tc.sensor, s, tc.value, tc.unit, tc.limitWant)
 		}
 	}
 	h := g.Host
@@ -65,11 +66,7 @@ func TestHwmonOnTheirComponents(t *testing.T) {
 		}
 	}
 	for _, c := range append(g.Components, g.Host) {
-		for k := range c.Attrs {
-			if name, ok := strings.CutPrefix(k, "sensor:"); ok && !strings.Contains(name, ":") {
-				shown++
-			}
-		}
+		shown += len(c.Readings())
 	}
 	if inputs != shown || inputs < 20 {
 		t.Errorf("%d readings shown, the chips hold %d", shown, inputs)

@@ -119,7 +119,7 @@ func TestRedfishAgainstMockup(t *testing.T) {
 	p0 := resource(t, dir, bay1)
 	out := resource(t, dir, bay1+"/Metrics")["OutputPowerWatts"].(map[string]any)["Reading"]
 	psu, ok := g.Component("psu:1")
-	if !ok || psu.Serial != "3488247" || psu.Serial != p0["SerialNumber"] || psu.Firmware != p0["FirmwareVersion"] || psu.Attrs["sensor:Output"] != out ||
+	if !ok || psu.Serial != "3488247" || psu.Serial != p0["SerialNumber"] || psu.Firmware != p0["FirmwareVersion"] || reading(psu, "Output") != out ||
 		psu.Health.State != topology.StateDegraded || psu.Health.Reasons[0] != "Redfish: Health Warning" {
 		t.Errorf("psu:1 %+v, mockup %v", psu, p0)
 	}
@@ -128,16 +128,16 @@ func TestRedfishAgainstMockup(t *testing.T) {
 	power := resource(t, dir, "/redfish/v1/Chassis/1U/Power")
 	for _, x := range power["PowerControl"].([]any) {
 		pc := x.(map[string]any)
-		if got := g.Host.Attrs["sensor:"+pc["Name"].(string)]; got != pc["PowerConsumedWatts"] || g.Host.Attrs["sensor:"+pc["Name"].(string)+":unit"] != "Watts" {
+		if got := reading(g.Host, pc["Name"].(string)); got != pc["PowerConsumedWatts"] || sensorOf(g.Host, pc["Name"].(string)).Unit != "Watts" {
 			t.Errorf("power %s: %v, mockup %v", pc["Name"], got, pc["PowerConsumedWatts"])
 		}
 	}
 	for _, x := range power["Voltages"].([]any) {
 		v := x.(map[string]any)
-		key := "sensor:" + v["Name"].(string)
-		if g.Host.Attrs[key] != v["ReadingVolts"] || g.Host.Attrs[key+":upper_critical"] != v["UpperThresholdCritical"] ||
-			g.Host.Attrs[key+":lower_critical"] != v["LowerThresholdCritical"] {
-			t.Errorf("voltage %s: %v (%v, %v), mockup %v", v["Name"], g.Host.Attrs[key], g.Host.Attrs[key+":upper_critical"], g.Host.Attrs[key+":lower_critical"], v)
+		s := sensorOf(g.Host, v["Name"].(string))
+		if reading(g.Host, s.Name) != v["ReadingVolts"] || number(s.UpperCritical) != v["UpperThresholdCritical"] ||
+			number(s.LowerCritical) != v["LowerThresholdCritical"] {
+			t.Errorf("voltage %s: %+v, mockup %v", v["Name"], s, v)
 		}
 	}
 	// Temperatures (Thermal's, with their thresholds) are sensors of the
@@ -171,7 +171,7 @@ func TestRedfishAgainstMockup(t *testing.T) {
 			continue
 		}
 		sensors++
-		if got := on.Attrs["sensor:"+s["Name"].(string)]; got != v {
+		if got := reading(on, s["Name"].(string)); got != v {
 			t.Errorf("sensor %s on %s: %v, mockup %v", s["Name"], on.ID, got, v)
 		}
 	}
@@ -612,7 +612,7 @@ func TestFaultRedfishFanStalls(t *testing.T) {
 	if !ok {
 		t.Fatal("no fan for the first bay")
 	}
-	if rpm, _ := topology.Number(c.Attrs, "sensor:Fan Bay 1"); c.Health.State != topology.StateFailed || rpm != 0 ||
+	if rpm := reading(c, "Fan Bay 1"); c.Health.State != topology.StateFailed || rpm != 0.0 ||
 		!strings.Contains(strings.Join(c.Health.Reasons, "; "), "Redfish: Health Critical") {
 		t.Fatalf("stalled fan: %+v", c)
 	}
@@ -662,7 +662,7 @@ func TestRedfishSubsystems(t *testing.T) {
 		out := resource(t, dir, path+"/Metrics")["OutputPowerWatts"].(map[string]any)["Reading"]
 		c, ok := g.Component(topology.PSUID(i + 1))
 		if !ok || c.Serial != p["SerialNumber"] || c.Firmware != p["FirmwareVersion"] || c.Attrs["capacity_watts"] != p["PowerCapacityWatts"] ||
-			c.Attrs["sensor:Output"] != out {
+			reading(c, "Output") != out {
 			t.Errorf("%s: %+v", path, c)
 		}
 		if health := p["Status"].(map[string]any)["Health"]; (health == "Warning") != (c != nil && c.Health.State == topology.StateDegraded) {
@@ -678,8 +678,7 @@ func TestRedfishSubsystems(t *testing.T) {
 		if want == nil { // a fan that reports its speed in percent only
 			want, unit = speed["Reading"], "percent"
 		}
-		key := "sensor:" + f["Name"].(string)
-		if !ok || c.Attrs[key] != want || c.Attrs[key+":unit"] != unit {
+		if !ok || reading(c, f["Name"].(string)) != want || sensorOf(c, f["Name"].(string)).Unit != unit {
 			t.Errorf("fan %s: %+v, mockup %v %s", f["Name"], c, want, unit)
 		}
 		fans++
@@ -687,7 +686,7 @@ func TestRedfishSubsystems(t *testing.T) {
 	temps := resource(t, dir, chassis+"/ThermalSubsystem/ThermalMetrics")["TemperatureReadingsCelsius"].([]any)
 	for _, x := range temps {
 		tr := x.(map[string]any)
-		if got := g.Host.Attrs["sensor:"+tr["DeviceName"].(string)]; got != tr["Reading"] {
+		if got := reading(g.Host, tr["DeviceName"].(string)); got != tr["Reading"] {
 			t.Errorf("temperature %s: %v, mockup %v", tr["DeviceName"], got, tr["Reading"])
 		}
 	}
@@ -948,4 +947,22 @@ func TestRedfishPartsInBackground(t *testing.T) {
 	if comparable(t, second) != comparable(t, whole) {
 		t.Error("a scan with the parts read apart differs from a whole read")
 	}
+}
+
+// sensorOf is c's sensor named name, empty when c has none.
+func sensorOf(c *topology.Component, name string) topology.Sensor {
+	s, _ := c.Sensor(name)
+	return s
+}
+
+// reading is the value of c's sensor named name as a mockup's JSON holds
+// a number (a float64), nil when there is none.
+func reading(c *topology.Component, name string) any { return number(sensorOf(c, name).Value) }
+
+// number is p as a mockup's JSON holds a number, nil for none.
+func number(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

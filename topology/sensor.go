@@ -58,6 +58,50 @@ func (c *Component) HasSensor(name string) bool {
 	return ok
 }
 
+// Sensor returns what c records of the sensor named name, as SetSensor
+// wrote it: its reading (nil when none), unit, limits and other numbers;
+// ok is false when c records nothing of it.
+func (c *Component) Sensor(name string) (s Sensor, ok bool) {
+	key := sensorPrefix + name
+	s.Name = name
+	number := func(k string) *float64 {
+		if v, ok := Number(c.Attrs, k); ok {
+			return &v
+		}
+		return nil
+	}
+	for k := range c.Attrs {
+		if k == key {
+			ok, s.Value, s.Unit = true, number(k), String(c.Attrs, k+":unit")
+			continue
+		}
+		suffix, is := strings.CutPrefix(k, key+":")
+		if !is || strings.Contains(suffix, ":") {
+			continue
+		}
+		ok = true
+		switch suffix {
+		case "unit":
+		case "upper_critical":
+			s.UpperCritical = number(k)
+		case "lower_critical":
+			s.LowerCritical = number(k)
+		case "max":
+			s.Max = number(k)
+		case "min":
+			s.Min = number(k)
+		default:
+			if v := number(k); v != nil {
+				if s.Extra == nil {
+					s.Extra = map[string]float64{}
+				}
+				s.Extra[suffix] = *v
+			}
+		}
+	}
+	return s, ok
+}
+
 // Readings are c's sensor readings with their units, by name: the
 // sensors with a value.
 func (c *Component) Readings() []Sensor {

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -30,5 +31,26 @@ func TestSensorAttributes(t *testing.T) {
 	}
 	if !IsSensorAttr("sensor:fan:lower_critical") || IsSensorAttr("serial") {
 		t.Error("IsSensorAttr")
+	}
+}
+
+// TestSensorReadsBack: every sensor reads back whole as SetSensor wrote
+// it, a limit without a reading too; one never set is not there.
+func TestSensorReadsBack(t *testing.T) {
+	v, crit, lo, hi := 45.5, 90.0, 5.0, 1.744
+	c := &Component{ID: "host", Kind: KindHost}
+	for _, s := range []Sensor{
+		{Name: "coretemp Core 0", Value: &v, Unit: "degrees C", UpperCritical: &crit},
+		{Name: "fan", LowerCritical: &lo},
+		{Name: "in0", Value: &v, Unit: "Volts", Max: &hi, Min: &lo},
+		{Name: "System Power (DCMI)", Value: &v, Unit: "Watts", Extra: map[string]float64{"period_seconds": 1, "average": 240}},
+	} {
+		c.SetSensor(s)
+		if got, ok := c.Sensor(s.Name); !ok || !reflect.DeepEqual(got, s) {
+			t.Errorf("%s: read back %+v, %v; want %+v", s.Name, got, ok, s)
+		}
+	}
+	if s, ok := c.Sensor("coretemp Core 1"); ok {
+		t.Errorf("a sensor never set: %+v", s)
 	}
 }
