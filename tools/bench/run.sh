@@ -8,7 +8,8 @@
 # and what an agent costs running (a second table): CPU per scan of
 # hwgraph serve scanning every second, hearing device events as on a live
 # machine, against node_exporter's CPU per scrape scraped every second,
-# over SECONDS_RUN (30), with RSS and private memory after.
+# both running over the same SECONDS_RUN (30), with RSS and private
+# memory after.
 # Usage: tools/bench/run.sh [RUNS]   (needs hwloc-nox, pciutils,
 # prometheus-node-exporter and curl; .ci/run installs all but the last two)
 set -euo pipefail
@@ -107,27 +108,35 @@ for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 node_exporter/sys.tar.gz;
 	# --scan.device-events on: the agent hears this kernel's device events
 	# as it does on a live machine, and trusts between them what changes
 	# only with one; the capture does not change.
+	# Both run at once, over the same seconds: a machine whose speed drifts
+	# (a VM's neighbours) slows both alike, and the ratio holds.
 	hp=$(port); "$bin/hwgraph" serve --root "$root" --state-dir "$state" --scan.interval 1s --scan.device-events on --web.listen-address "127.0.0.1:$hp" --log.level error 2>/dev/null & pids+=($!)
 	hsp=$!
-	wait_http "http://127.0.0.1:$hp/metrics"; sleep 3 # past start-up and the first, whole scans
-	c0=$(cpu $hsp); sleep "$SECONDS_RUN"; c1=$(cpu $hsp)
-	hcpu=$(awk -v a="$c0" -v b="$c1" -v n="$SECONDS_RUN" 'BEGIN { printf "%.2f ms", (b - a) / n }')
-	hmem=$(mem $hsp)
-	kill $hsp 2>/dev/null || true; wait $hsp 2>/dev/null || true
-	rm -rf "$state"
-	ncpu="n/a"; nmem=""
+	ncpu="n/a"; nmem=""; nsp=""
 	if command -v prometheus-node-exporter >/dev/null; then
 		np=$(port)
 		node_exporter "$root" "$np"
 		nsp=$!
-		wait_http "http://127.0.0.1:$np/metrics"; sleep 1
-		c0=$(cpu $nsp)
-		for _ in $(seq "$SECONDS_RUN"); do curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$np/metrics"; sleep 1; done
-		c1=$(cpu $nsp)
-		ncpu=$(awk -v a="$c0" -v b="$c1" -v n="$SECONDS_RUN" 'BEGIN { printf "%.2f ms", (b - a) / n }')
+		wait_http "http://127.0.0.1:$np/metrics"
+	fi
+	wait_http "http://127.0.0.1:$hp/metrics"; sleep 3 # past start-up and the first, whole scans
+	h0=$(cpu $hsp)
+	[ -z "$nsp" ] || n0=$(cpu $nsp)
+	for _ in $(seq "$SECONDS_RUN"); do
+		[ -z "$nsp" ] || curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$np/metrics"
+		sleep 1
+	done
+	h1=$(cpu $hsp)
+	hcpu=$(awk -v a="$h0" -v b="$h1" -v n="$SECONDS_RUN" 'BEGIN { printf "%.2f ms", (b - a) / n }')
+	hmem=$(mem $hsp)
+	if [ -n "$nsp" ]; then
+		n1=$(cpu $nsp)
+		ncpu=$(awk -v a="$n0" -v b="$n1" -v n="$SECONDS_RUN" 'BEGIN { printf "%.2f ms", (b - a) / n }')
 		nmem=" ($(mem $nsp))"
 		kill $nsp 2>/dev/null || true; wait $nsp 2>/dev/null || true
 	fi
+	kill $hsp 2>/dev/null || true; wait $hsp 2>/dev/null || true
+	rm -rf "$state"
 	echo "| ${c%%.tar*} | $hcpu ($hmem) | $ncpu$nmem | $(ratio "$hcpu" "$ncpu") |"
 	pids=()
 done
