@@ -22,13 +22,18 @@ type Disk struct {
 	// Walk keeps a capture's device-tree walk between scans (a tree
 	// without class/scsi_device); nil walks every scan.
 	Walk *memo.Memo[[]string]
+	// kept is what does not change while a disk stays, trusted while
+	// device events are heard.
+	kept disk.Kept
 }
 
 // Invalidate implements Invalidator.
-func (d *Disk) Invalidate() { d.Walk.Forget() }
+func (d *Disk) Invalidate() { d.Walk.Forget(); d.kept.Forget() }
 
 func init() {
-	register("disk", func(o Options) Collector { return &Disk{Walk: &memo.Memo[[]string]{MaxAge: o.fullScanInterval()}} })
+	register("disk", func(o Options) Collector {
+		return &Disk{Walk: &memo.Memo[[]string]{MaxAge: o.fullScanInterval()}, kept: disk.Kept{MaxAge: o.fullScanInterval()}}
+	})
 }
 
 // Name implements Collector.
@@ -46,10 +51,16 @@ func (c *Disk) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	sysfs := env.Path("sys")
 	var disks []disk.Disk
 	var err error
-	if env.Live() {
-		disks, err = disk.ReadLiveDisks(sysfs)
+	var kept *disk.Kept
+	if env.Heard() {
+		kept = &c.kept
 	} else {
-		disks, err = disk.ReadDisksWith(sysfs, c.Walk) // a capture may lack class/scsi_device: walk the tree
+		c.kept.Forget() // what was kept was not kept up to date meanwhile
+	}
+	if env.Live() {
+		disks, err = disk.ReadLiveDisksWith(sysfs, kept)
+	} else {
+		disks, err = disk.ReadDisksWith(sysfs, c.Walk, kept) // a capture may lack class/scsi_device: walk the tree
 	}
 	if err != nil && len(disks) == 0 {
 		return nil, err

@@ -75,27 +75,47 @@ var blockDisks = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompil
 // ReadDisks reads every disk below <sysfs>: the SCSI devices listed in
 // class/scsi_device (or, in captures without the class, found below
 // devices/), and the virtio, Xen and MMC disks of block/.
-func ReadDisks(sysfs string) ([]Disk, error) { return ReadDisksWith(sysfs, nil) }
+func ReadDisks(sysfs string) ([]Disk, error) { return ReadDisksWith(sysfs, nil, nil) }
 
 // ReadDisksWith reads as ReadDisks, keeping the walk of a tree without
-// class/scsi_device in walk between calls.
-func ReadDisksWith(sysfs string, walk *memo.Memo[[]string]) ([]Disk, error) {
-	return readDisks(sysfs, true, walk)
+// class/scsi_device in walk between calls, and what kept holds (nil:
+// nothing).
+func ReadDisksWith(sysfs string, walk *memo.Memo[[]string], kept *Kept) ([]Disk, error) {
+	return readDisks(sysfs, true, walk, kept)
 }
 
 // ReadLiveDisks reads the disks of the running kernel's sysfs: its
 // class/scsi_device lists every SCSI device, and a machine without it has
 // none, so the device tree is not walked (only captures lack the class).
-func ReadLiveDisks(sysfs string) ([]Disk, error) { return readDisks(sysfs, false, nil) }
+func ReadLiveDisks(sysfs string) ([]Disk, error) { return ReadLiveDisksWith(sysfs, nil) }
 
-func readDisks(sysfs string, walk bool, kept *memo.Memo[[]string]) ([]Disk, error) {
-	devs, err := scsiDevices(sysfs, walk, kept)
-	if err != nil {
-		return nil, err
+// ReadLiveDisksWith reads as ReadLiveDisks, with what kept holds.
+func ReadLiveDisksWith(sysfs string, kept *Kept) ([]Disk, error) {
+	return readDisks(sysfs, false, nil, kept)
+}
+
+func readDisks(sysfs string, walk bool, walked *memo.Memo[[]string], kept *Kept) ([]Disk, error) {
+	devs, known := kept.keptDevices()
+	if !known {
+		var err error
+		if devs, err = scsiDevices(sysfs, walk, walked); err != nil {
+			return nil, err
+		}
+		kept.keepDevices(devs)
 	}
 	var out []Disk
 	for _, p := range devs {
+		if id := kept.disk(p); id != nil {
+			out = append(out, refresh(sysfs, p, id))
+			continue
+		}
+		// A device that is no disk (an enclosure, a RAID controller) is
+		// asked its type each time: one read, and an unreadable type is
+		// not taken for "no disk".
 		if d, ok := readSCSI(sysfs, p); ok {
+			if len(d.Problems) == 0 {
+				kept.keepDisk(p, &d)
+			}
 			out = append(out, d)
 		}
 	}
