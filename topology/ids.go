@@ -135,26 +135,25 @@ var idForms = sync.OnceValue(func() []idForm {
 		pciRoot   = regexp.MustCompile(`^[0-9a-f]{4,8}:[0-9a-f]{2}$`)
 		i2cClient = regexp.MustCompile(`^[0-9]+-[0-9a-f]{4}$`)
 		kernelDev = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
-		number    = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
 	)
 	return []idForm{
-		{"numa:", number.MatchString},
-		{"package:", number.MatchString},
+		{"numa:", IsIDNumber},
+		{"package:", IsIDNumber},
 		{"pcibus:", pciRoot.MatchString},
 		{"pci:", pciAddr.MatchString},
-		{"mc:", number.MatchString},
+		{"mc:", IsIDNumber},
 		{"dimm:", func(s string) bool { return s != "" && NormalizeLocator(s) == s }},
-		{"i2c:", func(s string) bool { return number.MatchString(s) || i2cClient.MatchString(s) }},
+		{"i2c:", func(s string) bool { return IsIDNumber(s) || i2cClient.MatchString(s) }},
 		{"nvme:", kernelDev.MatchString},
 		{"nvme-subsys:", kernelDev.MatchString},
 		{"block:", kernelDev.MatchString},
 		{"nvswitch:", pciAddr.MatchString},
 		{"gpu:", func(s string) bool { return s != "" }},
 		{"ib:", kernelDev.MatchString},
-		{"psu:", number.MatchString},
+		{"psu:", IsIDNumber},
 		{"disk:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
 		{"sas-expander:", kernelDev.MatchString},
-		{"bmc:", number.MatchString},
+		{"bmc:", IsIDNumber},
 		{"fan:", func(s string) bool { return s != "" && NormalizeLocator(s) == s }},
 		{"redfish:", func(s string) bool { return s != "" && !strings.ContainsAny(s, " \t\n") }},
 	}
