@@ -24,7 +24,7 @@ type Disk struct {
 	Walk *memo.Memo[[]string]
 	// kept is what does not change while a disk stays, trusted while
 	// device events are heard.
-	kept disk.Kept
+	kept *disk.Kept
 }
 
 // Invalidate implements Invalidator.
@@ -32,7 +32,7 @@ func (d *Disk) Invalidate() { d.Walk.Forget(); d.kept.Forget() }
 
 func init() {
 	register("disk", func(o Options) Collector {
-		return &Disk{Walk: &memo.Memo[[]string]{MaxAge: o.fullScanInterval()}, kept: disk.Kept{MaxAge: o.fullScanInterval()}}
+		return &Disk{Walk: &memo.Memo[[]string]{MaxAge: o.fullScanInterval()}, kept: disk.NewKept(o.fullScanInterval())}
 	})
 }
 
@@ -53,7 +53,7 @@ func (c *Disk) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	var err error
 	var kept *disk.Kept
 	if env.Heard() {
-		kept = &c.kept
+		kept = c.kept
 	} else {
 		c.kept.Forget() // what was kept was not kept up to date meanwhile
 	}

@@ -22,11 +22,11 @@ import (
 // events are heard, which PCI function an interface is on, and an RDMA
 // device's identity, are kept until one comes.
 type Net struct {
-	kept netclass.Kept
+	kept *netclass.Kept
 }
 
 func init() {
-	register("net", func(o Options) Collector { return &Net{kept: netclass.Kept{MaxAge: o.fullScanInterval()}} })
+	register("net", func(o Options) Collector { return &Net{kept: netclass.NewKept(o.fullScanInterval())} })
 }
 
 // Invalidate implements Invalidator.
@@ -47,7 +47,7 @@ const iffUp = 0x1
 func (n *Net) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	var kept *netclass.Kept
 	if env.Heard() {
-		kept = &n.kept
+		kept = n.kept
 	} else {
 		n.kept.Forget() // what was kept was not kept up to date meanwhile
 	}

@@ -95,17 +95,13 @@ func ReadLiveDisksWith(sysfs string, kept *Kept) ([]Disk, error) {
 }
 
 func readDisks(sysfs string, walk bool, walked *memo.Memo[[]string], kept *Kept) ([]Disk, error) {
-	devs, known := kept.keptDevices()
-	if !known {
-		var err error
-		if devs, err = scsiDevices(sysfs, walk, walked); err != nil {
-			return nil, err
-		}
-		kept.keepDevices(devs)
+	devs, err := kept.deviceList().Get(func() ([]string, error) { return scsiDevices(sysfs, walk, walked) })
+	if err != nil {
+		return nil, err
 	}
 	var out []Disk
 	for _, p := range devs {
-		if id := kept.disk(p); id != nil {
+		if id, ok := kept.identities().Get(p); ok {
 			out = append(out, refresh(sysfs, p, id))
 			continue
 		}
@@ -114,7 +110,7 @@ func readDisks(sysfs string, walk bool, walked *memo.Memo[[]string], kept *Kept)
 		// not taken for "no disk".
 		if d, ok := readSCSI(sysfs, p); ok {
 			if len(d.Problems) == 0 {
-				kept.keepDisk(p, &d)
+				kept.identities().Put(p, identity(d))
 			}
 			out = append(out, d)
 		}

@@ -19,9 +19,9 @@ func TestKeptReadsAsWhole(t *testing.T) {
 		if err != nil || len(whole) == 0 {
 			t.Fatalf("%s: %d disks, %v", c, len(whole), err)
 		}
-		var kept Kept
+		kept := NewKept(0)
 		for i := range 3 {
-			got, err := ReadDisksWith(sys, nil, &kept)
+			got, err := ReadDisksWith(sys, nil, kept)
 			if err != nil || !reflect.DeepEqual(got, whole) {
 				t.Errorf("%s, read %d with what was kept:\n%+v\nwhole:\n%+v", c, i, got, whole)
 			}
@@ -45,8 +45,8 @@ func TestFaultKeptDiskIdentity(t *testing.T) {
 		t.Fatalf("no 11:0:8:0 in %+v", ds)
 		return Disk{}
 	}
-	var kept Kept
-	first, err := ReadDisksWith(sys, nil, &kept)
+	kept := NewKept(0)
+	first, err := ReadDisksWith(sys, nil, kept)
 	if err != nil || sdw(first).Vendor != "HITACHI" || sdw(first).State != "running" {
 		t.Fatalf("%+v, %v", sdw(first), err)
 	}
@@ -66,23 +66,23 @@ func TestFaultKeptDiskIdentity(t *testing.T) {
 		}
 		return sdw(ds)
 	}
-	if d := read(&kept); d.Vendor != "HITACHI" || d.State != "offline" {
+	if d := read(kept); d.Vendor != "HITACHI" || d.State != "offline" {
 		t.Errorf("kept: vendor %q, state %q; want the kept HITACHI, and offline", d.Vendor, d.State)
 	}
 	if d := read(nil); d.Vendor != "ACME" {
 		t.Errorf("unkept: vendor %q", d.Vendor)
 	}
 	kept.Forget()
-	if d := read(&kept); d.Vendor != "ACME" {
+	if d := read(kept); d.Vendor != "ACME" {
 		t.Errorf("forgotten: vendor %q", d.Vendor)
 	}
-	aged := Kept{MaxAge: time.Millisecond}
-	read(&aged)
+	aged := NewKept(time.Millisecond)
+	read(aged)
 	if err := writeFile(filepath.Join(dir, "vendor"), []byte("ZETA\n")); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	if d := read(&aged); d.Vendor != "ZETA" {
+	if d := read(aged); d.Vendor != "ZETA" {
 		t.Errorf("past MaxAge: vendor %q", d.Vendor)
 	}
 }

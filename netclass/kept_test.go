@@ -16,7 +16,7 @@ import (
 // the new firmware is read. Without a Kept every read reads it.
 func TestFaultKeptUntilForgotten(t *testing.T) {
 	sys := filepath.Join(fixture.Root(t, "node_exporter/sys.tar.gz"), "sys")
-	var kept Kept
+	kept := NewKept(0)
 	mlx := func(ds []RDMADevice) RDMADevice {
 		for _, d := range ds {
 			if d.Name == "mlx4_0" {
@@ -26,7 +26,7 @@ func TestFaultKeptUntilForgotten(t *testing.T) {
 		t.Fatalf("no mlx4_0 in %+v", ds)
 		return RDMADevice{}
 	}
-	all, err := RDMADevicesWith(sys, &kept)
+	all, err := RDMADevicesWith(sys, kept)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestFaultKeptUntilForgotten(t *testing.T) {
 	if first.Firmware != "2.31.5050" {
 		t.Fatalf("mlx4_0 firmware %q, want the tree's 2.31.5050", first.Firmware)
 	}
-	ifaces, _ := InterfacesWith(sys, &kept)
+	ifaces, _ := InterfacesWith(sys, kept)
 	fw := filepath.Join(sys, "class/infiniband/mlx4_0/fw_ver")
 	if err := os.Chmod(fw, 0o644); err != nil {
 		t.Fatal(err)
@@ -49,26 +49,26 @@ func TestFaultKeptUntilForgotten(t *testing.T) {
 		}
 		return mlx(d).Firmware
 	}
-	if got := firmware(&kept); got != first.Firmware {
+	if got := firmware(kept); got != first.Firmware {
 		t.Errorf("kept: firmware %q, want the kept %q", got, first.Firmware)
 	}
 	if got := firmware(nil); got != "9.9.9999" {
 		t.Errorf("unkept: firmware %q", got)
 	}
 	kept.Forget()
-	if got := firmware(&kept); got != "9.9.9999" {
+	if got := firmware(kept); got != "9.9.9999" {
 		t.Errorf("forgotten: firmware %q", got)
 	}
-	aged := Kept{MaxAge: time.Millisecond}
-	firmware(&aged)
+	aged := NewKept(time.Millisecond)
+	firmware(aged)
 	if err := os.WriteFile(fw, []byte("1.2.3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	if got := firmware(&aged); got != "1.2.3" {
+	if got := firmware(aged); got != "1.2.3" {
 		t.Errorf("past MaxAge: firmware %q", got)
 	}
-	again, _ := InterfacesWith(sys, &kept)
+	again, _ := InterfacesWith(sys, kept)
 	for i := range ifaces {
 		if i < len(again) && again[i].PCI != ifaces[i].PCI {
 			t.Errorf("%s: PCI %q kept, %q read", ifaces[i].Name, again[i].PCI, ifaces[i].PCI)

@@ -86,7 +86,7 @@ func readInterface(dir, name string, kept *Kept) Interface {
 		d = sysfsattr.NewDir(dir) // read what can be read, each attribute by path
 	}
 	i := Interface{Name: name}
-	if pci, ok := kept.pci(name); ok {
+	if pci, ok := kept.pcis().Get(name); ok {
 		i.PCI = pci
 	} else {
 		i.PCI = pciFunction(d)
@@ -106,7 +106,7 @@ func readInterface(dir, name string, kept *Kept) Interface {
 	}
 	i.Problems = d.Problems
 	if len(i.Problems) == 0 {
-		kept.keepPCI(name, i.PCI)
+		kept.pcis().Put(name, i.PCI)
 	}
 	return i
 }
@@ -184,7 +184,7 @@ func RDMADevicesWith(sysfs string, kept *Kept) ([]RDMADevice, error) {
 
 func readRDMA(dir, name string, kept *Kept) RDMADevice {
 	d := sysfsattr.NewDir(dir)
-	r, known := kept.device(name)
+	r, known := kept.devices().Get(name)
 	if !known {
 		r = RDMADevice{Name: name, PCI: pciFunction(d), Firmware: d.Str("fw_ver"), BoardID: d.Str("board_id"),
 			HCAType: d.Str("hca_type"), NodeGUID: d.Str("node_guid")}
@@ -203,7 +203,7 @@ func readRDMA(dir, name string, kept *Kept) RDMADevice {
 	sort.Slice(r.Ports, func(i, j int) bool { return r.Ports[i].Number < r.Ports[j].Number })
 	r.Problems = d.Problems
 	if !known && len(r.Problems) == 0 {
-		kept.keepDevice(r)
+		kept.devices().Put(name, RDMADevice{Name: name, PCI: r.PCI, Firmware: r.Firmware, BoardID: r.BoardID, HCAType: r.HCAType, NodeGUID: r.NodeGUID})
 	}
 	return r
 }

@@ -1,6 +1,7 @@
-// Package memo keeps the result of an expensive read of what changes only
-// with the hardware (a walk of the sysfs device tree) between scans: until
-// it is older than MaxAge, or Forget is called (a device event).
+// Package memo keeps, between scans, the results of reads of what changes
+// only with the hardware (a walk of the sysfs device tree: Memo; each
+// device's identity: Map): until they are older than MaxAge, or Forget is
+// called (a device event).
 package memo
 
 import (
@@ -47,4 +48,59 @@ func (m *Memo[T]) Forget() {
 	defer m.mu.Unlock()
 	var zero T
 	m.v, m.set = zero, false
+}
+
+// Map keeps results by key, as Memo keeps one: each until it is older
+// than MaxAge, or Forget is called (a device event). A nil *Map keeps
+// nothing.
+type Map[K comparable, V any] struct {
+	// MaxAge bounds how long a result is kept; 0 keeps it until Forget.
+	MaxAge time.Duration
+
+	mu sync.Mutex
+	m  map[K]entry[V]
+}
+
+type entry[V any] struct {
+	v  V
+	at time.Time
+}
+
+// Get returns the result kept for k; ok is false when none is, or it
+// was older than MaxAge.
+func (m *Map[K, V]) Get(k K) (v V, ok bool) {
+	if m == nil {
+		return v, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.m[k]
+	if !ok || m.MaxAge > 0 && time.Since(e.at) > m.MaxAge {
+		delete(m.m, k)
+		return v, false
+	}
+	return e.v, true
+}
+
+// Put keeps v for k.
+func (m *Map[K, V]) Put(k K, v V) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = map[K]entry[V]{}
+	}
+	m.m[k] = entry[V]{v, time.Now()}
+}
+
+// Forget drops every result kept.
+func (m *Map[K, V]) Forget() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.m = nil
 }

@@ -37,3 +37,31 @@ func TestMemo(t *testing.T) {
 		t.Errorf("nil memo kept: %d", f)
 	}
 }
+
+func TestMap(t *testing.T) {
+	var m Map[string, int]
+	if _, ok := m.Get("a"); ok {
+		t.Error("an empty map holds a")
+	}
+	m.Put("a", 1)
+	m.Put("b", 2)
+	if v, ok := m.Get("a"); !ok || v != 1 {
+		t.Errorf("a: %d, %v", v, ok)
+	}
+	m.Forget()
+	if _, ok := m.Get("b"); ok {
+		t.Error("b kept after Forget")
+	}
+	m.MaxAge = time.Nanosecond
+	m.Put("c", 3)
+	time.Sleep(time.Millisecond)
+	if _, ok := m.Get("c"); ok {
+		t.Error("c kept past MaxAge")
+	}
+	var none *Map[string, int]
+	none.Put("d", 4)
+	if _, ok := none.Get("d"); ok {
+		t.Error("a nil map kept d")
+	}
+	none.Forget()
+}
