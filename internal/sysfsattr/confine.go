@@ -121,11 +121,13 @@ func confinedAt(path string) (*confinedRoot, string) {
 // root when confined): fs.ModeDir, 0 for a regular file, others as
 // fs.ModeIrregular. Absent is an error wrapping fs.ErrNotExist.
 func Stat(path string) (fs.FileMode, error) {
-	trace(path)
-	if r, rel := confinedAt(path); r != nil {
-		return r.dir.stat(rel, path)
-	}
-	return statPath(path)
+	return openKept(path, func() (fs.FileMode, error) {
+		trace(path)
+		if r, rel := confinedAt(path); r != nil {
+			return r.dir.stat(rel, path)
+		}
+		return statPath(path)
+	})
 }
 
 // Exists reports whether a file or folder is at path.

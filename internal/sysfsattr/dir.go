@@ -113,6 +113,10 @@ func (d *Dir) Expect(names *Names) error {
 // folder.
 func (d *Dir) Present() uint64 { return d.present }
 
+// Expected reports whether Expect listed the folder (or Assume took a
+// listing): Present means something only then.
+func (d *Dir) Expected() bool { return d.index != nil }
+
 // Assume takes a listing Expect made before (Present) instead of listing
 // the folder again: for a folder whose set of files does not change while
 // its device stays (a PCI function's).

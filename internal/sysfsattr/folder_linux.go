@@ -25,7 +25,12 @@ type folder struct {
 	rel  string
 }
 
+// openFolder opens the folder at path, or knows it missing (openKept).
 func openFolder(path string) (folder, error) {
+	return openKept(path, func() (folder, error) { return openFolderNow(path) })
+}
+
+func openFolderNow(path string) (folder, error) {
 	trace(path)
 	const flags = unix.O_RDONLY | unix.O_DIRECTORY
 	if r, rel := confinedAt(path); r != nil {

@@ -35,7 +35,7 @@ type Keeper struct {
 	// kernel announces each device added or removed (KeepLists).
 	lists   map[string]*keptList
 	listsOK bool
-	// absent are the attributes found missing while listsOK, by path,
+	// absent are the attributes and folders found missing while listsOK, by path,
 	// with the scan that last asked: a file appears with a device, and
 	// a device comes with an event.
 	absent map[string]uint64
@@ -160,6 +160,51 @@ func eachKept(path string, fn func(name string, typ fs.FileMode), list func(func
 	return nil
 }
 
+// noteAbsent remembers that nothing is at full, while listings are kept:
+// a file or folder appears with a device, and a device with an event.
+func (k *Keeper) noteAbsent(full string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.listsOK && len(k.absent) < maxKept {
+		if k.absent == nil {
+			k.absent = map[string]uint64{}
+		}
+		k.absent[full] = k.gen
+	}
+}
+
+// knownAbsent reports whether full was found missing since the last
+// device event (noteAbsent), and marks it asked for by this scan.
+func (k *Keeper) knownAbsent(full string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_, ok := k.absent[full]
+	if ok {
+		k.absent[full] = k.gen
+	}
+	return ok
+}
+
+// openKept opens (or stats) what is at path with open, below a Keeper's
+// sys/ that keeps listings: a file or folder found missing (a class no
+// driver registered, a slot without hotplug, a capture's link to a device
+// it did not copy) is not looked for again until a device event.
+func openKept[T any](path string, open func() (T, error)) (T, error) {
+	k := keeperOf(path)
+	if k == nil || !strings.HasPrefix(path, k.prefixes[0]) {
+		return open()
+	}
+	if k.knownAbsent(path) {
+		var none T
+		return none, &fs.PathError{Op: "open", Path: path, Err: unix.ENOENT}
+	}
+	v, err := open()
+	if errors.Is(err, fs.ErrNotExist) {
+		k.noteAbsent(path)
+	}
+	return v, err
+}
+
 // Close stops keeping attributes open and closes those kept.
 func (k *Keeper) Close() {
 	keepers.Lock()
@@ -237,14 +282,7 @@ func readKept(buf []byte, full string, open func() (int, error)) (string, error)
 	fd, err := open()
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			k.mu.Lock()
-			if k.listsOK && len(k.absent) < maxKept {
-				if k.absent == nil {
-					k.absent = map[string]uint64{}
-				}
-				k.absent[full] = k.gen
-			}
-			k.mu.Unlock()
+			k.noteAbsent(full)
 		}
 		return "", err
 	}

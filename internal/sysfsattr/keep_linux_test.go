@@ -111,3 +111,45 @@ func TestKeeperAbsent(t *testing.T) {
 		k.Sweep()
 	}
 }
+
+// TestKeeperAbsentFolder: while listings are kept, a folder found missing
+// (a class no driver registered) is not opened again until a device
+// event; otherwise it is looked for at every listing.
+func TestKeeperAbsentFolder(t *testing.T) {
+	root := t.TempDir()
+	class := filepath.Join(root, "sys/class/nvme")
+	k := KeepOpen(root)
+	defer k.Close()
+	for _, heard := range []bool{false, true} {
+		k.KeepLists(heard)
+		if _, err := ReadDir(class); !os.IsNotExist(err) {
+			t.Fatalf("heard %v: a missing folder lists %v", heard, err)
+		}
+		if err := os.MkdirAll(filepath.Join(class, "nvme0"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ents, err := ReadDir(class)
+		switch {
+		case !heard && (err != nil || len(ents) != 1):
+			t.Errorf("unheard: a folder that appeared lists %v, %v; want nvme0", ents, err)
+		case heard && !os.IsNotExist(err):
+			t.Errorf("heard: a folder that appeared with no event was looked for again (%v, %v)", ents, err)
+		}
+		if heard {
+			k.Sweep() // asked for this scan: still known missing
+			if _, err := OpenDir(class); !os.IsNotExist(err) {
+				t.Errorf("heard, next scan: OpenDir %v; want still missing", err)
+			}
+			if Exists(class) {
+				t.Errorf("heard, next scan: Exists; want still missing")
+			}
+			k.ForgetLists() // the driver's device event
+			if ents, err := ReadDir(class); err != nil || len(ents) != 1 {
+				t.Errorf("heard, after the event: %v, %v; want nvme0", ents, err)
+			}
+		}
+		os.RemoveAll(class)
+		k.Sweep()
+		k.Sweep()
+	}
+}

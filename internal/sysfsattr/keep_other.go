@@ -36,3 +36,5 @@ func (*Keeper) ForgetLists() {}
 func eachKept(_ string, fn func(name string, typ fs.FileMode), list func(func(string, fs.FileMode)) error) error {
 	return list(fn)
 }
+
+func openKept[T any](_ string, open func() (T, error)) (T, error) { return open() }
