@@ -7,13 +7,22 @@ import (
 )
 
 // Kept holds what does not change while a device stays between reads:
-// the PCI function an interface or RDMA device is on, and an RDMA
-// device's firmware, board, type and GUID. A reader that hears the
+// the PCI function an interface or RDMA device is on, which attributes
+// an interface's folder holds, and an RDMA device's firmware, board, type
+// and GUID. A reader that hears the
 // kernel's device events keeps them until one comes (Forget) or MaxAge
 // passes; a nil Kept keeps nothing and every read reads them.
 type Kept struct {
-	ifaces memo.Map[string, string]     // interface → PCI function ("" for none)
+	ifaces memo.Map[string, layout]     // by interface name
 	rdma   memo.Map[string, RDMADevice] // identities, without ports
+}
+
+// layout is what stays of an interface while it does: the PCI function
+// it is on ("" for none), and which of its attributes its folder holds
+// (sysfsattr.Dir.Present).
+type layout struct {
+	pci     string
+	present uint64
 }
 
 // NewKept keeps each reading for at most maxAge (the full-rescan
@@ -32,8 +41,8 @@ func (k *Kept) Forget() {
 	}
 }
 
-// pcis are the interfaces' kept PCI functions; nil for a nil Kept.
-func (k *Kept) pcis() *memo.Map[string, string] {
+// interfaces are the interfaces' kept layouts; nil for a nil Kept.
+func (k *Kept) interfaces() *memo.Map[string, layout] {
 	if k == nil {
 		return nil
 	}

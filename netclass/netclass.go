@@ -72,23 +72,30 @@ var interfaceAttrs = sysfsattr.NewNames("address", "operstate", "phys_port_name"
 	"carrier_down_count", "flags", "device")
 
 func readInterface(dir, name string, kept *Kept) Interface {
-	// Held open, the folder's long path is resolved once, not per
-	// attribute.
-	d, err := sysfsattr.OpenDir(dir)
-	if err == nil {
-		defer d.Close()
-		err = d.Expect(interfaceAttrs)
-	}
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return Interface{Name: name} // gone since the class was listed, or a dangling entry
-	case err != nil:
-		d = sysfsattr.NewDir(dir) // read what can be read, each attribute by path
-	}
 	i := Interface{Name: name}
-	if pci, ok := kept.pcis().Get(name); ok {
-		i.PCI = pci
+	var d *sysfsattr.Dir
+	l, known := kept.interfaces().Get(name)
+	if known {
+		// Its attributes are held open by path (sysfsattr.KeepOpen):
+		// opening the folder would cost its one system call for nothing.
+		d = sysfsattr.NewDir(dir)
+		d.Assume(interfaceAttrs, l.present)
+		i.PCI = l.pci
 	} else {
+		// Held open, the folder's long path is resolved once, not per
+		// attribute.
+		var err error
+		d, err = sysfsattr.OpenDir(dir)
+		if err == nil {
+			defer d.Close()
+			err = d.Expect(interfaceAttrs)
+		}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return i // gone since the class was listed, or a dangling entry
+		case err != nil:
+			d = sysfsattr.NewDir(dir) // read what can be read, each attribute by path
+		}
 		i.PCI = pciFunction(d)
 	}
 	i.Address = optional(d, "address")
@@ -105,8 +112,8 @@ func readInterface(dir, name string, kept *Kept) Interface {
 		}
 	}
 	i.Problems = d.Problems
-	if len(i.Problems) == 0 {
-		kept.pcis().Put(name, i.PCI)
+	if !known && len(i.Problems) == 0 && d.Expected() {
+		kept.interfaces().Put(name, layout{pci: i.PCI, present: d.Present()})
 	}
 	return i
 }
