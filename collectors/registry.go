@@ -171,10 +171,13 @@ type Registry struct {
 	stuck map[string]*call
 }
 
-// call is one run of a collector; done is closed when Collect returns.
+// call is one run of a collector: done is closed when Collect returns,
+// after its answer is sent.
 type call struct {
-	since time.Time
-	done  chan struct{}
+	name   string
+	since  time.Time
+	done   chan struct{}
+	answer chan outcome
 }
 
 // Register appends c, last in merge order; New registers the whole list,
@@ -365,7 +368,9 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 	// Held over the scan, so that the collectors' own confinements of
 	// the root (each until its Collect returns) open it once.
 	defer env.confine()()
-	var wg sync.WaitGroup
+	// All run at once, each in its own goroutine; their answers are
+	// then taken in order, each within the scan's deadline.
+	calls := make([]*call, len(r.collectors))
 	for i, c := range r.collectors {
 		if since, stuck := r.stillRunning(c.Name()); stuck {
 			results[i] = Result{Status: topology.CollectorStatus{Name: c.Name(), State: "timeout",
@@ -373,22 +378,25 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 					since.UTC().Format(time.RFC3339))}}
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var cl *call
-			results[i], cl = runOne(ctx, c, env)
-			if cl != nil {
-				r.mu.Lock()
-				if r.stuck == nil {
-					r.stuck = map[string]*call{}
-				}
-				r.stuck[c.Name()] = cl
-				r.mu.Unlock()
-			}
-		}()
+		calls[i] = start(ctx, c, env)
 	}
-	wg.Wait()
+	var grace graceTimer
+	defer grace.stop()
+	for i, cl := range calls {
+		if cl == nil {
+			continue
+		}
+		var stuck bool
+		results[i], stuck = cl.result(ctx, &grace, env)
+		if stuck {
+			r.mu.Lock()
+			if r.stuck == nil {
+				r.stuck = map[string]*call{}
+			}
+			r.stuck[cl.name] = cl
+			r.mu.Unlock()
+		}
+	}
 	return results
 }
 
@@ -414,16 +422,39 @@ func (r *Registry) stillRunning(name string) (time.Time, bool) {
 // return before it counts as blocked.
 const stuckGrace = 20 * time.Millisecond
 
-// runOne runs c under ctx. When the deadline passes first it returns the
-// call, still running, for the registry to keep track of.
-func runOne(ctx context.Context, c Collector, env Env) (Result, *call) {
-	type outcome struct {
-		frag *topology.Fragment
-		err  error
+// graceTimer is the end of stuckGrace after a scan's deadline, started
+// by the first answer that waits for it: every collector late at the
+// deadline is given the same grace.
+type graceTimer struct {
+	t    *time.Timer
+	over chan struct{}
+}
+
+func (g *graceTimer) wait() <-chan struct{} {
+	if g.t == nil {
+		over := make(chan struct{})
+		g.over, g.t = over, time.AfterFunc(stuckGrace, func() { close(over) })
 	}
-	start := time.Now()
-	done := make(chan outcome, 1)
-	cl := &call{since: start, done: make(chan struct{})}
+	return g.over
+}
+
+func (g *graceTimer) stop() {
+	if g.t != nil {
+		g.t.Stop()
+	}
+}
+
+// outcome is what one Collect returned, and how long it took.
+type outcome struct {
+	frag *topology.Fragment
+	err  error
+	took time.Duration
+}
+
+// start calls c.Collect under ctx in a goroutine of its own; the call's
+// result takes its answer.
+func start(ctx context.Context, c Collector, env Env) *call {
+	cl := &call{name: c.Name(), since: time.Now(), done: make(chan struct{}), answer: make(chan outcome, 1)}
 	go func() {
 		defer close(cl.done)
 		// Confined until Collect returns, also when that is after the
@@ -431,30 +462,46 @@ func runOne(ctx context.Context, c Collector, env Env) (Result, *call) {
 		defer env.confine()()
 		defer func() {
 			if p := recover(); p != nil {
-				done <- outcome{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
+				cl.answer <- outcome{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack()), took: time.Since(cl.since)}
 			}
 		}()
 		f, err := c.Collect(ctx, env)
-		done <- outcome{f, err}
+		cl.answer <- outcome{f, err, time.Since(cl.since)}
 	}()
-	st := topology.CollectorStatus{Name: c.Name()}
-	var o outcome
+	return cl
+}
+
+// result waits for the call's answer until ctx is done. A call that has
+// not returned then is a timeout, and stuck (still running, for the
+// registry to keep track of) when it does not return within the grace.
+func (cl *call) result(ctx context.Context, grace *graceTimer, env Env) (res Result, stuck bool) {
 	select {
-	case o = <-done:
+	case o := <-cl.answer:
+		return cl.answered(o, env), false
 	case <-ctx.Done():
-		st.State = "timeout"
-		st.Error = fmt.Sprintf("no answer within the deadline: %v", ctx.Err())
-		st.DurationSeconds = time.Since(start).Seconds()
-		// A collector that watches ctx returns right after it; only one
-		// that does not is blocked.
-		select {
-		case <-cl.done:
-			return Result{Status: st}, nil
-		case <-time.After(stuckGrace):
-			return Result{Status: st}, cl
-		}
 	}
-	st.DurationSeconds = time.Since(start).Seconds()
+	// The answer may be here too, come while the calls before it were
+	// waited for: taken, it costs no wait.
+	select {
+	case o := <-cl.answer:
+		return cl.answered(o, env), false
+	default:
+	}
+	st := topology.CollectorStatus{Name: cl.name, State: "timeout", DurationSeconds: time.Since(cl.since).Seconds(),
+		Error: fmt.Sprintf("no answer within the deadline: %v", ctx.Err())}
+	// A collector that watches ctx returns right after it; only one that
+	// does not is blocked.
+	select {
+	case <-cl.done:
+		return Result{Status: st}, false
+	case <-grace.wait():
+		return Result{Status: st}, true
+	}
+}
+
+// answered is the result of the call's answer o.
+func (cl *call) answered(o outcome, env Env) Result {
+	st := topology.CollectorStatus{Name: cl.name, DurationSeconds: o.took.Seconds()}
 	switch {
 	case errors.Is(o.err, ErrAbsent):
 		st.State = "absent"
@@ -469,7 +516,7 @@ func runOne(ctx context.Context, c Collector, env Env) (Result, *call) {
 		st.Problems = o.frag.Problems
 	}
 	relativeTo(env, &st, o.frag)
-	return Result{Status: st, Fragment: o.frag}, nil
+	return Result{Status: st, Fragment: o.frag}
 }
 
 // relativeTo rewrites the paths in what a collector said of a captured
