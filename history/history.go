@@ -85,8 +85,11 @@ type Store struct {
 	// base is baseline.json as last read, kept while the file is the
 	// same: every scan judges against it, and it changes when someone
 	// accepts a new one (this process or `hwgraph baseline accept`).
+	// Its components' IDs are kept; the graph itself only while a scan
+	// lacks one of them (Judge): a healthy machine's scans need no more.
 	base struct {
 		stamp fileStamp
+		ids   []string
 		g     *topology.Graph
 	}
 }
@@ -308,10 +311,55 @@ func (s *Store) Baseline() (*topology.Graph, error) {
 	g, err := s.readGraph(baselineFile)
 	if err == nil && g != nil {
 		s.mu.Lock()
-		s.base.stamp, s.base.g = stamp, g
+		s.base.stamp, s.base.g, s.base.ids = stamp, g, componentIDs(g)
 		s.mu.Unlock()
 	}
 	return g, err
+}
+
+// baselineIDs is the IDs of the baseline's components; ok is false when
+// there is no baseline (Baseline's nil).
+func (s *Store) baselineIDs() (ids []string, ok bool, err error) {
+	if fi, err := os.Stat(filepath.Join(s.Dir, baselineFile)); err == nil {
+		s.mu.Lock()
+		ids, stamp := s.base.ids, s.base.stamp
+		s.mu.Unlock()
+		if ids != nil && stamp == stampOf(fi) {
+			return ids, true, nil
+		}
+	}
+	g, err := s.Baseline()
+	if g == nil {
+		return nil, false, err
+	}
+	return componentIDs(g), true, err
+}
+
+// dropBaselineGraph forgets the decoded baseline, keeping its IDs: the
+// last scan had every component it has.
+func (s *Store) dropBaselineGraph() {
+	s.mu.Lock()
+	s.base.g = nil
+	s.mu.Unlock()
+}
+
+// componentIDs is g's components' IDs, empty but not nil for none.
+func componentIDs(g *topology.Graph) []string {
+	ids := make([]string, 0, len(g.Components))
+	for _, c := range g.Components {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// lacksAny reports whether g has no component of one of ids.
+func lacksAny(g *topology.Graph, ids []string) bool {
+	for _, id := range ids {
+		if _, ok := g.Component(id); !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Last is the previous scan, nil before the first. A damaged one is
@@ -407,7 +455,7 @@ func (s *Store) Accept(g *topology.Graph) error {
 	}
 	present.Events = nil
 	s.mu.Lock()
-	s.base.g = nil
+	s.base.g, s.base.ids = nil, nil
 	s.mu.Unlock()
 	return s.writeGraph(baselineFile, &present)
 }
@@ -425,11 +473,19 @@ func (s *Store) writeGraph(name string, g *topology.Graph) error {
 // there is none or it was damaged: then from the baseline) and the
 // events the collectors reported. A damaged baseline is rebuilt from
 // last, so what was there before it still shows missing. It records
-// nothing; Record does.
-func (s *Store) Judge(g, last *topology.Graph, now time.Time) (base *topology.Graph, err error) {
-	base, err = s.Baseline()
-	if err == nil && base == nil && last != nil && s.DamageCounts()[baselineFile] > 0 {
-		base = last
+// nothing; Record does. baselined says there was a baseline to judge
+// against (or one rebuilt).
+func (s *Store) Judge(g, last *topology.Graph, now time.Time) (baselined bool, err error) {
+	ids, baselined, err := s.baselineIDs()
+	var base *topology.Graph
+	switch {
+	case err != nil:
+	case baselined && (last == nil || lacksAny(g, ids)):
+		base, err = s.Baseline()
+	case baselined:
+		s.dropBaselineGraph() // nothing missing: judged by the IDs alone
+	case last != nil && s.DamageCounts()[baselineFile] > 0:
+		base, baselined = last, true
 		if !s.readOnly {
 			err = s.Accept(last)
 		}
@@ -445,7 +501,7 @@ func (s *Store) Judge(g, last *topology.Graph, now time.Time) (base *topology.Gr
 		events = topology.Diff(base, g, now)
 	}
 	g.Events = append(events, g.Events...)
-	return base, err
+	return baselined, err
 }
 
 // MaxPending bounds the events a store keeps in memory while it cannot
@@ -460,7 +516,7 @@ const MaxPending = 100_000
 // and g unwritten, and the next Record or Flush writes them first. The
 // caller judges the next scan against g, not against the folder.
 func (s *Store) Record(g, last *topology.Graph, now time.Time) error {
-	base, err := s.Judge(g, last, now)
+	baselined, err := s.Judge(g, last, now)
 	s.pending = topology.FoldEvents(append(s.pending, g.Events...), s.FoldWindow)
 	if n := len(s.pending) - MaxPending; n > 0 {
 		s.dropped.Add(uint64(n))
@@ -469,7 +525,7 @@ func (s *Store) Record(g, last *topology.Graph, now time.Time) error {
 	s.npending.Store(int64(len(s.pending)))
 	s.unwritten = g
 	// A baseline that could not be read is not replaced by this scan.
-	s.accept = s.accept || base == nil && err == nil
+	s.accept = s.accept || !baselined && err == nil
 	return errors.Join(err, s.flush())
 }
 
@@ -511,6 +567,10 @@ func (s *Store) flush() error {
 				return fmt.Errorf("state %s: %w", lastFile, err)
 			}
 			data = buf.Bytes()
+		} else {
+			// What last.json holds as much as the scan it was written
+			// from, which need not be kept beside this one.
+			s.lastRecord = g
 		}
 	}
 	var mark []byte

@@ -175,3 +175,43 @@ func TestBaselineReadOnce(t *testing.T) {
 		t.Fatalf("after another process replaced it: %+v", d)
 	}
 }
+
+// TestBaselineGraphOnlyWhileNeeded: while scans have every component of
+// the baseline, only its IDs are kept; a scan that lacks one reads the
+// baseline again and carries that component, attributes and all, as
+// missing.
+func TestBaselineGraphOnlyWhileNeeded(t *testing.T) {
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	nic := &topology.Component{ID: "pci:0000:3b:00.0", Kind: topology.KindNIC}
+	dimm := &topology.Component{ID: "dimm:A1", Kind: topology.KindDIMM, Attrs: map[string]any{"size_bytes": 17179869184}}
+	first := graph(nic, dimm)
+	if err := st.Record(first, nil, now); err != nil {
+		t.Fatal(err)
+	}
+	steady := graph(nic, dimm)
+	if err := st.Record(steady, first, now); err != nil {
+		t.Fatal(err)
+	}
+	if st.base.g != nil || len(st.base.ids) != 2 {
+		t.Errorf("after a scan with every part: graph %p, IDs %v; want none and the two", st.base.g, st.base.ids)
+	}
+	gone := graph(nic)
+	if err := st.Record(gone, steady, now); err != nil {
+		t.Fatal(err)
+	}
+	c, ok := gone.Component("dimm:A1")
+	if !ok {
+		t.Fatal("the DIMM gone is not in the scan")
+	}
+	if size, _ := topology.Number(c.Attrs, "size_bytes"); c.Health.State != topology.StateMissing || size != 17179869184 {
+		t.Fatalf("the DIMM gone: %+v, want missing with the baseline's size", c)
+	}
+	if len(gone.Events) != 1 || gone.Events[0].Kind != topology.EventRemoved {
+		t.Errorf("events %+v, want one removal", gone.Events)
+	}
+}
