@@ -33,6 +33,10 @@ type Graph struct {
 
 	byID     map[string]*Component
 	linkByID map[string]*Link
+	// While Build runs: room for the parts it copies, one allocation
+	// for all instead of one each.
+	compRoom []Component
+	linkRoom []Link
 }
 
 // Build merges fragments, in the order given, into one graph. Components and
@@ -47,7 +51,8 @@ func Build(frags ...*Fragment) *Graph {
 		}
 	}
 	g := &Graph{Schema: SchemaVersion, byID: make(map[string]*Component, nc+1), linkByID: make(map[string]*Link, nl),
-		Components: make([]*Component, 0, nc), Links: make([]*Link, 0, nl)}
+		Components: make([]*Component, 0, nc), Links: make([]*Link, 0, nl),
+		compRoom: make([]Component, 0, nc), linkRoom: make([]Link, 0, nl)}
 	g.Host = &Component{ID: HostID, Kind: KindHost, Health: Health{State: StateOK}}
 	g.byID[HostID] = g.Host
 	var joins []Join
@@ -83,6 +88,7 @@ func Build(frags ...*Fragment) *Graph {
 	}
 	g.breakCycles()
 	g.resolveEvents(alias)
+	g.compRoom, g.linkRoom = nil, nil
 	return g
 }
 
@@ -123,7 +129,7 @@ func (g *Graph) addComponent(c *Component) {
 		have.merge(c)
 		return
 	}
-	cp := *c
+	cp := place(&g.compRoom, c)
 	// Borrowed until the graph changes one (SetAttr copies it then): the
 	// fragment's components are not changed after Build.
 	cp.sharedAttrs = c.Attrs != nil
@@ -132,10 +138,21 @@ func (g *Graph) addComponent(c *Component) {
 	if cp.Health.State == "" {
 		cp.Health.State = StateOK
 	}
-	g.byID[c.ID] = &cp
+	g.byID[c.ID] = cp
 	if c.ID != HostID {
-		g.Components = append(g.Components, &cp)
+		g.Components = append(g.Components, cp)
 	}
+}
+
+// place copies *v into room while it has space (never growing it, which
+// would move what was placed), else into a new allocation.
+func place[T any](room *[]T, v *T) *T {
+	if len(*room) < cap(*room) {
+		*room = append(*room, *v)
+		return &(*room)[len(*room)-1]
+	}
+	cp := *v
+	return &cp
 }
 
 func (g *Graph) addLink(l *Link) {
@@ -146,15 +163,15 @@ func (g *Graph) addLink(l *Link) {
 		have.merge(l)
 		return
 	}
-	cp := *l
+	cp := place(&g.linkRoom, l)
 	cp.sharedAttrs = l.Attrs != nil
 	cp.Counters = cloneCounters(l.Counters)
 	cp.Health.Reasons = append([]string(nil), l.Health.Reasons...)
 	if cp.Health.State == "" {
 		cp.Health.State = StateOK
 	}
-	g.linkByID[l.ID] = &cp
-	g.Links = append(g.Links, &cp)
+	g.linkByID[l.ID] = cp
+	g.Links = append(g.Links, cp)
 }
 
 // dropAnnotations removes components no fragment gave a kind: annotations
