@@ -52,7 +52,7 @@ func (n *Net) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 		n.kept.Forget() // what was kept was not kept up to date meanwhile
 	}
 	ifaces, nerr := netclass.InterfacesWith(env.Path("sys"), kept)
-	rdma, ierr := netclass.RDMADevicesWith(env.Path("sys"), kept)
+	rdma, ierr := netclass.RDMADevicesWith(env.Path("sys"), kept, ibErrorCounters)
 	if nerr != nil && ierr != nil {
 		if errors.Is(nerr, fs.ErrNotExist) && errors.Is(ierr, fs.ErrNotExist) {
 			return nil, ErrAbsent

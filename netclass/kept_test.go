@@ -27,7 +27,7 @@ func TestFaultKeptUntilForgotten(t *testing.T) {
 		t.Fatalf("no mlx4_0 in %+v", ds)
 		return RDMADevice{}
 	}
-	all, err := RDMADevicesWith(sys, kept)
+	all, err := RDMADevicesWith(sys, kept, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestFaultKeptUntilForgotten(t *testing.T) {
 		t.Fatal(err)
 	}
 	firmware := func(k *Kept) string {
-		d, err := RDMADevicesWith(sys, k)
+		d, err := RDMADevicesWith(sys, k, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

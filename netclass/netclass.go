@@ -172,11 +172,13 @@ type Port struct {
 
 // RDMADevices reads every device under <sysfs>/class/infiniband. A
 // missing class is an fs.ErrNotExist-wrapped error.
-func RDMADevices(sysfs string) ([]RDMADevice, error) { return RDMADevicesWith(sysfs, nil) }
+func RDMADevices(sysfs string) ([]RDMADevice, error) { return RDMADevicesWith(sysfs, nil, nil) }
 
 // RDMADevicesWith reads as RDMADevices, each device's identity (PCI
-// function, firmware, board, type, GUID) from kept when it holds it.
-func RDMADevicesWith(sysfs string, kept *Kept) ([]RDMADevice, error) {
+// function, firmware, board, type, GUID) from kept when it holds it, and
+// of the ports' counters only those named in counters (nil: every one
+// present): a port keeps traffic counters beside its error counters.
+func RDMADevicesWith(sysfs string, kept *Kept, counters []string) ([]RDMADevice, error) {
 	dir := filepath.Join(sysfs, "class", "infiniband")
 	ents, err := sysfsattr.ReadDir(dir)
 	if err != nil {
@@ -184,12 +186,12 @@ func RDMADevicesWith(sysfs string, kept *Kept) ([]RDMADevice, error) {
 	}
 	out := make([]RDMADevice, 0, len(ents))
 	for _, e := range ents {
-		out = append(out, readRDMA(filepath.Join(dir, e.Name), e.Name, kept))
+		out = append(out, readRDMA(filepath.Join(dir, e.Name), e.Name, kept, counters))
 	}
 	return out, nil
 }
 
-func readRDMA(dir, name string, kept *Kept) RDMADevice {
+func readRDMA(dir, name string, kept *Kept, counters []string) RDMADevice {
 	d := sysfsattr.NewDir(dir)
 	r, known := kept.devices().Get(name)
 	if !known {
@@ -205,7 +207,7 @@ func readRDMA(dir, name string, kept *Kept) RDMADevice {
 		if err != nil {
 			continue
 		}
-		r.Ports = append(r.Ports, readPort(d, filepath.Join(dir, "ports", p.Name), uint(n)))
+		r.Ports = append(r.Ports, readPort(d, filepath.Join(dir, "ports", p.Name), uint(n), counters))
 	}
 	sort.Slice(r.Ports, func(i, j int) bool { return r.Ports[i].Number < r.Ports[j].Number })
 	r.Problems = d.Problems
@@ -215,7 +217,7 @@ func readRDMA(dir, name string, kept *Kept) RDMADevice {
 	return r
 }
 
-func readPort(parent *sysfsattr.Dir, dir string, n uint) Port {
+func readPort(parent *sysfsattr.Dir, dir string, n uint, names []string) Port {
 	d := sysfsattr.NewDir(dir)
 	p := Port{Number: n, LinkLayer: d.Str("link_layer")}
 	p.State = stateName(d, "state")
@@ -231,19 +233,23 @@ func readPort(parent *sysfsattr.Dir, dir string, n uint) Port {
 		}
 	}
 	counters := filepath.Join(dir, "counters")
-	ents, _ := sysfsattr.ReadDir(counters)
-	cd := sysfsattr.NewDir(counters)
-	for _, e := range ents {
-		if e.Type != 0 {
-			continue
+	if names == nil {
+		ents, _ := sysfsattr.ReadDir(counters)
+		for _, e := range ents {
+			if e.Type == 0 {
+				names = append(names, e.Name)
+			}
 		}
-		s := optional(cd, e.Name)
+	}
+	cd := sysfsattr.NewDir(counters)
+	for _, name := range names {
+		s := optional(cd, name)
 		// "N/A (no PMA)": the adapter keeps no such counter.
 		if v, err := strconv.ParseUint(s, 10, 64); err == nil {
 			if p.Counters == nil {
 				p.Counters = map[string]uint64{}
 			}
-			p.Counters[e.Name] = v
+			p.Counters[name] = v
 		}
 	}
 	parent.Problems = append(parent.Problems, d.Problems...)

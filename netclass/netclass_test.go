@@ -4,6 +4,7 @@ import (
 	"errors"
 	iofs "io/fs"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/prometheus/procfs/sysfs"
@@ -125,5 +126,48 @@ func TestRDMADeviceWithoutFirmware(t *testing.T) {
 	if d.Name != "qib0" || d.Firmware != "" || d.HCAType != "InfiniPath_QLE7340" || d.PCI != "0000:43:00.0" || len(d.Ports) != 1 ||
 		d.Ports[0].State != "ACTIVE" || d.Ports[0].RateBytes != 40*125000000 || len(d.Problems) != 0 {
 		t.Errorf("%+v", d)
+	}
+}
+
+// TestRDMACountersNamed: with counters named, a port holds those of them
+// present, each as a read of every counter has it, and no other; a name
+// the port lacks is absent, not a problem.
+func TestRDMACountersNamed(t *testing.T) {
+	named := []string{"symbol_error", "link_downed", "port_rcv_errors", "no_such_counter"}
+	checked := 0
+	for _, c := range captures {
+		sys := filepath.Join(fixture.Root(t, c), "sys")
+		all, err := RDMADevices(sys)
+		if err != nil {
+			continue
+		}
+		some, err := RDMADevicesWith(sys, nil, named)
+		if err != nil || len(some) != len(all) {
+			t.Fatalf("%s: %d devices, %v; want %d", c, len(some), err, len(all))
+		}
+		for i, d := range some {
+			if len(d.Problems) != 0 || len(d.Ports) != len(all[i].Ports) {
+				t.Errorf("%s %s: %+v", c, d.Name, d)
+				continue
+			}
+			for j, p := range d.Ports {
+				want := map[string]uint64{}
+				for _, n := range named {
+					if v, ok := all[i].Ports[j].Counters[n]; ok {
+						want[n] = v
+					}
+				}
+				if len(want) == 0 {
+					want = nil
+				}
+				if !reflect.DeepEqual(p.Counters, want) {
+					t.Errorf("%s %s port %d: %v, want %v", c, d.Name, p.Number, p.Counters, want)
+				}
+				checked += len(want)
+			}
+		}
+	}
+	if checked < 3 {
+		t.Errorf("compared %d counters", checked)
 	}
 }
