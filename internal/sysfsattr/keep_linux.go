@@ -272,7 +272,7 @@ func readKept(buf []byte, full string, open func() (int, error)) (string, error)
 		return "", &fs.PathError{Op: "open", Path: full, Err: unix.ENOENT}
 	}
 	if f != nil {
-		n, err := preadAll(f.fd, buf)
+		n, err := preadAll(f.fd, buf, k.oneShot(full))
 		k.release(full, f, errors.Is(err, unix.ENODEV))
 		if !errors.Is(err, unix.ENODEV) {
 			return result(buf, n, full, err)
@@ -294,7 +294,7 @@ func readKept(buf []byte, full string, open func() (int, error)) (string, error)
 	f = &keptFile{fd: fd, used: k.gen, busy: 1}
 	k.files[full] = f
 	k.mu.Unlock()
-	n, err := preadAll(fd, buf)
+	n, err := preadAll(fd, buf, k.oneShot(full))
 	k.release(full, f, false)
 	return result(buf, n, full, err)
 }
@@ -312,8 +312,17 @@ func (k *Keeper) release(full string, f *keptFile, gone bool) {
 	}
 }
 
-// preadAll reads fd from offset 0 until buf is full or the file ends.
-func preadAll(fd int, buf []byte) (int, error) {
+// oneShot reports whether the attribute at full answers whole in one
+// read: sysfs runs an attribute's show function once, at the read from
+// offset 0, into one page, and hands all it wrote to a read that asks for
+// as much (Documentation/filesystems/sysfs.rst); a captured tree's copy is
+// a plain file. A short read of one is the end, and asking again for the
+// end of file would double the system calls of a scan.
+func (k *Keeper) oneShot(full string) bool { return strings.HasPrefix(full, k.prefixes[0]) }
+
+// preadAll reads fd from offset 0 until buf is full or the file ends;
+// oneShot, after the first read that returns less than it asked.
+func preadAll(fd int, buf []byte, oneShot bool) (int, error) {
 	n := 0
 	for n < len(buf) {
 		m, err := unix.Pread(fd, buf[n:], int64(n))
@@ -327,6 +336,9 @@ func preadAll(fd int, buf []byte) (int, error) {
 			break
 		}
 		n += m
+		if oneShot && n < len(buf) {
+			break
+		}
 	}
 	return n, nil
 }
