@@ -16,15 +16,22 @@ func graph(comps ...*topology.Component) *topology.Graph {
 	return topology.Build(&topology.Fragment{Components: comps})
 }
 
-// TestRecord: the first scan becomes the baseline; a component of the
-// baseline gone from a later scan is missing and a removed event, once;
-// Accept forgets it.
-func TestRecord(t *testing.T) {
+// openStore opens a store in a fresh folder, closed when the test ends.
+func openStore(t *testing.T) *Store {
+	t.Helper()
 	st, err := Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// TestRecord: the first scan becomes the baseline; a component of the
+// baseline gone from a later scan is missing and a removed event, once;
+// Accept forgets it.
+func TestRecord(t *testing.T) {
+	st := openStore(t)
 	now := time.Now().UTC()
 	nic := &topology.Component{ID: "pci:0000:3b:00.0", Kind: topology.KindNIC}
 	dimm := &topology.Component{ID: "dimm:A1", Kind: topology.KindDIMM}
@@ -181,11 +188,7 @@ func TestBaselineReadOnce(t *testing.T) {
 // baseline again and carries that component, attributes and all, as
 // missing.
 func TestBaselineGraphOnlyWhileNeeded(t *testing.T) {
-	st, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	now := time.Now().UTC()
 	nic := &topology.Component{ID: "pci:0000:3b:00.0", Kind: topology.KindNIC}
 	dimm := &topology.Component{ID: "dimm:A1", Kind: topology.KindDIMM, Attrs: map[string]any{"size_bytes": 17179869184}}

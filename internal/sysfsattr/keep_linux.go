@@ -122,7 +122,7 @@ func (k *Keeper) ForgetLists() {
 // it (one kept when its Keeper keeps listings).
 func eachKept(path string, fn func(name string, typ fs.FileMode), list func(func(string, fs.FileMode)) error) error {
 	k := keeperOf(path)
-	if k == nil || !strings.HasPrefix(path, k.prefixes[0]) {
+	if k == nil || !k.belowSys(path) {
 		return list(fn)
 	}
 	k.mu.Lock()
@@ -191,7 +191,7 @@ func (k *Keeper) knownAbsent(full string) bool {
 // it did not copy) is not looked for again until a device event.
 func openKept[T any](path string, open func() (T, error)) (T, error) {
 	k := keeperOf(path)
-	if k == nil || !strings.HasPrefix(path, k.prefixes[0]) {
+	if k == nil || !k.belowSys(path) {
 		return open()
 	}
 	if k.knownAbsent(path) {
@@ -272,7 +272,7 @@ func readKept(buf []byte, full string, open func() (int, error)) (string, error)
 		return "", &fs.PathError{Op: "open", Path: full, Err: unix.ENOENT}
 	}
 	if f != nil {
-		n, err := preadAll(f.fd, buf, k.oneShot(full))
+		n, err := preadAll(f.fd, buf, k.belowSys(full))
 		k.release(full, f, errors.Is(err, unix.ENODEV))
 		if !errors.Is(err, unix.ENODEV) {
 			return result(buf, n, full, err)
@@ -294,7 +294,7 @@ func readKept(buf []byte, full string, open func() (int, error)) (string, error)
 	f = &keptFile{fd: fd, used: k.gen, busy: 1}
 	k.files[full] = f
 	k.mu.Unlock()
-	n, err := preadAll(fd, buf, k.oneShot(full))
+	n, err := preadAll(fd, buf, k.belowSys(full))
 	k.release(full, f, false)
 	return result(buf, n, full, err)
 }
@@ -312,13 +312,14 @@ func (k *Keeper) release(full string, f *keptFile, gone bool) {
 	}
 }
 
-// oneShot reports whether the attribute at full answers whole in one
-// read: sysfs runs an attribute's show function once, at the read from
-// offset 0, into one page, and hands all it wrote to a read that asks for
-// as much (Documentation/filesystems/sysfs.rst); a captured tree's copy is
-// a plain file. A short read of one is the end, and asking again for the
-// end of file would double the system calls of a scan.
-func (k *Keeper) oneShot(full string) bool { return strings.HasPrefix(full, k.prefixes[0]) }
+// belowSys reports whether path is below the root's sys/, where a device
+// event announces every folder and file that comes or goes, and where an
+// attribute answers whole in one read: sysfs runs its show function once,
+// at the read from offset 0, into one page, and hands all it wrote to a
+// read that asks for as much (Documentation/filesystems/sysfs.rst); a
+// captured tree's copy is a plain file. A short read of one is its end,
+// and asking again for the end of file would double a scan's system calls.
+func (k *Keeper) belowSys(path string) bool { return strings.HasPrefix(path, k.prefixes[0]) }
 
 // preadAll reads fd from offset 0 until buf is full or the file ends;
 // oneShot, after the first read that returns less than it asked.
