@@ -159,6 +159,9 @@ type Registry struct {
 	keepMu   sync.Mutex
 	keeper   *sysfsattr.Keeper
 	keptRoot string
+	// unconfine releases the confinement of keptRoot held with the
+	// Keeper: a captured root is resolved once, not at every scan.
+	unconfine func()
 	// Rules are the health thresholds Scan judges with.
 	Rules topology.Rules
 
@@ -290,9 +293,11 @@ func (r *Registry) keepOpen(env Env) *sysfsattr.Keeper {
 	if r.keeper != nil && (!want || r.keptRoot != env.root()) {
 		r.keeper.Close()
 		r.keeper = nil
+		r.unconfine()
 	}
 	if want && r.keeper == nil {
 		r.keeper, r.keptRoot = sysfsattr.KeepOpen(env.root()), env.root()
+		r.unconfine = env.confine()
 	}
 	if r.keeper != nil {
 		r.keeper.KeepLists(env.heard)
