@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -172,6 +173,10 @@ type Registry struct {
 	// per scan.
 	mu    sync.Mutex
 	stuck map[string]*call
+	// workers runs each collector's calls in a goroutine of its own kept
+	// across scans: a goroutine started each scan grew its stack again
+	// each scan.
+	workers *workers
 }
 
 // call is one run of a collector: done is closed when Collect returns,
@@ -181,6 +186,8 @@ type call struct {
 	since  time.Time
 	done   chan struct{}
 	answer chan outcome
+	ctx    context.Context
+	env    Env
 }
 
 // Register appends c, last in merge order; New registers the whole list,
@@ -383,7 +390,7 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 					since.UTC().Format(time.RFC3339))}}
 			continue
 		}
-		calls[i] = start(ctx, c, env)
+		calls[i] = r.start(ctx, c, env)
 	}
 	var grace graceTimer
 	defer grace.stop()
@@ -456,24 +463,64 @@ type outcome struct {
 	took time.Duration
 }
 
-// start calls c.Collect under ctx in a goroutine of its own; the call's
-// result takes its answer.
-func start(ctx context.Context, c Collector, env Env) *call {
-	cl := &call{name: c.Name(), since: time.Now(), done: make(chan struct{}), answer: make(chan outcome, 1)}
-	go func() {
-		defer close(cl.done)
-		// Confined until Collect returns, also when that is after the
-		// scan's deadline.
-		defer env.confine()()
-		defer func() {
-			if p := recover(); p != nil {
-				cl.answer <- outcome{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack()), took: time.Since(cl.since)}
-			}
-		}()
-		f, err := c.Collect(ctx, env)
-		cl.answer <- outcome{f, err, time.Since(cl.since)}
-	}()
+// start has c's worker call c.Collect under ctx; the call's result takes
+// its answer.
+func (r *Registry) start(ctx context.Context, c Collector, env Env) *call {
+	cl := &call{name: c.Name(), since: time.Now(), done: make(chan struct{}), answer: make(chan outcome, 1), ctx: ctx, env: env}
+	r.mu.Lock()
+	if r.workers == nil {
+		r.workers = &workers{calls: map[string]chan *call{}}
+		// The workers end with the registry: none refers to it.
+		runtime.AddCleanup(r, (*workers).stop, r.workers)
+	}
+	w, ok := r.workers.calls[cl.name]
+	if !ok {
+		w = make(chan *call, 1)
+		r.workers.calls[cl.name] = w
+		go work(c, w)
+	}
+	r.mu.Unlock()
+	select {
+	case w <- cl:
+	default:
+		// The worker is still busy with a call of another scan run
+		// beside this one: this call does not wait for it.
+		go cl.run(c)
+	}
 	return cl
+}
+
+// workers holds the call channel of each collector's worker, by name.
+type workers struct {
+	calls map[string]chan *call
+}
+
+func (ws *workers) stop() {
+	for _, w := range ws.calls {
+		close(w)
+	}
+}
+
+// work runs c's calls one at a time, until calls is closed.
+func work(c Collector, calls <-chan *call) {
+	for cl := range calls {
+		cl.run(c)
+	}
+}
+
+// run calls c.Collect and sends its answer; a panic is the answer's error.
+func (cl *call) run(c Collector) {
+	defer close(cl.done)
+	// Confined until Collect returns, also when that is after the
+	// scan's deadline.
+	defer cl.env.confine()()
+	defer func() {
+		if p := recover(); p != nil {
+			cl.answer <- outcome{err: fmt.Errorf("panic: %v\n%s", p, debug.Stack()), took: time.Since(cl.since)}
+		}
+	}()
+	f, err := c.Collect(cl.ctx, cl.env)
+	cl.answer <- outcome{f, err, time.Since(cl.since)}
 }
 
 // result waits for the call's answer until ctx is done. A call that has
