@@ -48,7 +48,10 @@ var Lost = Event{Action: "lost"}
 
 // Rescan reports whether the event should make hwgraph scan again now: a
 // device of the hardware it draws was added, removed, changed, renamed,
-// or bound to or unbound from its driver; or events were lost.
+// or bound to or unbound from its driver; a CPU was brought online or
+// offline (its package's and NUMA node's CPUs change); or events were
+// lost. A memory block's online and offline, which come by the hundred,
+// are not: what they change (a node's memory) is read every scan.
 func (e Event) Rescan() bool {
 	if e.Action == Lost.Action {
 		return true
@@ -56,6 +59,8 @@ func (e Event) Rescan() bool {
 	switch e.Action {
 	case "add", "remove", "change", "move", "bind", "unbind":
 		return e.Hardware()
+	case "online", "offline":
+		return e.Subsystem == "cpu"
 	}
 	return false
 }

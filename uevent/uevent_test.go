@@ -55,6 +55,8 @@ func TestRescan(t *testing.T) {
 		{Event{Action: "remove", DevPath: "/devices/pci0000:00/0000:00:02.1/0000:01:00.0/nvme/nvme0", Subsystem: "nvme"}, true, "nvme0"},
 		{Event{Action: "change", DevPath: "/devices/virtual/misc/tun", Subsystem: "misc"}, false, "tun"},
 		{Event{Action: "online", DevPath: "/devices/system/memory/memory32", Subsystem: "memory"}, false, "memory32"},
+		{Event{Action: "offline", DevPath: "/devices/system/cpu/cpu3", Subsystem: "cpu"}, true, "cpu3"},
+		{Event{Action: "online", DevPath: "/devices/system/cpu/cpu3", Subsystem: "cpu"}, true, "cpu3"},
 		{Lost, true, ""},
 	} {
 		if got := tc.ev.Rescan(); got != tc.rescan {
