@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -13,17 +14,34 @@ import (
 // Host names the machine: hostname and kernel from /proc, vendor, product
 // and BIOS from the DMI attributes the kernel exports in
 // /sys/class/dmi/id (readable without root, unlike the raw tables).
-type Host struct{}
+type Host struct {
+	// firmware keeps the DMI attributes across heard scans: the firmware
+	// sets them at boot, so a device event or the full-scan interval
+	// reads them again, as the SMBIOS tables they come from.
+	firmware memo.Memo[dmiIdentity]
+}
+
+// dmiIdentity is what the DMI attributes said: a value for each of
+// dmiAttrs, and the problems reading them.
+type dmiIdentity struct {
+	values   []string
+	problems []error
+}
 
 func init() {
-	register("host", func(Options) Collector { return Host{} })
+	register("host", func(opts Options) Collector {
+		return &Host{firmware: memo.Memo[dmiIdentity]{MaxAge: opts.fullScanInterval()}}
+	})
 }
 
 // Name implements Collector.
-func (Host) Name() string { return "host" }
+func (*Host) Name() string { return "host" }
+
+// Invalidate implements Invalidator.
+func (h *Host) Invalidate() { h.firmware.Forget() }
 
 // Reads implements Collector.
-func (Host) Reads() []capture.Read {
+func (*Host) Reads() []capture.Read {
 	reads := capture.Paths("proc/sys/kernel/osrelease")
 	for _, a := range dmiAttrs {
 		reads = append(reads, capture.Read{Path: "sys/class/dmi/id/" + a.file})
@@ -45,7 +63,7 @@ var dmiAttrs = []struct{ file, attr string }{
 }
 
 // Collect implements Collector.
-func (Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
+func (c *Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	f := &topology.Fragment{}
 	h := f.Add(&topology.Component{ID: topology.HostID, Kind: topology.KindHost})
 	kernel := sysfsattr.NewDir(env.Path("proc", "sys", "kernel"))
@@ -60,9 +78,14 @@ func (Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	if rel := small(kernel, "osrelease"); rel != "" {
 		h.SetAttr("kernel", rel)
 	}
-	dmi := sysfsattr.NewDir(env.Path("sys", "class", "dmi", "id"))
-	for _, a := range dmiAttrs {
-		if v := small(dmi, a.file); v != "" {
+	var firmware dmiIdentity
+	if env.heard {
+		firmware, _ = c.firmware.Get(func() (dmiIdentity, error) { return readDMIIdentity(env), nil })
+	} else {
+		firmware = readDMIIdentity(env)
+	}
+	for i, a := range dmiAttrs {
+		if v := firmware.values[i]; v != "" {
 			h.SetAttr(a.attr, v)
 		}
 	}
@@ -74,10 +97,20 @@ func (Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	}
 	// Every host attr is optional; one that is there but cannot be read
 	// (a FIFO, a device, a huge file in a capture) is a problem.
-	for _, e := range append(kernel.Problems, dmi.Problems...) {
+	for _, e := range append(kernel.Problems, firmware.problems...) {
 		f.Problem(e.Error())
 	}
 	return f, nil
+}
+
+func readDMIIdentity(env Env) dmiIdentity {
+	id := dmiIdentity{values: make([]string, len(dmiAttrs))}
+	dmi := sysfsattr.NewDir(env.Path("sys", "class", "dmi", "id"))
+	for i, a := range dmiAttrs {
+		id.values[i] = small(dmi, a.file)
+	}
+	id.problems = dmi.Problems
+	return id
 }
 
 // small reads a short attribute, "" when absent or unreadable.

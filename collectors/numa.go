@@ -7,6 +7,7 @@ import (
 	"io/fs"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/topology"
 )
@@ -14,11 +15,21 @@ import (
 // NUMA turns NUMA nodes into numa-node components joined by
 // numa-interconnect links that carry the firmware's distance, and CPU
 // packages into cpu-package components under the node that holds them.
-type NUMA struct{}
+type NUMA struct {
+	// nodes keeps the nodes' CPUs and distances across heard scans: they
+	// change only with a CPU, memory or node hotplug, a device event.
+	// Nil reads them every scan.
+	nodes *memo.Memo[[]numa.Node]
+}
 
 func init() {
-	register("numa", func(Options) Collector { return NUMA{} })
+	register("numa", func(opts Options) Collector {
+		return NUMA{nodes: &memo.Memo[[]numa.Node]{MaxAge: opts.fullScanInterval()}}
+	})
 }
+
+// Invalidate implements Invalidator.
+func (c NUMA) Invalidate() { c.nodes.Forget() }
 
 // Name implements Collector.
 func (NUMA) Name() string { return "numa" }
@@ -27,9 +38,9 @@ func (NUMA) Name() string { return "numa" }
 func (NUMA) Reads() []capture.Read { return capture.Paths(append(numa.NodeFiles, numa.CPUFiles...)...) }
 
 // Collect implements Collector.
-func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+func (c NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	f := &topology.Fragment{}
-	nodes, nerr := numa.ReadNodes(env.Path("sys"))
+	nodes, nerr := c.readNodes(env)
 	if nerr != nil && !errors.Is(nerr, fs.ErrNotExist) {
 		return nil, nerr
 	}
@@ -51,6 +62,9 @@ func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 		}
 		for _, e := range n.Problems {
 			f.Problem(e.Error())
+		}
+		if n.MemoryErr != nil {
+			f.Problem(n.MemoryErr.Error())
 		}
 		if n.DistanceErr != nil {
 			f.Problem(n.DistanceErr.Error())
@@ -81,6 +95,19 @@ func (NUMA) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
 	host.SetAttr("numa_nodes", len(nodes))
 	f.Add(host)
 	return f, nil
+}
+
+// readNodes reads the NUMA nodes; on a heard scan, only their memory
+// when they are kept.
+func (c NUMA) readNodes(env Env) ([]numa.Node, error) {
+	if !env.heard {
+		return numa.ReadNodes(env.Path("sys"))
+	}
+	nodes, err := c.nodes.Get(func() ([]numa.Node, error) { return numa.ReadNodes(env.Path("sys")) })
+	if err != nil {
+		return nil, err
+	}
+	return numa.ReadMemory(env.Path("sys"), nodes), nil
 }
 
 // sharedCPUs finds nodes that claim the same CPUs, which real hardware never
@@ -118,6 +145,9 @@ func nodeComponent(n numa.Node) *topology.Component {
 	}
 	for _, e := range n.Problems {
 		c.Health.Mark(topology.StateUnknown, e.Error())
+	}
+	if n.MemoryErr != nil {
+		c.Health.Mark(topology.StateUnknown, n.MemoryErr.Error())
 	}
 	return c
 }

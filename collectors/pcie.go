@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/numa"
 	"github.com/hwgraph/hwgraph/pcie"
@@ -25,6 +26,9 @@ type PCIe struct {
 	// Inventory keeps what does not change of each function between
 	// scans; nil reads every function whole every scan.
 	Inventory *pcie.Inventory
+	// slots keeps the slots' addresses with the Inventory: a slot is
+	// made or filled with a device event.
+	slots memo.Memo[[]pcie.Slot]
 
 	// built are the last scan's components and links by function, reused
 	// for a function whose reading and surroundings are the same: an
@@ -74,6 +78,7 @@ func (p *PCIe) Invalidate() {
 	if p.Inventory != nil {
 		p.Inventory.Forget()
 	}
+	p.slots.Forget()
 }
 
 // Hint implements Hinter: the next scan reads again what changes of the
@@ -92,13 +97,22 @@ func (p *PCIe) ForgetDevice(subsystem, name string) {
 	}
 }
 
+// readSlots reads the slots; on a heard scan with an Inventory, once
+// until a device event or the full-scan interval.
+func (p *PCIe) readSlots(env Env, sysfs string) ([]pcie.Slot, error) {
+	if !env.heard || p.Inventory == nil {
+		return pcie.ReadSlots(sysfs)
+	}
+	return p.slots.Get(func() ([]pcie.Slot, error) { return pcie.ReadSlots(sysfs) })
+}
+
 func init() {
 	register("pcie", func(o Options) Collector {
 		names := o.PCINames
 		if names == nil {
 			names = pcie.DefaultNames
 		}
-		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: o.fullScanInterval()}}
+		return &PCIe{Names: names, Inventory: &pcie.Inventory{MaxAge: o.fullScanInterval()}, slots: memo.Memo[[]pcie.Slot]{MaxAge: o.fullScanInterval()}}
 	})
 }
 
@@ -141,7 +155,7 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		return nil, ctx.Err()
 	}
 	loc := newLocality(sysfs)
-	slots, err := pcie.ReadSlots(sysfs)
+	slots, err := p.readSlots(env, sysfs)
 	if err != nil {
 		f.Problem(err.Error())
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,12 +17,15 @@ import (
 type Node struct {
 	ID   int
 	CPUs CPUSet
-	// MemoryBytes is MemTotal of the node's meminfo; nil when unreadable.
+	// MemoryBytes is MemTotal of the node's meminfo; nil when unreadable,
+	// and MemoryErr says why.
 	MemoryBytes *uint64
+	MemoryErr   error
 	// Distances maps node ID to the firmware's relative distance (10 = local).
 	Distances map[int]int
-	// Problems are the node's CPU or memory attributes that could not be
-	// read or parsed: what we know of the node itself is incomplete.
+	// Problems are the node's CPU attributes that could not be read or
+	// parsed: what we know of the node itself is incomplete (as it is with
+	// a MemoryErr).
 	Problems []error
 	// DistanceErr says why Distances is nil; the node itself is fine.
 	DistanceErr error
@@ -66,13 +70,32 @@ func readNode(dir string, id int) Node {
 	} else {
 		n.Problems = append(n.Problems, fmt.Errorf("node%d cpus: %w", id, err))
 	}
+	n.readMemory(dir)
+	return n
+}
+
+func (n *Node) readMemory(dir string) {
+	n.MemoryBytes, n.MemoryErr = nil, nil
 	mem, err := readMemTotal(filepath.Join(dir, "meminfo"))
 	if err != nil {
-		n.Problems = append(n.Problems, fmt.Errorf("node%d meminfo: %w", id, err))
+		n.MemoryErr = fmt.Errorf("node%d meminfo: %w", n.ID, err)
 	} else {
 		n.MemoryBytes = &mem
 	}
-	return n
+}
+
+// ReadMemory reads again the one value of ReadNodes' nodes that changes
+// while the nodes stay: MemTotal, which a balloon driver lowers with no
+// device event (the rest changes only with a CPU, memory or node
+// hotplug, which the kernel announces). It returns new nodes, sharing
+// the CPUs and distances of those given.
+func ReadMemory(sysfs string, nodes []Node) []Node {
+	dir := filepath.Join(sysfs, "devices", "system", "node")
+	out := slices.Clone(nodes)
+	for i := range out {
+		out[i].readMemory(filepath.Join(dir, "node"+strconv.Itoa(out[i].ID)))
+	}
+	return out
 }
 
 func (n *Node) readDistances(dir string, order []int) {

@@ -16,9 +16,12 @@ import (
 )
 
 // differences lists what of two graphs' parts differ, by ID: empty when
-// every component and link is the same.
+// the host and every component and link are the same.
 func differences(a, b *topology.Graph) []string {
 	var out []string
+	if !a.Host.Equal(b.Host) {
+		out = append(out, fmt.Sprintf("host: %+v / %+v", a.Host, b.Host))
+	}
 	for _, c := range a.Components {
 		if o, _ := b.Component(c.ID); !c.Equal(o) {
 			out = append(out, fmt.Sprintf("%s: %+v / %+v", c.ID, c, o))
@@ -229,4 +232,41 @@ func TestCaptureSaysItHearsNoEvents(t *testing.T) {
 			t.Errorf("DeviceEvents %d: said %d times that it does not listen, want %d:\n%s", tc.events, n, tc.lines, buf.String())
 		}
 	}
+}
+
+// TestFaultHeardScansKeepBootConstants: on the 32em64t capture (two NUMA
+// nodes, two PCI slots, DMI identity), what firmware or a hotplug sets
+// is trusted between device events — the DMI identity, a NUMA node's
+// CPUs, a slot's address — and read again at the scan after one (a CPU
+// taken offline is one); a node's memory, which a balloon driver lowers
+// with no event, is read every scan.
+func TestFaultHeardScansKeepBootConstants(t *testing.T) {
+	f := newFreshness(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2", collectors.Options{})
+	f.scan("first scan", true)
+	f.scan("unchanged", true)
+
+	f.write("sys/class/dmi/id/bios_version", "1.0.31\n")
+	f.scan("BIOS version rewritten, no event", false)
+	f.event("add", "/devices/system/memory/memory40", "memory")
+	f.scan("BIOS version rewritten, a device added", true)
+
+	b, err := os.ReadFile(f.path("sys/devices/system/node/node1/meminfo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.write("sys/devices/system/node/node1/meminfo", strings.Replace(string(b), "16777216 kB", "8388608 kB", 1))
+	f.scan("node1 lost half its memory to a balloon, no event", true)
+
+	f.write("sys/devices/system/node/node1/cpulist", "8-14\n")
+	f.write("sys/devices/system/cpu/cpu15/online", "0\n")
+	f.write("sys/devices/system/cpu/online", "0-14\n")
+	f.write("sys/devices/system/cpu/offline", "15\n")
+	f.scan("CPU 15 offline, no event yet", false)
+	f.event("offline", "/devices/system/cpu/cpu15", "cpu")
+	f.scan("CPU 15 offline, its event heard", true)
+
+	f.write("sys/bus/pci/slots/02/address", "0000:84:00\n")
+	f.scan("slot 02's address rewritten, no event", false)
+	f.event("add", "/devices/pci0000:80/0000:80:03.0/0000:84:00.0", "pci")
+	f.scan("slot 02's address rewritten, a function added", true)
 }
