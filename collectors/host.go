@@ -78,12 +78,7 @@ func (c *Host) Collect(_ context.Context, env Env) (*topology.Fragment, error) {
 	if rel := small(kernel, "osrelease"); rel != "" {
 		h.SetAttr("kernel", rel)
 	}
-	var firmware dmiIdentity
-	if env.heard {
-		firmware, _ = c.firmware.Get(func() (dmiIdentity, error) { return readDMIIdentity(env), nil })
-	} else {
-		firmware = readDMIIdentity(env)
-	}
+	firmware, _ := heardOnly(env, &c.firmware).Get(func() (dmiIdentity, error) { return readDMIIdentity(env), nil })
 	for i, a := range dmiAttrs {
 		if v := firmware.values[i]; v != "" {
 			h.SetAttr(a.attr, v)

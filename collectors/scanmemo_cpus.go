@@ -54,6 +54,16 @@ func (e Env) cpus() (numa.CPUs, error) {
 	return e.memo.cpus, e.memo.cpusErr
 }
 
+// heardOnly is m on a heard scan, and nil (read every time) elsewhere:
+// what a collector keeps until a device event is kept only where the
+// events are heard.
+func heardOnly[T any](env Env, m *memo.Memo[T]) *memo.Memo[T] {
+	if !env.heard {
+		return nil
+	}
+	return m
+}
+
 // keptCPUs keeps the CPUs' topology across scans that hear the kernel's
 // device events: a CPU brought online or offline is one ("cpu"), and
 // its topology does not change otherwise.
