@@ -5,11 +5,13 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"weak"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -30,8 +32,12 @@ type metricsHandler struct {
 	cached       prometheus.Gatherer // the graph's metrics
 	liveGatherer prometheus.Gatherer // runtime and process metrics
 
+	// The cache holds the graph it encodes weakly, and is dropped when
+	// that graph is collected: scans replace the graph between scrapes,
+	// and a stale graph and its encodings, kept for the next scrape,
+	// would only be thrown away by it.
 	mu      sync.Mutex
-	key     *topology.Graph
+	key     weak.Pointer[topology.Graph]
 	encoded map[string][]byte // by cacheKey
 
 	liveMu sync.Mutex
@@ -144,8 +150,11 @@ func (h *metricsHandler) graphPart(format expfmt.Format, gz bool) ([]byte, error
 	key := cacheKey(format, gz)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if g != h.key || g == nil {
-		h.key, h.encoded = g, map[string][]byte{}
+	if g == nil || h.key.Value() != g {
+		h.key, h.encoded = weak.Make(g), map[string][]byte{}
+		if g != nil {
+			runtime.AddCleanup(g, h.forget, h.key)
+		}
 	}
 	if b, ok := h.encoded[key]; ok {
 		return b, nil
@@ -161,6 +170,15 @@ func (h *metricsHandler) graphPart(format expfmt.Format, gz bool) ([]byte, error
 	}
 	h.encoded[key] = b
 	return b, nil
+}
+
+// forget drops the cache of a graph that is no more.
+func (h *metricsHandler) forget(key weak.Pointer[topology.Graph]) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.key == key {
+		h.key, h.encoded = weak.Pointer[topology.Graph]{}, nil
+	}
 }
 
 // dropEmptyLabels removes the labels whose value is empty: a descriptor
