@@ -160,9 +160,11 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 	if err != nil {
 		f.Problem(err.Error())
 	}
-	slotByAddr := map[string]pcie.Slot{}
+	slotByAddr := map[pcie.Address]pcie.Slot{}
 	for _, s := range slots {
-		slotByAddr[s.Address] = s
+		if a, ok := s.Device(); ok {
+			slotByAddr[a] = s
+		}
 	}
 	if p.Names != nil {
 		if err := p.Names.Err(); err != nil {
@@ -188,7 +190,7 @@ func (p *PCIe) Collect(ctx context.Context, env Env) (*topology.Fragment, error)
 		if up, ok := byName[d.Upstream]; ok && d.Upstream != "" {
 			upSpeed, upWidth = up.MaxLinkSpeed, up.MaxLinkWidth
 		}
-		slot := slotByAddr[d.Address.SlotName()]
+		slot := slotByAddr[d.Address.Slot()]
 		b, ok := last[d.Name]
 		// The same reading of a function comes only from a scan that
 		// hears device events, which would have said if the NUMA nodes
@@ -251,7 +253,7 @@ func addUnlistedBridges(f *topology.Fragment, d *pcie.Device, listed map[string]
 }
 
 // component builds the component for one function.
-func (p *PCIe) component(d *pcie.Device, slots map[string]pcie.Slot) *topology.Component {
+func (p *PCIe) component(d *pcie.Device, slots map[pcie.Address]pcie.Slot) *topology.Component {
 	c := &topology.Component{
 		ID:     topology.PCIID(d.Name),
 		Kind:   kindOf(d),
@@ -294,7 +296,7 @@ func (p *PCIe) component(d *pcie.Device, slots map[string]pcie.Slot) *topology.C
 	if !d.PathKnown {
 		c.SetAttr("placement", "from bus number: the tree holds no device path")
 	}
-	if s, ok := slots[d.Address.SlotName()]; ok {
+	if s, ok := slots[d.Address.Slot()]; ok {
 		c.SetAttr("slot", s.Name)
 		c.SetAttr("slot_hotplug", s.Hotplug)
 	}

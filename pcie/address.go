@@ -57,8 +57,12 @@ func (a Address) String() string {
 // BusName is the "DDDD:BB" name of the bus the function sits on.
 func (a Address) BusName() string { return fmt.Sprintf("%04x:%02x", a.Domain, a.Bus) }
 
-// SlotName is the "DDDD:BB:DD" name hotplug slots use for the device.
-func (a Address) SlotName() string { return fmt.Sprintf("%04x:%02x:%02x", a.Domain, a.Bus, a.Device) }
+// Slot is the device the function belongs to, as a slot's address names
+// it (Slot.Device): the address with function 0.
+func (a Address) Slot() Address {
+	a.Function = 0
+	return a
+}
 
 // parseRootBusDir parses a host bridge directory name such as "pci0000:00"
 // and returns its "DDDD:BB" bus name.

@@ -67,3 +67,28 @@ func TestBandwidthMatchesHwlocFactors(t *testing.T) {
 		}
 	}
 }
+
+// TestSlotDevice: a slot's address ("DDDD:BB:DD", as the 32em64t
+// capture's slots give it) names its device's function 0, which every
+// function of the device finds through Address.Slot.
+func TestSlotDevice(t *testing.T) {
+	for _, tc := range []struct {
+		address string
+		want    Address
+		ok      bool
+	}{
+		{"0000:82:00", Address{0, 0x82, 0, 0}, true},
+		{"10000:e0:1d", Address{0x10000, 0xe0, 0x1d, 0}, true},
+		{"0000:02", Address{}, false}, // a bus, no device
+		{"", Address{}, false},
+		{"0000:02:00.1", Address{}, false},
+	} {
+		got, ok := Slot{Address: tc.address}.Device()
+		if ok != tc.ok || ok && got != tc.want {
+			t.Errorf("Slot{Address: %q}.Device() = %+v, %v; want %+v, %v", tc.address, got, ok, tc.want, tc.ok)
+		}
+	}
+	if a := (Address{0, 2, 0, 3}); a.Slot() != (Address{0, 2, 0, 0}) {
+		t.Errorf("%s.Slot() = %s", a, a.Slot())
+	}
+}

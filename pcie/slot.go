@@ -19,6 +19,13 @@ type Slot struct {
 	Hotplug bool
 }
 
+// Device is the slot's address as its device's function 0 (Address.Slot),
+// false where it names no device (a bus, "DDDD:BB", or garbage).
+func (s Slot) Device() (Address, bool) {
+	a, err := ParseAddress(s.Address + ".0")
+	return a, err == nil
+}
+
 // ReadSlots reads every slot under <sysfs>/bus/pci/slots. A machine with no
 // slot directory has no slots; a slot that cannot be read is reported in the
 // returned error and the rest are still returned.

@@ -102,7 +102,7 @@ const AttrAliases = "aliases"
 func (g *Graph) aliases() map[string]string {
 	alias := map[string]string{}
 	for _, c := range g.Components {
-		for _, a := range strings.Split(String(c.Attrs, AttrAliases), ",") {
+		for a := range strings.SplitSeq(String(c.Attrs, AttrAliases), ",") {
 			if a = strings.TrimSpace(a); a != "" {
 				alias[a] = c.ID
 			}
