@@ -100,11 +100,10 @@ func (p *PCIe) ForgetDevice(subsystem, name string) {
 // readSlots reads the slots; on a heard scan with an Inventory, once
 // until a device event or the full-scan interval.
 func (p *PCIe) readSlots(env Env, sysfs string) ([]pcie.Slot, error) {
-	kept := heardOnly(env, &p.slots)
 	if p.Inventory == nil {
-		kept = nil
+		return pcie.ReadSlots(sysfs)
 	}
-	return kept.Get(func() ([]pcie.Slot, error) { return pcie.ReadSlots(sysfs) })
+	return heardOnly(env, &p.slots).Get(func() ([]pcie.Slot, error) { return pcie.ReadSlots(sysfs) })
 }
 
 func init() {
