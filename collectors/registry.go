@@ -17,6 +17,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
@@ -141,7 +142,8 @@ func Names() []string { return slices.Sorted(maps.Keys(builders)) }
 
 // New builds every collector from opts, in merge order.
 func New(opts Options) *Registry {
-	r := &Registry{Rules: opts.Rules, tables: newKeptTables(opts.fullScanInterval()), cpus: &keptCPUs{MaxAge: opts.fullScanInterval()}}
+	r := &Registry{Rules: opts.Rules, tables: newKeptTables(opts.fullScanInterval()), cpus: &keptCPUs{MaxAge: opts.fullScanInterval()},
+		absent: &memo.Map[string, topology.CollectorStatus]{MaxAge: opts.fullScanInterval()}}
 	for _, name := range Names() {
 		r.Register(builders[name](opts))
 	}
@@ -154,7 +156,14 @@ type Registry struct {
 	collectors []Collector
 	tables     *keptTables // the SMBIOS tables, kept across scans
 	cpus       *keptCPUs   // the CPUs' topology, kept across heard scans
-	heard      atomic.Bool // see SetHeard
+	// absent holds, by name, the status of each collector that found no
+	// source on the last heard scan (no hwmon chip, no BMC device, no GPU
+	// library). A source comes with a device (a chip registered, a driver
+	// bound), so it is not looked for again until a device event, or the
+	// full-scan interval: a third of a scan's work on a machine without
+	// them.
+	absent *memo.Map[string, topology.CollectorStatus]
+	heard  atomic.Bool // see SetHeard
 	// keeper holds open what the scans read below the root, on the live
 	// machine or a heard tree (sysfsattr.KeepOpen); keptRoot is its root.
 	keepMu   sync.Mutex
@@ -219,7 +228,7 @@ func (r *Registry) Select(names []string) (*Registry, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no collector named (have %s)", strings.Join(r.Names(), ", "))
 	}
-	out := &Registry{Rules: r.Rules, tables: r.tables, cpus: r.cpus}
+	out := &Registry{Rules: r.Rules, tables: r.tables, cpus: r.cpus, absent: r.absent}
 	for _, n := range names {
 		if !slices.ContainsFunc(r.collectors, func(c Collector) bool { return c.Name() == n }) {
 			return nil, fmt.Errorf("unknown collector %q (have %s)", n, strings.Join(r.Names(), ", "))
@@ -270,13 +279,14 @@ type DeviceForgetter interface {
 }
 
 // DeviceEvent takes every kernel device event: the folders' listings kept
-// between heard scans are dropped (whatever its subsystem, a device came
-// or went). Of one that calls for a scan (uevent.Event.Rescan), a PCI
+// between heard scans, and the sources found absent, are dropped
+// (whatever its subsystem, a device came or went). Of one that calls for a scan (uevent.Event.Rescan), a PCI
 // function's bind, unbind, change or move is forgotten alone; anything
 // else (an add, a remove, another subsystem, lost events) makes the next
 // scan read everything whole.
 func (r *Registry) DeviceEvent(ev uevent.Event) {
 	r.forgetListings()
+	r.absent.Forget()
 	switch {
 	case !ev.Rescan():
 	case ev.Subsystem == "pci" && ev.Action != "add" && ev.Action != "remove":
@@ -335,6 +345,7 @@ func (r *Registry) hint(subsystem, name string) {
 func (r *Registry) Invalidate() {
 	r.tables.Forget()
 	r.cpus.Forget()
+	r.absent.Forget()
 	r.forgetListings()
 	for _, c := range r.collectors {
 		if i, ok := c.(Invalidator); ok {
@@ -382,8 +393,16 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 	defer env.confine()()
 	// All run at once, each in its own goroutine; their answers are
 	// then taken in order, each within the scan's deadline.
+	if !env.heard {
+		// Events missed while not heard may have brought a source.
+		r.absent.Forget()
+	}
 	calls := make([]*call, len(r.collectors))
 	for i, c := range r.collectors {
+		if st, ok := r.absent.Get(c.Name()); ok {
+			results[i] = Result{Status: st}
+			continue
+		}
 		if since, stuck := r.stillRunning(c.Name()); stuck {
 			results[i] = Result{Status: topology.CollectorStatus{Name: c.Name(), State: "timeout",
 				Error: fmt.Sprintf("its call of %s has not returned (blocked in the kernel or a driver); not called again until it does",
@@ -400,6 +419,9 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 		}
 		var stuck bool
 		results[i], stuck = cl.result(ctx, &grace, env)
+		if env.heard && results[i].Status.State == "absent" {
+			r.absent.Put(cl.name, results[i].Status)
+		}
 		if stuck {
 			r.mu.Lock()
 			if r.stuck == nil {
@@ -579,8 +601,16 @@ func relativeTo(env Env, st *topology.CollectorStatus, f *topology.Fragment) {
 	if env.Live() {
 		return
 	}
-	prefixes := env.rootPrefixes()
+	var prefixes []string
 	rel := func(s string) string {
+		if s == "" {
+			return s
+		}
+		if prefixes == nil {
+			// Resolving the root's links costs a system call a folder:
+			// only for a message to rewrite.
+			prefixes = env.rootPrefixes()
+		}
 		for _, p := range prefixes {
 			s = strings.ReplaceAll(s, p, "")
 		}

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/hwgraph/hwgraph/capture"
+	"github.com/hwgraph/hwgraph/internal/testkit/fixture"
 	"github.com/hwgraph/hwgraph/topology"
+	"github.com/hwgraph/hwgraph/uevent"
 )
 
 // goroutineOf is a test double of the Collector interface that says
@@ -65,5 +67,65 @@ func TestWorkersEndWithRegistry(t *testing.T) {
 		}
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// counted is a collector that counts its calls.
+type counted struct {
+	Collector
+	calls *int
+}
+
+func (c counted) Collect(ctx context.Context, env Env) (*topology.Fragment, error) {
+	*c.calls++
+	return c.Collector.Collect(ctx, env)
+}
+
+// TestAbsentSourcesLookedForAtADeviceEvent: the 32em64t capture has no
+// hwmon chip. Scans that hear device events look for one once, and again
+// only after an event (of any subsystem) or an invalidation; scans that
+// do not hear them look every time.
+func TestAbsentSourcesLookedForAtADeviceEvent(t *testing.T) {
+	root := fixture.Root(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2")
+	for _, tc := range []struct {
+		name  string
+		heard bool
+		steps []func(*Registry)
+		calls int
+	}{
+		{"heard", true, nil, 1},
+		{"heard, a device event", true, []func(*Registry){func(r *Registry) {
+			r.DeviceEvent(uevent.Event{Action: "add", DevPath: "/devices/virtual/thermal/cooling_device0", Subsystem: "thermal"})
+		}}, 2},
+		{"heard, invalidated", true, []func(*Registry){(*Registry).Invalidate}, 2},
+		{"not heard", false, nil, 3},
+		{"not heard for a while", true, []func(*Registry){func(r *Registry) { r.SetHeard(false) }, func(r *Registry) { r.SetHeard(true) }}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg, err := New(Options{}).Select([]string{"hwmon"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var calls int
+			reg.collectors[0] = counted{reg.collectors[0], &calls}
+			reg.SetHeard(tc.heard)
+			scan := func() {
+				g := reg.Scan(context.Background(), Env{Root: root}, nil)
+				if st := status(g, "hwmon"); st.State != "absent" {
+					t.Fatalf("hwmon: %+v, want absent", st)
+				}
+			}
+			scan()
+			for _, step := range tc.steps {
+				step(reg)
+				scan()
+			}
+			for range 3 - 1 - len(tc.steps) {
+				scan()
+			}
+			if calls != tc.calls {
+				t.Errorf("hwmon called %d times in 3 scans, want %d", calls, tc.calls)
+			}
+		})
 	}
 }

@@ -270,3 +270,43 @@ func TestFaultHeardScansKeepBootConstants(t *testing.T) {
 	f.event("add", "/devices/pci0000:80/0000:80:03.0/0000:84:00.0", "pci")
 	f.scan("slot 02's address rewritten, a function added", true)
 }
+
+// TestFaultHeardScansLookForAbsentSourcesAtAnEvent: the 32em64t capture
+// has no hwmon chip. A heard scan does not look for one again until a
+// device event: a chip that appears (written into the tree, as a fault)
+// shows at the scan after one, whatever its subsystem.
+func TestFaultHeardScansLookForAbsentSourcesAtAnEvent(t *testing.T) {
+	f := newFreshness(t, "hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2", collectors.Options{})
+	f.scan("first scan", true)
+	f.scan("unchanged", true)
+
+	if err := os.MkdirAll(f.path("sys/class/hwmon/hwmon0"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.write("sys/class/hwmon/hwmon0/name", "acpitz\n")
+	f.write("sys/class/hwmon/hwmon0/temp1_input", "27800\n")
+	// Not f.scan: its full scan would share the heard scans' kept
+	// folders (sysfsattr.KeepOpen is by root), which know hwmon absent.
+	f.e.Scan(context.Background())
+	if st := f.status("hwmon"); st != "absent" {
+		t.Errorf("a hwmon chip registered, no event yet: hwmon %s, want absent (not looked for)", st)
+	}
+	f.event("add", "/devices/virtual/hwmon/hwmon0", "hwmon")
+	f.scan("a hwmon chip registered, its event heard", true)
+	if st := f.status("hwmon"); st != "ok" {
+		t.Errorf("a hwmon chip registered, its event heard: hwmon %s, want ok", st)
+	}
+	if got := f.e.Graph().Host.Attrs["sensor:acpitz temp1"]; got != 27.8 {
+		t.Errorf("the chip's temperature: %v, want 27.8", got)
+	}
+}
+
+// status is the state of the named collector at the last heard scan.
+func (f *freshness) status(name string) string {
+	for _, st := range f.e.Graph().Collectors {
+		if st.Name == name {
+			return st.State
+		}
+	}
+	return "not run"
+}
