@@ -29,15 +29,6 @@ go build -o "$bin/hwgraph" ./cmd/hwgraph
 go build -o "$bin/scrape" ./tools/bench/scrape
 go build -o "$bin/timeit" ./tools/bench/timeit
 sync; sleep 2 # let the builds' writes settle before anything is timed
-# Every program timed is read back from disk, not run from the pages
-# that wrote it: a file just written can sit in the page cache as 2 MiB
-# folios, mapped huge (FilePmdMapped), and in a VM a byte-identical
-# binary so mapped costs much more CPU a scan than the same read back
-# (the commit that added this says how much). dd's nocache drops a whole
-# file's clean pages; the peers', installed by apt, are dropped too.
-for f in "$bin"/* $(command -v prometheus-node-exporter lstopo-no-graphics lspci 2>/dev/null || true); do
-	dd if="$f" iflag=nocache count=0 status=none 2>/dev/null || true
-done
 
 # measure CMD...: median wall time and largest peak RSS of RUNS runs, timed
 # by tools/bench/timeit, which starts the command itself (no shell, date or
@@ -105,6 +96,17 @@ done
 # /proc/PID/stat are 10 ms: a few scans' worth).
 cpu() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.3f", s / 1e6 }'; }
 
+# Both agents run read back from disk, not from the pages that wrote
+# them: a binary just written can sit in the page cache as its writer
+# left it (2 MiB folios, mapped huge: FilePmdMapped), and in a VM such a
+# binary costs much more CPU a scan than the same file read back (the
+# commit that added this says how much). dd's nocache drops a whole
+# file's clean pages. The one-shots above are not: a binary read back
+# faults its pages in one by one, and lstopo's libraries, which make
+# most of its code, would stay cached.
+for f in "$bin/hwgraph" $(command -v prometheus-node-exporter || true); do
+	dd if="$f" iflag=nocache count=0 status=none 2>/dev/null || true
+done
 SECONDS_RUN=${SECONDS_RUN:-30}
 
 # median X...: the middle of the numbers, as "1.23 ms".
