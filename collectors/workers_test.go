@@ -129,3 +129,35 @@ func TestAbsentSourcesLookedForAtADeviceEvent(t *testing.T) {
 		})
 	}
 }
+
+// eventDuring is a collector that finds no source while a device event
+// comes: the event is heard mid-read, from inside its first call.
+type eventDuring struct {
+	reg   *Registry
+	calls *int
+}
+
+func (eventDuring) Name() string          { return "event-during" }
+func (eventDuring) Reads() []capture.Read { return nil }
+func (c eventDuring) Collect(context.Context, Env) (*topology.Fragment, error) {
+	if *c.calls++; *c.calls == 1 {
+		c.reg.DeviceEvent(uevent.Event{Action: "add", DevPath: "/devices/virtual/hwmon/hwmon0", Subsystem: "hwmon"})
+	}
+	return nil, ErrAbsent
+}
+
+// TestAbsenceFoundDuringAnEventNotKept: an absence read while a device
+// event came may predate the device the event brought; the next scan
+// looks again.
+func TestAbsenceFoundDuringAnEventNotKept(t *testing.T) {
+	reg := &Registry{absent: &absences{}}
+	var calls int
+	reg.Register(eventDuring{reg, &calls})
+	reg.SetHeard(true)
+	for range 3 {
+		reg.Scan(context.Background(), Env{Root: t.TempDir()}, nil)
+	}
+	if calls != 2 {
+		t.Errorf("called %d times in 3 scans, want 2 (the absence found during the event not kept)", calls)
+	}
+}
