@@ -8,8 +8,10 @@
 # and what an agent costs running (a second table): CPU per scan of
 # hwgraph serve scanning every second, hearing device events as on a live
 # machine, against node_exporter's CPU per scrape scraped every second,
-# both running over the same SECONDS_RUN (30), in three windows (each
-# program's median), with RSS and private memory after.
+# both running over the same SECONDS_RUN (60), in three windows (each
+# program's median), with RSS and private memory after: node_exporter's
+# private memory grows through its first minute (hwgraph's is level from
+# its fifteenth second), so a shorter run would catch it still growing.
 # Usage: tools/bench/run.sh [RUNS]   (needs hwloc-nox, pciutils,
 # prometheus-node-exporter and curl; .ci/run installs all but the last two)
 set -euo pipefail
@@ -107,7 +109,7 @@ cpu() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.3f", 
 for f in "$bin/hwgraph" $(command -v prometheus-node-exporter || true); do
 	dd if="$f" iflag=nocache count=0 status=none 2>/dev/null || true
 done
-SECONDS_RUN=${SECONDS_RUN:-30}
+SECONDS_RUN=${SECONDS_RUN:-60}
 
 # median X...: the middle of the numbers, as "1.23 ms".
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f ms", v[int((NR + 1) / 2)] }'; }
