@@ -17,6 +17,7 @@ import (
 
 	"github.com/hwgraph/hwgraph/capture"
 	"github.com/hwgraph/hwgraph/i2c"
+	"github.com/hwgraph/hwgraph/internal/memo"
 	"github.com/hwgraph/hwgraph/internal/sysfsattr"
 	"github.com/hwgraph/hwgraph/ipmi"
 	"github.com/hwgraph/hwgraph/nvgpu"
@@ -142,21 +143,28 @@ func Names() []string { return slices.Sorted(maps.Keys(builders)) }
 // New builds every collector from opts, in merge order.
 func New(opts Options) *Registry {
 	r := &Registry{Rules: opts.Rules, tables: newKeptTables(opts.fullScanInterval()), cpus: &keptCPUs{MaxAge: opts.fullScanInterval()},
-		absent: &absences{maxAge: opts.fullScanInterval()}}
+		absent: &keptAbsences{MaxAge: opts.fullScanInterval()}}
 	for _, name := range Names() {
 		r.Register(builders[name](opts))
 	}
 	return r
 }
 
+// keptAbsences holds, by name, the status of each collector that found
+// no source on a heard scan (no hwmon chip, no BMC device, no GPU
+// library). A source comes with a device (a chip registered, a driver
+// bound), so its collector is not called again until a device event, or
+// the full-scan interval.
+type keptAbsences = memo.Map[string, topology.CollectorStatus]
+
 // Registry is an ordered set of collectors. Fragments merge in registry
 // order, so a graph does not depend on which collector finished first.
 type Registry struct {
 	collectors []Collector
-	tables     *keptTables // the SMBIOS tables, kept across scans
-	cpus       *keptCPUs   // the CPUs' topology, kept across heard scans
-	absent     *absences   // the collectors that found no source, kept across heard scans
-	heard      atomic.Bool // see SetHeard
+	tables     *keptTables   // the SMBIOS tables, kept across scans
+	cpus       *keptCPUs     // the CPUs' topology, kept across heard scans
+	absent     *keptAbsences // the collectors that found no source, kept across heard scans
+	heard      atomic.Bool   // see SetHeard
 	// keeper holds open what the scans read below the root, on the live
 	// machine or a heard tree (sysfsattr.KeepOpen); keptRoot is its root.
 	keepMu   sync.Mutex
@@ -274,12 +282,12 @@ type DeviceForgetter interface {
 // DeviceEvent takes every kernel device event: the folders' listings kept
 // between heard scans, and the sources found absent, are dropped
 // (whatever its subsystem, a device came or went). Of one that calls for
-// a scan (uevent.Event.Rescan), a PCI function's bind, unbind, change or move is forgotten alone; anything
-// else (an add, a remove, another subsystem, lost events) makes the next
-// scan read everything whole.
+// a scan (uevent.Event.Rescan), a PCI function's bind, unbind, change or
+// move is forgotten alone; anything else (an add, a remove, another
+// subsystem, lost events) makes the next scan read everything whole.
 func (r *Registry) DeviceEvent(ev uevent.Event) {
 	r.forgetListings()
-	r.absent.forget()
+	r.absent.Forget()
 	switch {
 	case !ev.Rescan():
 	case ev.Subsystem == "pci" && ev.Action != "add" && ev.Action != "remove":
@@ -338,7 +346,7 @@ func (r *Registry) hint(subsystem, name string) {
 func (r *Registry) Invalidate() {
 	r.tables.Forget()
 	r.cpus.Forget()
-	r.absent.forget()
+	r.absent.Forget()
 	r.forgetListings()
 	for _, c := range r.collectors {
 		if i, ok := c.(Invalidator); ok {
@@ -386,14 +394,14 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 	defer env.confine()()
 	if !env.heard {
 		// Events missed while not heard may have brought a source.
-		r.absent.forget()
+		r.absent.Forget()
 	}
-	gen := r.absent.generation()
+	forgets := r.absent.Forgets()
 	// All run at once, each in its own goroutine; their answers are
 	// then taken in order, each within the scan's deadline.
 	calls := make([]*call, len(r.collectors))
 	for i, c := range r.collectors {
-		if st, ok := r.absent.get(c.Name()); ok {
+		if st, ok := r.absent.Get(c.Name()); ok {
 			results[i] = Result{Status: st}
 			continue
 		}
@@ -414,7 +422,9 @@ func (r *Registry) Run(ctx context.Context, env Env) []Result {
 		var stuck bool
 		results[i], stuck = cl.result(ctx, &grace, env)
 		if env.heard && results[i].Status.State == "absent" {
-			r.absent.put(gen, results[i].Status)
+			// Not kept where a device event came while it was read: the
+			// event may have brought the source.
+			r.absent.PutUnlessForgotten(forgets, cl.name, results[i].Status)
 		}
 		if stuck {
 			r.mu.Lock()

@@ -150,7 +150,7 @@ func (c eventDuring) Collect(context.Context, Env) (*topology.Fragment, error) {
 // event came may predate the device the event brought; the next scan
 // looks again.
 func TestAbsenceFoundDuringAnEventNotKept(t *testing.T) {
-	reg := &Registry{absent: &absences{}}
+	reg := &Registry{absent: &keptAbsences{}}
 	var calls int
 	reg.Register(eventDuring{reg, &calls})
 	reg.SetHeard(true)

@@ -59,6 +59,8 @@ type Map[K comparable, V any] struct {
 
 	mu sync.Mutex
 	m  map[K]entry[V]
+	// forgets counts the calls of Forget, for PutUnlessForgotten.
+	forgets uint64
 }
 
 type entry[V any] struct {
@@ -89,10 +91,39 @@ func (m *Map[K, V]) Put(k K, v V) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.put(k, v)
+}
+
+func (m *Map[K, V]) put(k K, v V) {
 	if m.m == nil {
 		m.m = map[K]entry[V]{}
 	}
 	m.m[k] = entry[V]{v, time.Now()}
+}
+
+// Forgets is the number of calls of Forget so far: noted before a read
+// that is not held under the Map's lock, for PutUnlessForgotten.
+func (m *Map[K, V]) Forgets() uint64 {
+	if m == nil {
+		return 0
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.forgets
+}
+
+// PutUnlessForgotten keeps v for k unless Forget was called after
+// Forgets returned since: what was read before a device event may
+// predate what the event brought.
+func (m *Map[K, V]) PutUnlessForgotten(since uint64, k K, v V) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.forgets == since {
+		m.put(k, v)
+	}
 }
 
 // Forget drops every result kept.
@@ -103,4 +134,5 @@ func (m *Map[K, V]) Forget() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.m = nil
+	m.forgets++
 }

@@ -65,3 +65,24 @@ func TestMap(t *testing.T) {
 	}
 	none.Forget()
 }
+
+// TestMapPutUnlessForgotten: a result read before a Forget is not kept
+// after it; one read after is.
+func TestMapPutUnlessForgotten(t *testing.T) {
+	var m Map[string, int]
+	since := m.Forgets()
+	m.Forget() // a device event while reading
+	m.PutUnlessForgotten(since, "a", 1)
+	if _, ok := m.Get("a"); ok {
+		t.Error("a, read before the Forget, kept after it")
+	}
+	m.PutUnlessForgotten(m.Forgets(), "b", 2)
+	if v, ok := m.Get("b"); !ok || v != 2 {
+		t.Errorf("b: %d, %v; want 2, kept", v, ok)
+	}
+	var none *Map[string, int]
+	none.PutUnlessForgotten(none.Forgets(), "c", 3)
+	if _, ok := none.Get("c"); ok {
+		t.Error("a nil map kept c")
+	}
+}
