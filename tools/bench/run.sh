@@ -111,6 +111,10 @@ for f in "$bin/hwgraph" $(command -v prometheus-node-exporter || true); do
 done
 SECONDS_RUN=${SECONDS_RUN:-60}
 
+# persecond FROM TO SECONDS: the CPU milliseconds used in between, a
+# second (a scan, a scrape).
+persecond() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { print (b - a) / n }'; }
+
 # median X...: the middle of the numbers, as "1.23 ms".
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f ms", v[int((NR + 1) / 2)] }'; }
 echo
@@ -141,13 +145,14 @@ for c in hwloc/32em64t-2n8c+dax+nvme+mic+dimms.tar.bz2 node_exporter/sys.tar.gz;
 	hw=(); nw=()
 	h0=$(cpu $hsp)
 	[ -z "$nsp" ] || n0=$(cpu $nsp)
+	win=$((SECONDS_RUN / 3))
 	for _ in 1 2 3; do
-		for _ in $(seq $((SECONDS_RUN / 3))); do
+		for _ in $(seq "$win"); do
 			[ -z "$nsp" ] || curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$np/metrics"
 			sleep 1
 		done
-		h1=$(cpu $hsp); hw+=("$(awk -v a="$h0" -v b="$h1" -v n=$((SECONDS_RUN / 3)) 'BEGIN { print (b - a) / n }')"); h0=$h1
-		[ -z "$nsp" ] || { n1=$(cpu $nsp); nw+=("$(awk -v a="$n0" -v b="$n1" -v n=$((SECONDS_RUN / 3)) 'BEGIN { print (b - a) / n }')"); n0=$n1; }
+		h1=$(cpu $hsp); hw+=("$(persecond "$h0" "$h1" "$win")"); h0=$h1
+		[ -z "$nsp" ] || { n1=$(cpu $nsp); nw+=("$(persecond "$n0" "$n1" "$win")"); n0=$n1; }
 	done
 	hcpu=$(median "${hw[@]}")
 	hmem=$(mem $hsp)
